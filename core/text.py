@@ -23,6 +23,6 @@ def fold(text: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    """A person's name as stored: NFC, single spaces, each word capitalised as Vietnamese writes it."""
+    """A person's name as stored: NFC, single spaces, each word capitalised."""
     words = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip().split(" ")
     return " ".join(w[:1].upper() + w[1:].lower() for w in words if w)

@@ -1,0 +1,301 @@
+"""A realistic demo: a lower-secondary school of 12 classes and a small primary school.
+
+Everything goes through the same services as real data (so it is validated and audited). The
+generator is seeded, so two runs give the same school. Class 6A of the secondary school is
+complete for the whole year; the other classes are complete for term I and partly filled for
+term II, which leaves realistic gaps for the reminder and progress flows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from tortoise.transactions import in_transaction
+
+from core.models import MarkKind, Role, School, SchoolClass, SchoolYear, Subject, Term
+from core.rules import primary as tt27
+from core.rules import secondary as tt22
+from core.rules.catalog import Assessment, SchoolLevel, grades
+from core.services import gradebook, roster
+from core.services.access import Actor
+from core.services.gradebook import class_students
+from core.services.schools import create_school, ensure_year
+from core.validation import Gender
+
+FAMILY = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Mai Trịnh".split()
+)
+MIDDLE = {
+    Gender.MALE: "Văn Đức Minh Quang Hữu Thành Gia Anh Công Trọng Bảo Đăng".split(),
+    Gender.FEMALE: "Thị Ngọc Thu Thanh Phương Bảo Khánh Minh Hải Diệu Kim Mỹ".split(),
+}
+GIVEN = {
+    Gender.MALE: (
+        "An Bình Cường Dũng Hải Hiếu Hoàng Huy Khang Khoa Kiên Long Minh Nam Phong Phúc Quân "
+        "Sơn Thắng Trung Tuấn Việt Đạt Khải Lâm Nhật Tùng Vinh"
+    ).split(),
+    Gender.FEMALE: (
+        "Anh Chi Giang Hà Hạnh Hoa Hương Lan Linh Mai My Ngân Nhung Phương Quỳnh Thảo Trang "
+        "Trâm Uyên Vy Yến Ngọc Diệp Hằng Loan Nhi Thư"
+    ).split(),
+}
+PROVINCE = {SchoolLevel.LOWER_SECONDARY: "037", SchoolLevel.PRIMARY: "031"}
+
+
+@dataclass(frozen=True)
+class DemoSchool:
+    code: str
+    name: str
+    level: SchoolLevel
+    classes_per_grade: int
+    students_per_class: int
+    province: str
+    district: str
+
+
+SECONDARY = DemoSchool(
+    "THCS-DEMO", "Trường THCS Đại An", SchoolLevel.LOWER_SECONDARY, 3, 40, "Ninh Bình", "Ý Yên"
+)
+PRIMARY = DemoSchool(
+    "TH-DEMO", "Trường Tiểu học An Hồng", SchoolLevel.PRIMARY, 1, 25, "Hải Phòng", "An Dương"
+)
+COMPLETE_CLASS = "6A"
+LevelT = TypeVar("LevelT", tt27.SubjectLevel, tt27.QualityLevel)
+
+
+class _People:
+    """Seeded names, IDs and phones that pass the same validators as real data."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.used_ids: set[str] = set()
+        self.used_phones: set[str] = set()
+
+    def name(self, gender: Gender) -> str:
+        pick = self.rng.choice
+        return f"{pick(FAMILY)} {pick(MIDDLE[gender])} {pick(GIVEN[gender])}"
+
+    def national_id(self, province: str, born: dt.date, gender: Gender) -> str:
+        century = (born.year // 100 - 19) * 2 + (gender is Gender.FEMALE)
+        while True:
+            candidate = f"{province}{century}{born.year % 100:02d}{self.rng.randrange(10**6):06d}"
+            if candidate not in self.used_ids:
+                self.used_ids.add(candidate)
+                return candidate
+
+    def phone(self) -> str:
+        while True:
+            prefix = self.rng.choice(["90", "91", "94", "96", "97", "98", "86", "88", "35", "39"])
+            candidate = f"+84{prefix}{self.rng.randrange(10**7):07d}"
+            if candidate not in self.used_phones:
+                self.used_phones.add(candidate)
+                return candidate
+
+
+async def create_demo(year_name: str, seed: int = 2025) -> list[School]:
+    """Create both demo schools unless they exist; returns the schools created."""
+    created = []
+    for spec in (SECONDARY, PRIMARY):
+        if await School.exists(code=spec.code):
+            continue
+        async with in_transaction():
+            created.append(await _build(spec, year_name, _People(seed)))
+    return created
+
+
+async def _build(spec: DemoSchool, year_name: str, people: _People) -> School:
+    school = await create_school(
+        spec.code, spec.name, spec.level, province=spec.province, district=spec.district
+    )
+    year = await ensure_year(school, year_name)
+    actor = Actor.command_line(school.id)
+    first_year = int(year_name[:4])
+    students = []
+    for grade in grades(spec.level):
+        for letter in "ABCDEFGH"[: spec.classes_per_grade]:
+            for number in range(1, spec.students_per_class + 1):
+                gender = people.rng.choice(list(Gender))
+                born = dt.date(
+                    first_year - grade - 5, people.rng.randint(1, 12), people.rng.randint(1, 28)
+                )
+                students.append(
+                    roster.StudentEntry(
+                        national_id=people.national_id(PROVINCE[spec.level], born, gender),
+                        full_name=people.name(gender),
+                        born=born,
+                        gender=gender,
+                        class_name=f"{grade}{letter}",
+                        grade=grade,
+                        number=number,
+                        birthplace=spec.province,
+                        guardians=(
+                            roster.GuardianEntry(people.name(Gender.MALE), "Cha", people.phone()),
+                            roster.GuardianEntry(people.name(Gender.FEMALE), "Mẹ", people.phone()),
+                        ),
+                    )
+                )
+    await roster.write_students(actor, year, students)
+    classes = await SchoolClass.filter(year=year).order_by("grade", "name")
+    subjects = await Subject.filter(school=school).order_by("id")
+    await _staff(actor, year, spec, people, classes, subjects)
+    terms = {t.number: t for t in await Term.filter(year=year)}
+    for school_class in classes:
+        complete = school_class.name == COMPLETE_CLASS or spec.level is SchoolLevel.PRIMARY
+        fill = _fill_primary if spec.level is SchoolLevel.PRIMARY else _fill_secondary
+        await fill(actor, people.rng, school_class, subjects, terms, complete)
+    return school
+
+
+async def _staff(
+    actor: Actor,
+    year: SchoolYear,
+    spec: DemoSchool,
+    people: _People,
+    classes: list[SchoolClass],
+    subjects: list[Subject],
+) -> None:
+    """Leadership and office staff, then subject teachers with up to six classes each."""
+    entries: list[roster.StaffEntry] = []
+
+    def add(roles: set[Role], homeroom: str | None = None) -> str:
+        gender = people.rng.choice(list(Gender))
+        code = f"GV{len(entries) + 1:03d}"
+        entries.append(
+            roster.StaffEntry(
+                code=code,
+                full_name=people.name(gender),
+                roles=frozenset(roles),
+                phone=people.phone(),
+                email=f"{code.lower()}@{spec.code.lower()}.edu.vn",
+                homeroom_class=homeroom,
+            )
+        )
+        return code
+
+    add({Role.PRINCIPAL})
+    add({Role.VICE_PRINCIPAL, Role.ADMIN})
+    add({Role.ADMIN, Role.REGISTRAR})
+    add({Role.CLERK})
+    add({Role.INSPECTOR})
+    assignments = []
+    homerooms = iter(classes)
+    for subject in subjects:
+        taught = [c for c in classes if subject.taught_in(c.grade)]
+        per_teacher = 6 if spec.level is not SchoolLevel.PRIMARY else len(taught)
+        for start in range(0, len(taught), per_teacher):
+            homeroom = next(homerooms, None)
+            code = add(
+                {Role.SUBJECT_TEACHER} | ({Role.HOMEROOM} if homeroom else set()),
+                homeroom.name if homeroom else None,
+            )
+            assignments += [
+                roster.AssignmentEntry(code, c.name, subject.id)
+                for c in taught[start : start + per_teacher]
+            ]
+    await roster.write_staff(actor, year, entries)
+    await roster.write_assignments(actor, year, assignments)
+
+
+def _score(rng: random.Random, ability: float) -> Decimal:
+    value = min(10.0, max(2.0, rng.gauss(ability, 1.2)))
+    return Decimal(round(value * 2) / 2).quantize(Decimal("0.1"))
+
+
+async def _fill_secondary(
+    actor: Actor,
+    rng: random.Random,
+    school_class: SchoolClass,
+    subjects: list[Subject],
+    terms: dict[int, Term],
+    complete: bool,
+) -> None:
+    """Term I is complete everywhere; term II only in the complete class (elsewhere the first
+    regular marks are in, mid-term and end-of-term not yet)."""
+    marks, conducts, absences = [], [], []
+    for _enrollment, student in await class_students(school_class):
+        ability = rng.gauss(7.0, 1.3)
+        for number, term in terms.items():
+            whole_term = complete or number == 1
+            for subject in (s for s in subjects if s.taught_in(school_class.grade)):
+                count = tt22.regular_mark_count(subject.yearly_periods(school_class.grade))
+                cells = [(MarkKind.REGULAR, i) for i in range(1, count + 1)]
+                cells += [(MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
+                if not whole_term:
+                    cells = cells[: rng.randint(0, 2)]
+                for kind, index in cells:
+                    value: Decimal | tt22.Verdict = (
+                        _score(rng, ability)
+                        if subject.assessment == Assessment.SCORED
+                        else (tt22.Verdict.PASS if rng.random() > 0.02 else tt22.Verdict.FAIL)
+                    )
+                    marks.append(
+                        gradebook.MarkEntry(
+                            student.id, school_class, subject, term, kind, index, value
+                        )
+                    )
+            if whole_term:
+                level = rng.choices(list(tt22.Level), weights=[70, 22, 7, 1])[0]
+                conducts.append(gradebook.ConductEntry(student.id, school_class, term, level))
+                absences.append(
+                    gradebook.AbsenceEntry(
+                        student.id,
+                        school_class,
+                        term,
+                        rng.choice([0, 0, 0, 1, 2, 3]),
+                        rng.choice([0, 0, 0, 0, 1]),
+                    )
+                )
+    await gradebook.write_marks(actor, marks)
+    await gradebook.write_conducts(actor, conducts)
+    await gradebook.write_absences(actor, absences)
+
+
+def _level(mark: float, levels: type[LevelT]) -> LevelT:
+    """Top, middle or bottom level for a student's mark of the moment (≥ 7.5, ≥ 4.5, lower)."""
+    top, middle, bottom = list(levels)
+    return top if mark >= 7.5 else middle if mark >= 4.5 else bottom
+
+
+async def _fill_primary(
+    actor: Actor,
+    rng: random.Random,
+    school_class: SchoolClass,
+    subjects: list[Subject],
+    terms: dict[int, Term],
+    complete: bool,
+) -> None:
+    """Levels at the four assessment points, periodic test scores where Thông tư 27 has them,
+    and qualities and competencies at the end of each term."""
+    entries, qualities = [], []
+    points = {
+        tt27.TestPoint.MID_1: terms[1],
+        tt27.TestPoint.END_1: terms[1],
+        tt27.TestPoint.MID_2: terms[2],
+        tt27.TestPoint.END_YEAR: terms[2],
+    }
+    for _enrollment, student in await class_students(school_class):
+        ability = rng.gauss(8.0, 1.0)
+        for point, term in points.items():
+            for subject in (s for s in subjects if s.taught_in(school_class.grade)):
+                mark = rng.gauss(ability, 0.9)
+                level = _level(mark, tt27.SubjectLevel)
+                score = None
+                if point in tt27.periodic_tests(school_class.grade, subject.code):
+                    score = max(1, min(10, round(mark)))
+                entries.append(
+                    gradebook.PrimaryEntry(
+                        student.id, school_class, subject, term, point, level, score
+                    )
+                )
+            if point in (tt27.TestPoint.END_1, tt27.TestPoint.END_YEAR):
+                for code, _name in tt27.QUALITIES + tt27.COMPETENCIES:
+                    level = _level(rng.gauss(ability, 0.9), tt27.QualityLevel)
+                    qualities.append(
+                        gradebook.QualityEntry(student.id, school_class, term, point, code, level)
+                    )
+    await gradebook.write_primary(actor, entries)
+    await gradebook.write_qualities(actor, qualities)

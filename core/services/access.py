@@ -1,0 +1,117 @@
+"""Who may do what: the authorisation every entry point goes through.
+
+A handler never decides rights: it builds an `Actor` and calls a service, and the service asks
+this module. Refusals name the missing right in words a teacher understands, and never reveal
+data of another school.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import PermissionDenied
+from core.i18n import _
+from core.models import Role, SchoolClass, Staff, Subject, TeachingAssignment
+
+LEADERSHIP = frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+# Roles that read the whole school's gradebook: leadership decides, admins run the system,
+# registrar and clerk keep and issue the records.
+READ_ALL = LEADERSHIP | {Role.ADMIN, Role.REGISTRAR, Role.CLERK}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the server's own command line) on whose behalf a service runs."""
+
+    school_id: int
+    label: str
+    staff_id: int | None = None
+    roles: frozenset[Role] = frozenset()
+
+    @classmethod
+    def command_line(cls, school_id: int) -> Actor:
+        """The school's administrator at the server's console: the admin role, logged as 'cli'."""
+        return cls(school_id=school_id, label="cli", roles=frozenset({Role.ADMIN}))
+
+    @classmethod
+    async def of_staff(cls, staff: Staff) -> Actor:
+        roles = frozenset(Role(r.role) for r in await staff.roles.all())
+        return cls(
+            school_id=staff.school_id, label=f"staff:{staff.id}", staff_id=staff.id, roles=roles
+        )
+
+    def has(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+async def _class_school_id(school_class: SchoolClass) -> int:
+    year = await school_class.year
+    return year.school_id
+
+
+async def _ensure_same_school(actor: Actor, school_class: SchoolClass) -> None:
+    if await _class_school_id(school_class) != actor.school_id:
+        raise PermissionDenied(_("Bạn không có quyền với lớp này."))
+
+
+async def _teaches(actor: Actor, school_class: SchoolClass, subject: Subject | None) -> bool:
+    if actor.staff_id is None:
+        return False
+    query = TeachingAssignment.filter(staff_id=actor.staff_id, school_class_id=school_class.id)
+    if subject is not None:
+        query = query.filter(subject_id=subject.id)
+    return await query.exists()
+
+
+def _is_homeroom(actor: Actor, school_class: SchoolClass) -> bool:
+    return actor.staff_id is not None and school_class.homeroom_id == actor.staff_id
+
+
+async def ensure_can_write_subject(
+    actor: Actor, school_class: SchoolClass, subject: Subject
+) -> None:
+    """Marks of a class × subject: its assigned teacher, or an admin (Quy chế: BQT nhập hộ)."""
+    await _ensure_same_school(actor, school_class)
+    if actor.has(Role.ADMIN) or await _teaches(actor, school_class, subject):
+        return
+    raise PermissionDenied(
+        _(
+            "Bạn không được phân công dạy môn {subject} lớp {klass}, nên không nhập điểm được. "
+            "Nếu phân công sai, hãy báo quản trị học bạ số của trường."
+        ).format(subject=subject.name, klass=school_class.name)
+    )
+
+
+async def ensure_can_write_class(actor: Actor, school_class: SchoolClass) -> None:
+    """Conduct, absences and general comments: the homeroom teacher, or an admin."""
+    await _ensure_same_school(actor, school_class)
+    if actor.has(Role.ADMIN) or _is_homeroom(actor, school_class):
+        return
+    raise PermissionDenied(
+        _(
+            "Chỉ giáo viên chủ nhiệm lớp {klass} (hoặc quản trị) được nhập rèn luyện, "
+            "số ngày nghỉ và nhận xét chung của lớp."
+        ).format(klass=school_class.name)
+    )
+
+
+async def ensure_can_read(
+    actor: Actor, school_class: SchoolClass, subject: Subject | None = None
+) -> None:
+    """Leadership, admins, registrar and clerk read all; the homeroom teacher reads the class;
+    a subject teacher reads the subjects they teach there."""
+    await _ensure_same_school(actor, school_class)
+    if actor.has(*READ_ALL) or _is_homeroom(actor, school_class):
+        return
+    if subject is not None and await _teaches(actor, school_class, subject):
+        return
+    raise PermissionDenied(
+        _("Bạn không có quyền xem điểm lớp {klass}{subject}.").format(
+            klass=school_class.name, subject=f" — {subject.name}" if subject else ""
+        )
+    )
+
+
+def ensure_admin(actor: Actor) -> None:
+    if not actor.has(Role.ADMIN):
+        raise PermissionDenied(_("Việc này cần quyền quản trị học bạ số của trường."))

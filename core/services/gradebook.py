@@ -1,0 +1,292 @@
+"""Reading and writing the gradebook, with the actor's rights checked and every change audited.
+
+Values are validated by core.rules before they get here (`validate_mark`, the primary parsers);
+this module decides who may write what and stores it through `upsert`, so the spreadsheet
+import, the chat entry and the command line share one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core import audit
+from core.errors import InvalidValue
+from core.i18n import _
+from core.models import (
+    Absence,
+    Conduct,
+    Enrollment,
+    Mark,
+    MarkKind,
+    PrimaryAssessment,
+    QualityAssessment,
+    SchoolClass,
+    Student,
+    Subject,
+    Term,
+)
+from core.rules.catalog import Assessment
+from core.rules.primary import QualityLevel, SubjectLevel, TestPoint
+from core.rules.secondary import Level, Verdict, parse_score, regular_mark_count
+from core.services.access import (
+    Actor,
+    ensure_can_read,
+    ensure_can_write_class,
+    ensure_can_write_subject,
+)
+from core.services.upsert import Row, Written, upsert
+
+MarkValue = Decimal | Verdict
+
+
+def mark_column(kind: MarkKind, index: int = 1) -> str:
+    """The column as schools label it: TX1..TX4, GK, CK."""
+    return {MarkKind.REGULAR: f"TX{index}", MarkKind.MIDTERM: "GK", MarkKind.FINAL: "CK"}[kind]
+
+
+def validate_mark(
+    subject: Subject, grade: int, kind: MarkKind, index: int, raw: object
+) -> MarkValue:
+    """A mark as Thông tư 22 allows it for this subject and grade (Điều 6–7)."""
+    if subject.assessment == Assessment.LEVELS:
+        raise InvalidValue(
+            _("Môn {subject} là môn tiểu học, đánh giá bằng mức, không nhập điểm ĐĐG.").format(
+                subject=subject.name
+            )
+        )
+    if kind is MarkKind.REGULAR:
+        allowed = regular_mark_count(subject.yearly_periods(grade))
+        if not 1 <= index <= allowed:
+            raise InvalidValue(
+                _(
+                    "Môn {subject} khối {grade} có {n} tiết/năm nên chỉ có {allowed} cột ĐĐGtx "
+                    "(TX1–TX{allowed}); không có cột TX{index}."
+                ).format(
+                    subject=subject.name,
+                    grade=grade,
+                    n=subject.yearly_periods(grade),
+                    allowed=allowed,
+                    index=index,
+                )
+            )
+    elif index != 1:
+        raise InvalidValue(_("Mỗi học kỳ chỉ có một cột {column}.").format(column=kind.label))
+    if subject.assessment == Assessment.COMMENT:
+        return Verdict.parse(str(raw))
+    return parse_score(raw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class MarkEntry:
+    student_id: int
+    school_class: SchoolClass
+    subject: Subject
+    term: Term
+    kind: MarkKind
+    index: int
+    value: MarkValue
+
+
+@dataclass(frozen=True)
+class ConductEntry:
+    student_id: int
+    school_class: SchoolClass
+    term: Term
+    level: Level
+
+
+@dataclass(frozen=True)
+class AbsenceEntry:
+    student_id: int
+    school_class: SchoolClass
+    term: Term
+    excused: int
+    unexcused: int
+
+
+@dataclass(frozen=True)
+class PrimaryEntry:
+    student_id: int
+    school_class: SchoolClass
+    subject: Subject
+    term: Term
+    point: TestPoint
+    level: SubjectLevel | None
+    score: int | None
+
+
+@dataclass(frozen=True)
+class QualityEntry:
+    student_id: int
+    school_class: SchoolClass
+    term: Term
+    point: TestPoint
+    quality: str
+    level: QualityLevel
+
+
+async def _authorize(
+    actor: Actor,
+    pairs: Iterable[tuple[SchoolClass, Subject | None]],
+    check: Callable[[Actor, SchoolClass, Subject | None], Awaitable[None]],
+) -> None:
+    seen: set[tuple[int, int | None]] = set()
+    for school_class, subject in pairs:
+        key = (school_class.id, subject.id if subject else None)
+        if key not in seen:
+            seen.add(key)
+            await check(actor, school_class, subject)
+
+
+async def _subject_writer(actor: Actor, school_class: SchoolClass, subject: Subject | None) -> None:
+    assert subject is not None
+    await ensure_can_write_subject(actor, school_class, subject)
+
+
+async def _class_writer(actor: Actor, school_class: SchoolClass, _subject: Subject | None) -> None:
+    await ensure_can_write_class(actor, school_class)
+
+
+def _ids(values: Iterable[int]) -> list[int]:
+    return sorted(set(values))
+
+
+async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
+    await _authorize(actor, ((e.school_class, e.subject) for e in entries), _subject_writer)
+    rows = [
+        Row(
+            key={
+                "student_id": e.student_id,
+                "subject_id": e.subject.id,
+                "term_id": e.term.id,
+                "kind": e.kind,
+                "index": e.index,
+            },
+            values={
+                "score": e.value if isinstance(e.value, Decimal) else None,
+                "verdict": e.value if isinstance(e.value, Verdict) else None,
+            },
+            target=f"mark:{e.student_id}:{e.subject.id}:{e.term.id}:{mark_column(e.kind, e.index)}",
+            meta={"updated_by_id": actor.staff_id},
+        )
+        for e in entries
+    ]
+    scope = {
+        "student_id__in": _ids(e.student_id for e in entries),
+        "subject_id__in": _ids(e.subject.id for e in entries),
+        "term_id__in": _ids(e.term.id for e in entries),
+    }
+    return await upsert(Mark, rows, scope=scope, actor=actor.label, action="mark")
+
+
+async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Written:
+    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    rows = [
+        Row(
+            key={"student_id": e.student_id, "term_id": e.term.id},
+            values={"level": e.level},
+            target=f"conduct:{e.student_id}:{e.term.id}",
+            meta={"updated_by_id": actor.staff_id},
+        )
+        for e in entries
+    ]
+    scope = {"student_id__in": _ids(e.student_id for e in entries)}
+    return await upsert(Conduct, rows, scope=scope, actor=actor.label, action="conduct")
+
+
+async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Written:
+    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    rows = [
+        Row(
+            key={"student_id": e.student_id, "term_id": e.term.id},
+            values={"excused": e.excused, "unexcused": e.unexcused},
+            target=f"absence:{e.student_id}:{e.term.id}",
+        )
+        for e in entries
+    ]
+    scope = {"student_id__in": _ids(e.student_id for e in entries)}
+    return await upsert(Absence, rows, scope=scope, actor=actor.label, action="absence")
+
+
+async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Written:
+    await _authorize(actor, ((e.school_class, e.subject) for e in entries), _subject_writer)
+    rows = [
+        Row(
+            key={"student_id": e.student_id, "subject_id": e.subject.id, "point": e.point},
+            values={"term_id": e.term.id, "level": e.level, "score": e.score},
+            target=f"primary:{e.student_id}:{e.subject.id}:{e.point}",
+            meta={"updated_by_id": actor.staff_id},
+        )
+        for e in entries
+    ]
+    scope = {
+        "student_id__in": _ids(e.student_id for e in entries),
+        "subject_id__in": _ids(e.subject.id for e in entries),
+    }
+    return await upsert(PrimaryAssessment, rows, scope=scope, actor=actor.label, action="primary")
+
+
+async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Written:
+    """Qualities and competencies are judged by the homeroom teacher (Thông tư 27, Điều 6)."""
+    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    rows = [
+        Row(
+            key={"student_id": e.student_id, "point": e.point, "quality": e.quality},
+            values={"term_id": e.term.id, "level": e.level},
+            target=f"quality:{e.student_id}:{e.point}:{e.quality}",
+            meta={"updated_by_id": actor.staff_id},
+        )
+        for e in entries
+    ]
+    scope = {"student_id__in": _ids(e.student_id for e in entries)}
+    return await upsert(QualityAssessment, rows, scope=scope, actor=actor.label, action="quality")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One student's line of a class × subject × term sheet, columns as schools label them."""
+
+    number: int
+    student_id: int
+    national_id: str
+    full_name: str
+    marks: dict[str, MarkValue]
+
+
+async def class_students(school_class: SchoolClass) -> list[tuple[Enrollment, Student]]:
+    enrollments = (
+        await Enrollment.filter(school_class=school_class)
+        .prefetch_related("student")
+        .order_by("number", "id")
+    )
+    return [(e, e.student) for e in enrollments]
+
+
+async def read_sheet(
+    actor: Actor, school_class: SchoolClass, subject: Subject, term: Term
+) -> list[SheetRow]:
+    """The marks of a class × subject × term; reading personal data is audited."""
+    await ensure_can_read(actor, school_class, subject)
+    students = await class_students(school_class)
+    marks = await Mark.filter(
+        student_id__in=[s.id for _e, s in students], subject=subject, term=term
+    )
+    by_student: dict[int, dict[str, MarkValue]] = {}
+    for mark in marks:
+        value = mark.score if mark.score is not None else mark.verdict
+        if value is not None:
+            by_student.setdefault(mark.student_id, {})[mark_column(mark.kind, mark.index)] = value
+    await audit.record(
+        audit.Event(
+            actor.label,
+            "gradebook.read",
+            f"sheet:{school_class.id}:{subject.id}:{term.id}",
+            after={"students": len(students)},
+        )
+    )
+    return [
+        SheetRow(e.number, s.id, s.national_id, s.full_name, by_student.get(s.id, {}))
+        for e, s in students
+    ]
