@@ -1,0 +1,431 @@
+"""The bot's configuration: one place where the file, the environment and validation meet.
+
+No other module reads config.toml or os.environ; they receive a `Config`. The rules therefore live
+here once: built-in defaults (the values of config.example.toml, so a fresh clone runs with no
+file at all), then the TOML file, then HOCBA_<SECTION>_<KEY> environment variables, which win.
+Relative paths are made absolute against the file's directory, so the bot finds the same database
+whatever directory it is started from. Validation reports every problem at once, in Vietnamese:
+the person fixing config.toml is usually a school's IT teacher, and one restart per typo is a
+poor way to find them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "HOCBA_"
+SIGNING_BACKENDS = ("pkcs12", "pkcs11", "csc")
+TELEGRAM_MODES = ("polling", "webhook")
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+
+TOKEN_HELP = (
+    "Chưa có token của bot Telegram: mở Telegram, nhắn cho @BotFather, gửi /newbot và làm theo "
+    "hướng dẫn để nhận token, rồi đặt biến môi trường HOCBA_TELEGRAM_TOKEN=<token> (hoặc "
+    'token = "<token>" trong mục [telegram] của config.toml) và chạy lại.'
+)
+
+_SECRET = {"redact": "secret"}  # field metadata: never logged nor echoed in an error message
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+_HTTPS_URL = re.compile(r"https://[^\s/?#]+\S*")
+_HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@")
+_TOML_LOCATION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")
+
+
+class ConfigError(Exception):
+    """Everything wrong with the configuration; `str()` is one Vietnamese line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+@dataclass(frozen=True)
+class SchoolConfig:
+    code: str = ""  # "" = the only school in the database
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = field(default="sqlite://var/hocba.sqlite3", metadata={"redact": "url"})
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    dir: Path = Path("var/files")
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = field(default="", metadata=_SECRET)
+    base_url: str = ""
+    base_file_url: str = ""
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", metadata=_SECRET)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = field(default=8080, metadata={"between": (1, 65535)})
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    backend: str = "pkcs12"  # for everyone without an entry in `people`
+    pkcs12_dir: Path = Path("var/keys")
+    pkcs12_password: str = field(default="", metadata=_SECRET)
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = field(default="", metadata=_SECRET)
+    csc_url: str = ""
+    csc_client_id: str = ""
+    csc_client_secret: str = field(default="", metadata=_SECRET)
+    people: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class TrustConfig:
+    roots: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(6, 30)
+
+
+@dataclass(frozen=True)
+class Config:
+    school: SchoolConfig = field(default_factory=SchoolConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError telling a school admin how to get one."""
+        if not self.telegram.token:
+            raise ConfigError([TOKEN_HELP])
+        return self.telegram.token
+
+    def redacted(self) -> dict[str, dict[str, object]]:
+        """Every setting as plain JSON-friendly values, secrets replaced by "***", for logs."""
+        return {
+            name: {f.name: _plain(_redact(getattr(section, f.name), f)) for f in fields(section)}
+            for name, section in vars(self).items()
+        }
+
+
+class _Invalid(ValueError):
+    """A value of the wrong shape; the message says what is needed instead."""
+
+
+def _text(value: object, f: Field) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Invalid("cần một chuỗi trong dấu nháy kép")
+
+
+def _integer(value: object, f: Field) -> int:
+    low, high = f.metadata["between"]
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    raise _Invalid(f"cần một số nguyên từ {low} đến {high}")
+
+
+def _path(value: object, f: Field) -> Path:
+    return Path(_text(value, f))
+
+
+def _paths(value: object, f: Field) -> tuple[Path, ...]:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(Path(item) for item in value)
+    raise _Invalid('cần một danh sách đường dẫn, ví dụ ["certs/root-ca.pem"]')
+
+
+def _clock(value: object, f: Field) -> time:
+    if isinstance(value, time):  # a TOML local time: quiet_start = 21:00:00
+        return value
+    if isinstance(value, str) and (match := _HH_MM.fullmatch(value)):
+        return time(int(match[1]), int(match[2]))
+    raise _Invalid('cần giờ dạng "HH:MM", ví dụ "21:00"')
+
+
+def _table(value: object, f: Field) -> Mapping[str, str]:
+    if isinstance(value, dict):
+        return MappingProxyType(dict(value))
+    raise _Invalid(f'cần một bảng [signing.{f.name}] dạng "mã cán bộ" = "cách ký"')
+
+
+_PARSERS: dict[object, Callable[[object, Field], object]] = {
+    str: _text,
+    int: _integer,
+    Path: _path,
+    tuple[Path, ...]: _paths,
+    time: _clock,
+    Mapping[str, str]: _table,
+}
+_SECTIONS: dict[str, type] = typing.get_type_hints(Config)
+_HINTS = {name: typing.get_type_hints(cls) for name, cls in _SECTIONS.items()}
+_FIELDS = {name: {f.name: f for f in fields(cls)} for name, cls in _SECTIONS.items()}
+_KEY_HOME = {key: name for name, hints in _HINTS.items() for key in hints}
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file, then HOCBA_<SECTION>_<KEY>; ConfigError lists all problems.
+
+    The file is `path`, else $HOCBA_CONFIG, else ./config.toml when it exists, else none at all.
+    """
+    env = os.environ if environ is None else environ
+    if path is None:
+        path = env.get("HOCBA_CONFIG") or None
+    if path is None and Path("config.toml").is_file():
+        path = "config.toml"
+    file = None if path is None else Path(path)
+
+    problems: list[str] = []
+    settings = {
+        name: {key: getattr(cls(), key) for key in _HINTS[name]} for name, cls in _SECTIONS.items()
+    }
+    labels: dict[tuple[str, str], str] = {}
+
+    def take(section: str, key: str, value: object, label: str) -> None:
+        f = _FIELDS[section][key]
+        try:
+            settings[section][key] = _PARSERS[_HINTS[section][key]](value, f)
+        except _Invalid as exc:
+            problems.append(f"{label} = {_show(value, f)}: {exc}.")
+        else:
+            labels[section, key] = label
+
+    for section, table in (_read_toml(file, problems) if file else {}).items():
+        if section not in _SECTIONS:
+            problems.append(_unknown_section(section, table))
+        elif not isinstance(table, dict):
+            problems.append(
+                f"{section}: phải là một mục [{section}] chứa các khóa, không phải một giá trị."
+            )
+        else:
+            for key, value in table.items():
+                if key in _HINTS[section]:
+                    take(section, key, value, f"[{section}] {key}")
+                else:
+                    problems.append(_unknown_key(section, key))
+
+    for section, hints in _HINTS.items():
+        for key, hint in hints.items():
+            name = f"{ENV_PREFIX}{section}_{key}".upper()
+            raw = env.get(name, "")
+            if raw and hint != Mapping[str, str]:  # [signing.people] is a table: file only
+                take(section, key, _from_env(raw, hint), name)
+
+    base = file.resolve().parent if file else Path.cwd()
+    for section, hints in _HINTS.items():
+        for key, hint in hints.items():
+            if hint is Path:
+                settings[section][key] = _absolute(settings[section][key], base)
+            elif hint == tuple[Path, ...]:
+                settings[section][key] = tuple(_absolute(p, base) for p in settings[section][key])
+    settings["database"]["url"] = _absolute_sqlite(settings["database"]["url"], base)
+
+    _check(
+        settings, lambda section, key: labels.get((section, key), f"[{section}] {key}"), problems
+    )
+    if problems:
+        raise ConfigError(problems)
+    return Config(**{name: cls(**settings[name]) for name, cls in _SECTIONS.items()})
+
+
+def _read_toml(file: Path, problems: list[str]) -> dict[str, object]:
+    try:
+        text = file.read_text(encoding="utf-8-sig")  # Notepad may add a byte-order mark
+    except FileNotFoundError:
+        problems.append(
+            f"Không tìm thấy tệp cấu hình {file}: kiểm tra đường dẫn (hoặc biến HOCBA_CONFIG), "
+            "hoặc chép config.example.toml thành config.toml."
+        )
+        return {}
+    except UnicodeDecodeError:
+        problems.append(f"Tệp cấu hình {file} không phải văn bản UTF-8: hãy lưu lại với mã UTF-8.")
+        return {}
+    except OSError as exc:
+        problems.append(f"Không đọc được tệp cấu hình {file}: {exc.strerror}.")
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        if match := _TOML_LOCATION.fullmatch(str(exc)):
+            reason, line, column = match.groups()
+            problems.append(
+                f"Tệp cấu hình {file} sai cú pháp TOML ở dòng {line}, cột {column}: {reason}."
+            )
+        else:
+            problems.append(f"Tệp cấu hình {file} sai cú pháp TOML: {exc}.")
+        return {}
+
+
+def _unknown_section(name: str, value: object) -> str:
+    if isinstance(value, dict):
+        guess = difflib.get_close_matches(name, _SECTIONS, n=1)
+        hint = (
+            f"có phải ý bạn là [{guess[0]}]?"
+            if guess
+            else "các mục hợp lệ: " + ", ".join(f"[{s}]" for s in _SECTIONS) + "."
+        )
+        return f"[{name}]: không có mục này — {hint}"
+    guess = difflib.get_close_matches(name, _KEY_HOME, n=1)
+    hint = (
+        f"có phải ý bạn là {guess[0]} trong mục [{_KEY_HOME[guess[0]]}]?"
+        if guess
+        else "mỗi khóa phải nằm dưới một mục như [telegram]."
+    )
+    return f"{name}: khóa nằm ngoài mọi mục — {hint}"
+
+
+def _unknown_key(section: str, key: str) -> str:
+    valid = list(_HINTS[section])
+    guess = difflib.get_close_matches(key, valid, n=1)
+    hint = (
+        f'có phải ý bạn là "{guess[0]}"?'
+        if guess
+        else f"các khóa hợp lệ trong [{section}]: " + ", ".join(valid) + "."
+    )
+    return f"[{section}] {key}: không có khóa này — {hint}"
+
+
+def _from_env(raw: str, hint: object) -> object:
+    """An environment string as the key's type; left as is when it does not convert."""
+    if hint is int:
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if hint == tuple[Path, ...]:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def _absolute(path: Path, base: Path) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    """sqlite://var/x.sqlite3 → sqlite:///abs/var/x.sqlite3, keeping any ?options."""
+    if not url.startswith("sqlite://"):
+        return url
+    file, sep, query = url.removeprefix("sqlite://").partition("?")
+    if file in ("", ":memory:"):
+        return url
+    return f"sqlite://{_absolute(Path(file), base)}{sep}{query}"
+
+
+def _check(
+    settings: dict[str, dict[str, typing.Any]],
+    label: Callable[[str, str], str],
+    problems: list[str],
+) -> None:
+    """Rules on values of the right type (a value of the wrong type kept its valid default)."""
+
+    def bad(section: str, key: str, need: str) -> None:
+        value = settings[section][key]
+        problems.append(f"{label(section, key)} = {_show(value, _FIELDS[section][key])}: {need}.")
+
+    try:
+        ZoneInfo(settings["school"]["timezone"])
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        bad("school", "timezone", 'múi giờ không tồn tại; dùng tên dạng "Asia/Ho_Chi_Minh"')
+
+    url = settings["database"]["url"]
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in DATABASE_SCHEMES:
+        bad(
+            "database",
+            "url",
+            "cần địa chỉ bắt đầu bằng sqlite://, postgres://, postgresql:// hoặc asyncpg://",
+        )
+    elif scheme == "sqlite" and not rest.partition("?")[0]:
+        bad(
+            "database", "url", "thiếu đường dẫn tệp sau sqlite://, ví dụ sqlite://var/hocba.sqlite3"
+        )
+
+    telegram = settings["telegram"]
+    webhook = telegram["mode"] == "webhook"
+    if telegram["mode"] not in TELEGRAM_MODES:
+        bad("telegram", "mode", 'cần "polling" hoặc "webhook"')
+    if telegram["webhook_url"] and not _HTTPS_URL.fullmatch(telegram["webhook_url"]):
+        bad(
+            "telegram",
+            "webhook_url",
+            "cần một địa chỉ HTTPS công khai, ví dụ https://hocba.example.edu.vn/telegram",
+        )
+    elif webhook and not telegram["webhook_url"]:
+        problems.append(
+            f'{label("telegram", "webhook_url")} đang trống: bắt buộc khi mode = "webhook" '
+            "(địa chỉ HTTPS công khai mà Telegram gửi cập nhật tới)."
+        )
+    if telegram["webhook_secret"] and not _WEBHOOK_SECRET.fullmatch(telegram["webhook_secret"]):
+        bad("telegram", "webhook_secret", "cần 1–256 ký tự, chỉ gồm A-Z, a-z, 0-9, _ và -")
+    elif webhook and not telegram["webhook_secret"]:
+        problems.append(
+            f'{label("telegram", "webhook_secret")} đang trống: bắt buộc khi mode = "webhook"; '
+            "đặt 1–256 ký tự A-Z a-z 0-9 _ -, ví dụ tạo bằng lệnh "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(32))".'
+        )
+
+    backends = ", ".join(f'"{name}"' for name in SIGNING_BACKENDS)
+    if settings["signing"]["backend"] not in SIGNING_BACKENDS:
+        bad("signing", "backend", f"cần một trong {backends}")
+    for code, backend in settings["signing"]["people"].items():
+        if backend not in SIGNING_BACKENDS:
+            problems.append(
+                f"[signing.people] {_show(code)} = {_show(backend)}: cần một trong {backends}."
+            )
+
+
+def _redact(value: object, f: Field | None) -> object:
+    """Secrets become "***" (empty stays empty, which says "not set"); URLs lose their password."""
+    redact = f.metadata.get("redact") if f else None
+    if redact == "secret" and value != "":
+        return "***"
+    if redact == "url" and isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\1:***@", value)
+    return value
+
+
+def _show(value: object, f: Field | None = None) -> str:
+    """A value as it would be written in TOML, for an error message (secrets hidden)."""
+    return json.dumps(_redact(value, f), ensure_ascii=False, default=str)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
