@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from core.db import close_database, open_database
 from core.models import School, SchoolYear
@@ -20,18 +21,21 @@ from core.services.access import Actor
 from core.services.schools import create_school, ensure_year
 
 POSTGRES_URL = os.environ.get("HOCBA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+# One schema per test process, so parallel runs on one server never see each other's tables.
+POSTGRES_SCHEMA = f"hocba_test_{os.getpid()}"
 
 
-async def _postgres_reset(url: str) -> str | None:
-    """Empty the test database; None when no server answers (the reason to skip otherwise)."""
+async def _postgres(statement: str) -> str | None:
+    """Run one statement on the test server; None, or why the server could not be reached."""
     import asyncpg
 
+    url = POSTGRES_URL.replace("postgres://", "postgresql://")
     try:
-        conn = await asyncio.wait_for(asyncpg.connect(url.replace("postgres://", "postgresql://")), 3)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
-        return f"PostgreSQL does not answer at {url}: {exc}"
+        conn = await asyncio.wait_for(asyncpg.connect(url), 3)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        return f"PostgreSQL does not answer at {POSTGRES_URL}: {exc}"
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.execute(statement)
     finally:
         await conn.close()
     return None
@@ -43,15 +47,22 @@ async def db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
     if request.param == "sqlite":
         url = f"sqlite://{tmp_path / 'hocba.sqlite3'}"
     else:
-        url = POSTGRES_URL
-        reason = await _postgres_reset(url)
+        reason = await _postgres(
+            f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE; CREATE SCHEMA {POSTGRES_SCHEMA};"
+        )
         if reason:
             pytest.skip(reason)
+        url = f"{POSTGRES_URL}?schema={POSTGRES_SCHEMA}"
     await open_database(url)
     try:
         yield url
     finally:
         await close_database()
+        # Tortoise caches INSERT statements per connection name, not per engine: clear it so the
+        # next test may open the other backend under the same name.
+        EXECUTOR_CACHE.clear()
+        if request.param == "postgres":
+            await _postgres(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE")
 
 
 @pytest.fixture
