@@ -67,7 +67,7 @@ COMPLETE_CLASS = "6A"
 LevelT = TypeVar("LevelT", tt27.SubjectLevel, tt27.QualityLevel)
 
 
-class _People:
+class People:
     """Seeded names, IDs and phones that pass the same validators as real data."""
 
     def __init__(self, seed: int):
@@ -103,11 +103,11 @@ async def create_demo(year_name: str, seed: int = 2025) -> list[School]:
         if await School.exists(code=spec.code):
             continue
         async with in_transaction():
-            created.append(await _build(spec, year_name, _People(seed)))
+            created.append(await _build(spec, year_name, People(seed)))
     return created
 
 
-async def _build(spec: DemoSchool, year_name: str, people: _People) -> School:
+async def _build(spec: DemoSchool, year_name: str, people: People) -> School:
     school = await create_school(
         spec.code, spec.name, spec.level, province=spec.province, district=spec.district
     )
@@ -154,7 +154,7 @@ async def _staff(
     actor: Actor,
     year: SchoolYear,
     spec: DemoSchool,
-    people: _People,
+    people: People,
     classes: list[SchoolClass],
     subjects: list[Subject],
 ) -> None:
