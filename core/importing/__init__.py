@@ -1,0 +1,138 @@
+"""Importing a school's spreadsheets (.xlsx, .csv): students, staff, assignments, marks.
+
+The whole file is checked before anything is written: every problem found, in every sheet, is
+returned at once in ImportRejected, so the school fixes the file in one pass, and a refused
+file leaves no trace (not even an audit event). A valid file is written in one transaction
+through the roster and gradebook services, which check the actor's rights and audit each
+change; re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from core.errors import ImportRejected, InvalidValue, PermissionDenied, Problem
+from core.i18n import _
+from core.importing.assignments import AssignmentImport
+from core.importing.base import SheetImport
+from core.importing.context import ImportContext
+from core.importing.headers import HEADER_SCAN_ROWS, Field, find_layout, header_key
+from core.importing.marks import SecondaryMarkImport
+from core.importing.primary_marks import PrimaryMarkImport
+from core.importing.reader import read_sheets
+from core.importing.report import ImportReport, SheetSummary
+from core.importing.rows import SheetView
+from core.importing.staff import StaffImport
+from core.importing.students import StudentImport
+from core.models import SchoolYear
+from core.rules.catalog import SchoolLevel
+from core.services.access import Actor
+
+__all__ = ["KINDS", "ImportReport", "import_file", "kind_name"]
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "students": ("students", "hocsinh", "danhsachhocsinh", "hs"),
+    "staff": ("staff", "canbo", "giaovien", "danhsachcanbo", "cb"),
+    "assignments": ("assignments", "phancong", "phanconggiangday", "pc"),
+    "marks": ("marks", "diem", "bangdiem", "danhgia"),
+}
+_KIND_BY_KEY = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
+
+
+def kind_name(text: str) -> str:
+    """'students', or how a Vietnamese admin says it ('học sinh', 'hocsinh') -> 'students'."""
+    kind = _KIND_BY_KEY.get(header_key(text))
+    if kind is None:
+        raise InvalidValue(
+            _("Loại tệp «{kind}» không rõ: dùng {kinds}.").format(
+                kind=text, kinds=", ".join(f"{k} ({v[1]})" for k, v in KINDS.items())
+            )
+        )
+    return kind
+
+
+def _importer(kind: str, ctx: ImportContext) -> SheetImport:
+    if kind == "marks":
+        primary = ctx.level is SchoolLevel.PRIMARY
+        return PrimaryMarkImport(ctx) if primary else SecondaryMarkImport(ctx)
+    return {"students": StudentImport, "staff": StaffImport, "assignments": AssignmentImport}[kind](
+        ctx
+    )
+
+
+def _no_header(filename: str, fields: tuple[Field, ...]) -> Problem:
+    names = ", ".join(f"«{f.label}»" for f in fields if f.required)
+    optional = [f"«{f.label}»" for f in fields if f.signature and not f.required]
+    if optional:
+        names += _(" và ít nhất một cột {columns}").format(columns=", ".join(optional))
+    return Problem(
+        filename,
+        None,
+        None,
+        _("Không trang tính nào có dòng tiêu đề nhận ra được trong {n} dòng đầu").format(
+            n=HEADER_SCAN_ROWS
+        ),
+        _("một dòng tiêu đề có các cột {names}").format(names=names),
+    )
+
+
+async def import_file(
+    actor: Actor, year: SchoolYear, kind: str, data: bytes, filename: str
+) -> ImportReport:
+    """Check the whole file, then write it in one transaction; ImportRejected lists every
+    problem when there is any, and then nothing is written."""
+    kind = kind_name(kind)
+    if year.school_id != actor.school_id:
+        raise PermissionDenied(_("Bạn không có quyền với trường này."))
+    ctx = await ImportContext.open(actor, year)
+    importer = _importer(kind, ctx)
+    importer.authorize()
+    sheets = read_sheets(data, filename)
+    await importer.prepare()
+    fields = importer.fields()
+    by_key = {f.key: f for f in fields}
+    report = ImportReport(kind, filename)
+    for sheet in sheets:
+        layout = find_layout(sheet, fields)
+        if layout is None:
+            report.ignored_sheets.append(sheet.name)
+            continue
+        importer.problems.extend(layout.problems)
+        rows = 0
+        if not layout.problems:
+            for row in SheetView(sheet, layout, by_key, importer.problems).rows():
+                importer.check(row)
+                rows += 1
+        report.sheets.append(SheetSummary(sheet.name, rows, tuple(layout.ignored)))
+    if not report.sheets:
+        raise ImportRejected([_no_header(filename, fields)])
+    if not importer.problems and report.rows == 0:
+        raise ImportRejected(
+            [
+                Problem(
+                    filename,
+                    None,
+                    None,
+                    _("Không có dòng dữ liệu nào dưới dòng tiêu đề"),
+                    _("mỗi dòng dưới tiêu đề là một {what}").format(what=_row_noun(kind)),
+                )
+            ]
+        )
+    await importer.finish()
+    if importer.problems:
+        # A value given once for a whole sheet ("Môn: Tin học" not taught in the grade) fails
+        # on every row the same way; it is reported once.
+        raise ImportRejected(list(dict.fromkeys(importer.problems)))
+    async with in_transaction():
+        report.parts = await importer.write()
+    report.notes = importer.notes
+    return report
+
+
+def _row_noun(kind: str) -> str:
+    return {
+        "students": _("học sinh"),
+        "staff": _("cán bộ"),
+        "assignments": _("phân công"),
+        "marks": _("học sinh với điểm của một môn"),
+    }[kind]
