@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from tortoise.transactions import in_transaction
 
 from core import audit
+from core.errors import PermissionDenied
+from core.i18n import _
 from core.models import (
     Enrollment,
     Guardian,
@@ -103,10 +105,18 @@ async def write_students(
     actor: Actor, year: SchoolYear, entries: Sequence[StudentEntry]
 ) -> RosterWritten:
     ensure_admin(actor)
+    ids = [e.national_id for e in entries]
+    elsewhere = await Student.filter(national_id__in=ids).exclude(school_id=actor.school_id)
+    if elsewhere:
+        # A student moves between schools only through the transfer procedure, never by import.
+        raise PermissionDenied(
+            _("Học sinh {ids} đang thuộc trường khác; cần làm thủ tục chuyển trường.").format(
+                ids=", ".join(s.national_id for s in elsewhere)
+            )
+        )
     result = RosterWritten()
     async with in_transaction():
         classes = await _classes(actor, year, {e.class_name: e.grade for e in entries})
-        ids = [e.national_id for e in entries]
         result.add(
             "students",
             await upsert(

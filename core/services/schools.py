@@ -119,7 +119,7 @@ def parse_class_name(school: School, text: str) -> tuple[str, int]:
     grade = int(match.group(1))
     if grade not in grades(SchoolLevel(school.level)):
         raise InvalidValue(
-            _("Lớp «{name}»: khối {grade} không có ở trường {school}.").format(
+            _("Lớp «{name}»: {school} không có khối {grade}.").format(
                 name=text, grade=grade, school=school.name
             )
         )

@@ -1,0 +1,201 @@
+"""The `hocba` command line: set-up, imports, the demo school, results, audit, and serving.
+
+Every command runs against the configured database through the same core services as the bot;
+the console user acts as the school's administrator (logged as "cli" in the audit trail).
+Expected failures print one clear message and exit with status 1 (2 for configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from bot.results_table import render_results
+from core import audit
+from core.db import database
+from core.demo import COMPLETE_CLASS, create_demo
+from core.errors import HocbaError, NotFound
+from core.i18n import _, use_language
+from core.importing import import_file
+from core.models import School, SchoolClass, SchoolYear
+from core.rules.catalog import SchoolLevel
+from core.services.access import Actor
+from core.services.results import class_results
+from core.services.schools import (
+    create_school,
+    ensure_year,
+    find_class,
+    find_school,
+    latest_year,
+    parse_class_name,
+    year_name_for,
+)
+
+Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
+
+
+async def _school(args: argparse.Namespace, config: Config) -> School:
+    return await find_school(args.school or config.school.code or None)
+
+
+async def _year(args: argparse.Namespace, school: School) -> SchoolYear:
+    return await ensure_year(school, args.year) if args.year else await latest_year(school)
+
+
+async def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    if args.code:
+        if not (args.name and args.level):
+            raise HocbaError(_("Tạo trường mới cần cả --code, --name và --level."))
+        school = await create_school(args.code, args.name, SchoolLevel(args.level))
+        year = await ensure_year(school, args.year)
+        print(
+            _("Đã tạo trường {name} ({code}), năm học {year}.").format(
+                name=school.name, code=school.code, year=year.name
+            )
+        )
+    print(_("Cơ sở dữ liệu sẵn sàng: {url}").format(url=config.redacted()["database"]["url"]))
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    school = await _school(args, config)
+    year = await _year(args, school)
+    path = Path(args.file)
+    if not path.is_file():
+        raise HocbaError(_("Không thấy tệp {path}.").format(path=path))
+    report = await import_file(
+        Actor.command_line(school.id), year, args.kind, path.read_bytes(), path.name
+    )
+    print(report.summary())
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    created = await create_demo(args.year or year_name_for(dt.date.today()))
+    for school in created:
+        print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
+    if not created:
+        print(_("Các trường mẫu đã có sẵn; không tạo lại."))
+    print(_("Xem kết quả một lớp: hocba results {klass}").format(klass=COMPLETE_CLASS))
+    return 0
+
+
+async def _find_class(args: argparse.Namespace, config: Config) -> tuple[School, SchoolClass]:
+    """The class named on the command line; without --school, the one school that has it."""
+    if args.school or config.school.code:
+        school = await _school(args, config)
+        return school, await find_class(await _year(args, school), args.klass)
+    matches = []
+    for school in await School.all():
+        try:
+            name, _grade = parse_class_name(school, args.klass)
+        except HocbaError:
+            continue
+        year = await _year(args, school)
+        found = await SchoolClass.get_or_none(year=year, name=name)
+        if found:
+            matches.append((school, found))
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(_("Không có lớp {klass} ở trường nào.").format(klass=args.klass))
+    raise NotFound(
+        _("Nhiều trường có lớp {klass}: chọn một bằng --school ({codes}).").format(
+            klass=args.klass, codes=", ".join(s.code for s, _c in matches)
+        )
+    )
+
+
+async def cmd_results(args: argparse.Namespace, config: Config) -> int:
+    school, school_class = await _find_class(args, config)
+    results = await class_results(Actor.command_line(school.id), school_class)
+    print(render_results(school, await school_class.year, results, term=args.term))
+    return 0
+
+
+async def cmd_audit_verify(args: argparse.Namespace, config: Config) -> int:
+    result = await audit.verify()
+    for problem in result.problems:
+        print(problem)
+    print(
+        _("Đã kiểm tra {n} sự kiện. Sự kiện cuối: số {seq}, mã băm {hash}.").format(
+            n=result.checked, seq=result.head_seq, hash=result.head_hash
+        )
+    )
+    if args.expect_head and args.expect_head != result.head_hash:
+        print(_("Mã băm cuối khác mã đã ghi lại: nhật ký đã bị cắt bớt hoặc thay đổi."))
+        return 1
+    if result.ok:
+        print(_("Nhật ký kiểm toán nguyên vẹn."))
+    return 0 if result.ok else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hocba", description=_("Trợ lý Học bạ số."))
+    parser.add_argument("--config", help=_("tệp cấu hình (mặc định: config.toml nếu có)"))
+    parser.add_argument("--school", help=_("mã trường, khi cơ sở dữ liệu có nhiều trường"))
+    parser.add_argument("--year", help=_("năm học, ví dụ 2025-2026 (mặc định: năm mới nhất)"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    init = commands.add_parser("init", help=_("tạo cơ sở dữ liệu (và một trường, nếu có --code)"))
+    init.add_argument("--code", help=_("mã trường"))
+    init.add_argument("--name", help=_("tên trường"))
+    init.add_argument("--level", choices=[level.value for level in SchoolLevel])
+    init.set_defaults(run=cmd_init)
+
+    load = commands.add_parser("import", help=_("nhập tệp .xlsx hoặc .csv"))
+    load.add_argument("kind", metavar="LOẠI", help="students | staff | assignments | marks")
+    load.add_argument("file", metavar="TỆP")
+    load.set_defaults(run=cmd_import)
+
+    demo = commands.add_parser("demo", help=_("tạo trường mẫu để dùng thử"))
+    demo.set_defaults(run=cmd_demo)
+
+    results = commands.add_parser("results", help=_("bảng kết quả của một lớp"))
+    results.add_argument("klass", metavar="LỚP")
+    results.add_argument("--term", type=int, choices=[1, 2], help=_("học kỳ (mặc định: cả năm)"))
+    results.set_defaults(run=cmd_results)
+
+    audit_cmd = commands.add_parser("audit", help=_("nhật ký kiểm toán"))
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True, metavar="LỆNH")
+    verify = audit_sub.add_parser("verify", help=_("kiểm tra chuỗi băm của nhật ký"))
+    verify.add_argument("--expect-head", help=_("mã băm cuối đã ghi lại lần trước"))
+    verify.set_defaults(run=cmd_audit_verify)
+
+    serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
+    serve.set_defaults(run=None)
+    return parser
+
+
+async def _run(command: Command, args: argparse.Namespace, config: Config) -> int:
+    async with database(config.database.url):
+        return await command(args, config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        with use_language(config.school.language):
+            if args.command == "serve":
+                from bot.app import run  # the bot stack is loaded only to serve
+
+                config.require_token()
+                run(config)
+                return 0
+            return asyncio.run(_run(args.run, args, config))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except HocbaError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
