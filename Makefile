@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint demo clean
+.PHONY: run test bench lint demo clean locales locales-extract locales-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (python3 --version).")'
@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) locales
 	$(BIN)/hocba serve
 
-test: $(STAMP)
+test: $(STAMP) locales
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -32,3 +32,35 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
+	rm -f $(MO_FILES)
+
+# Translations (Babel). Source strings are Vietnamese, marked with _() and ngettext(); the .po files
+# are committed, the .mo files are build products (git-ignored) that `run` and `test` compile.
+#   make locales-extract  code -> locales/messages.pot (sorted, file names without line numbers)
+#   make locales-update   messages.pot -> locales/{vi,en}/LC_MESSAGES/messages.po, then translate en
+#   make locales          .po -> .mo (only the catalogs whose .po changed)
+LANGUAGES := vi en
+POT       := locales/messages.pot
+PO_FILES  := $(foreach lang,$(LANGUAGES),locales/$(lang)/LC_MESSAGES/messages.po)
+MO_FILES  := $(PO_FILES:.po=.mo)
+EXTRACT   := -F babel.cfg --no-default-keywords -k _ -k ngettext:1,2 --add-comments=TRANSLATORS: \
+             --add-location=file --sort-output --project=hocba --version=0.1.0 \
+             --copyright-holder='hocba'
+
+locales: $(MO_FILES)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -D messages -l $* -i $< -o $@
+
+# A new POT that differs only by its creation date is thrown away, so the file changes only
+# when the strings do.
+locales-extract: | $(STAMP)
+	$(BIN)/pybabel -q extract $(EXTRACT) -o $(POT).new .
+	@if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date: ' $(POT) $(POT).new >/dev/null; \
+	then rm $(POT).new; else mv $(POT).new $(POT); fi
+
+locales-update: locales-extract
+	@for lang in $(LANGUAGES); do \
+	  $(BIN)/pybabel -q update -i $(POT) -d locales -D messages -l $$lang --init-missing \
+	    --ignore-obsolete --ignore-pot-creation-date || exit 1; \
+	done

@@ -1,19 +1,32 @@
 """Building and running the python-telegram-bot Application from the configuration.
 
-The database is opened in `post_init` and closed in `post_shutdown`, inside PTB's own event
-loop, so the record core and the bot share one loop and one connection pool.
+One event loop runs everything: the record core's database, the PTB application (polling, or
+updates pushed by the webhook), and the aiohttp server. SIGTERM/SIGINT stop it gracefully:
+no new updates are taken, the ones in hand finish, then the database closes.
 """
 
 from __future__ import annotations
 
-from telegram import BotCommand
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Config
+from bot.web import WEBHOOK_PATH, make_web_app
 from core.db import close_database, open_database
-from core.i18n import _
-from handlers import start
+from core.errors import NotFound
+from core.i18n import _, use_language
+from core.services.schools import find_school
+from handlers import register_all
+from handlers.common import SCHOOL_KEY
+
+log = logging.getLogger("hocba.bot")
 
 
 def build_application(config: Config) -> Application:
@@ -27,31 +40,96 @@ def build_application(config: Config) -> Application:
         builder = builder.base_url(config.telegram.base_url)
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)
-
-    async def post_init(application: Application) -> None:
-        await open_database(config.database.url)
-        await application.bot.set_my_commands(
-            [BotCommand("start", _("Bắt đầu")), BotCommand("help", _("Hướng dẫn"))]
-        )
-
-    async def post_shutdown(_application: Application) -> None:
-        await close_database()
-
-    application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    start.register(application)
+    application = builder.build()
+    register_all(application)
     return application
 
 
-def run(config: Config) -> None:
-    """Serve until SIGINT/SIGTERM: long polling by default, or a webhook when configured."""
+def _commands() -> list[BotCommand]:
+    return [
+        BotCommand("start", _("Bắt đầu, đăng nhập")),
+        BotCommand("help", _("Hướng dẫn")),
+        BotCommand("language", _("Đổi ngôn ngữ")),
+        BotCommand("dangxuat", _("Đăng xuất")),
+    ]
+
+
+async def _served_school(config: Config) -> int | None:
+    """The configured school, or the only one in the database; None serves every school."""
+    try:
+        return (await find_school(config.school.code or None)).id
+    except NotFound:
+        if config.school.code:
+            raise
+        return None
+
+
+async def serve(config: Config, stop: asyncio.Event) -> None:
+    """Run until `stop` is set."""
+    await open_database(config.database.url)
     application = build_application(config)
-    if config.telegram.mode == "webhook":
-        application.run_webhook(
-            listen=config.web.host,
-            port=config.web.port,
-            url_path="telegram",
-            webhook_url=config.telegram.webhook_url,
-            secret_token=config.telegram.webhook_secret,
+    runner: web.AppRunner | None = None
+    try:
+        await application.initialize()
+        application.bot_data[SCHOOL_KEY] = await _served_school(config)
+        for language in ("vi", "en"):
+            with use_language(language):
+                await application.bot.set_my_commands(
+                    _commands(), language_code=None if language == "vi" else language
+                )
+        await application.start()
+        webhook = config.telegram.mode == "webhook"
+        if webhook:
+            await application.bot.set_webhook(
+                config.telegram.webhook_url,
+                secret_token=config.telegram.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await application.bot.delete_webhook()
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        runner = web.AppRunner(
+            make_web_app(application, config.telegram.webhook_secret if webhook else None)
         )
-    else:
-        application.run_polling()
+        await runner.setup()
+        await web.TCPSite(runner, config.web.host, config.web.port).start()
+        log.info(
+            "serving (%s), web on %s:%s%s",
+            config.telegram.mode,
+            config.web.host,
+            config.web.port,
+            WEBHOOK_PATH if webhook else "",
+        )
+        await stop.wait()
+    finally:
+        await _shutdown(application, runner)
+
+
+async def _shutdown(application: Application, runner: web.AppRunner | None) -> None:
+    steps: list[Callable[[], Awaitable[object]]] = []
+    if runner is not None:
+        steps.append(runner.cleanup)
+    if application.updater and application.updater.running:
+        steps.append(application.updater.stop)
+    if application.running:
+        steps.append(application.stop)
+    steps += [application.shutdown, close_database]
+    for step in steps:
+        try:
+            await step()
+        except Exception:  # keep closing the rest; the failure is logged
+            log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
+
+
+def run(config: Config) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(config, stop)
+
+    asyncio.run(main())

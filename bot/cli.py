@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
-from core import audit
+from core import audit, formatting
 from core.db import database
 from core.demo import COMPLETE_CLASS, create_demo
 from core.errors import HocbaError, NotFound
@@ -35,6 +35,8 @@ from core.services.schools import (
     parse_class_name,
     year_name_for,
 )
+from core.services.signin import create_invite
+from handlers.invite import deep_link
 
 Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
 
@@ -135,6 +137,36 @@ async def cmd_audit_verify(args: argparse.Namespace, config: Config) -> int:
     return 0 if result.ok else 1
 
 
+async def cmd_staff_invite(args: argparse.Namespace, config: Config) -> int:
+    school = await _school(args, config)
+    invite = await create_invite(Actor.command_line(school.id), args.who)
+    print(
+        _("Mã mời cho {name} ({code}), dùng một lần, hết hạn {expires}:").format(
+            name=invite.staff.full_name,
+            code=invite.staff.code,
+            expires=formatting.date_time(invite.expires_at),
+        )
+    )
+    username = await _bot_username(config)
+    print(deep_link(username, invite.code) if username else f"/start {invite.code}")
+    return 0
+
+
+async def _bot_username(config: Config) -> str | None:
+    """The bot's @username for the deep link, asked from Telegram when a token is set."""
+    if not config.telegram.token:
+        return None
+    from telegram import Bot  # only this command talks to Telegram
+    from telegram.error import TelegramError
+
+    bot = Bot(config.telegram.token, base_url=config.telegram.base_url or None)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hocba", description=_("Trợ lý Học bạ số."))
     parser.add_argument("--config", help=_("tệp cấu hình (mặc định: config.toml nếu có)"))
@@ -166,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help=_("kiểm tra chuỗi băm của nhật ký"))
     verify.add_argument("--expect-head", help=_("mã băm cuối đã ghi lại lần trước"))
     verify.set_defaults(run=cmd_audit_verify)
+
+    staff = commands.add_parser("staff", help=_("cán bộ, giáo viên"))
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="LỆNH")
+    invite = staff_sub.add_parser("invite", help=_("tạo mã mời đăng nhập Telegram"))
+    invite.add_argument("who", metavar="MÃ-HOẶC-TÊN", help=_("mã cán bộ hoặc một phần họ tên"))
+    invite.set_defaults(run=cmd_staff_invite)
 
     serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
     serve.set_defaults(run=None)

@@ -37,7 +37,9 @@ TOKEN_HELP = (
 
 _SECRET = {"redact": "secret"}  # field metadata: never logged nor echoed in an error message
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
-_HTTPS_URL = re.compile(r"https://[^\s/?#]+\S*")
+# Telegram posts only to HTTPS; plain HTTP is accepted for a loopback address, where a local
+# reverse proxy (or a self-hosted Bot API server, or the tests' fake server) does the posting.
+_HTTPS_URL = re.compile(r"https://[^\s/?#]+\S*|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/\S*")
 _HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@")
 _TOML_LOCATION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")

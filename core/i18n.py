@@ -39,6 +39,11 @@ def current_locale() -> Locale:
     return Locale.parse(current_language())
 
 
+def activate(language: str | None) -> None:
+    """Make `language` the reader's language for the rest of the current task (one update)."""
+    _language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
 @contextmanager
 def use_language(language: str | None) -> Iterator[None]:
     """Run a block with `language` as the reader's language (unknown codes fall back to vi)."""

@@ -17,7 +17,7 @@ class AuditEvent(Model):
     id = fields.IntField(primary_key=True)
     seq = fields.BigIntField(unique=True)
     at = fields.DatetimeField()
-    actor = fields.CharField(max_length=80)
+    actor = fields.CharField(max_length=80, index=True)
     action = fields.CharField(max_length=60)
     target = fields.CharField(max_length=160)
     before = fields.JSONField(null=True)

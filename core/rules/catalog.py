@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 from typing import Self
 
 from core.errors import InvalidValue
-from core.i18n import DEFAULT_LANGUAGE, _, use_language
+from core.i18n import DEFAULT_LANGUAGE, _, current_language, use_language
 from core.text import fold
 
 # --------------------------------------------------------------------------------------------
@@ -45,10 +46,9 @@ class Choice(StrEnum):
         Vietnamese labels are always accepted, whatever the reader's language, because
         spreadsheets are written in Vietnamese.
         """
-        key = match_key(text)
-        for member in cls:
-            if key in member.match_keys():
-                return member
+        member = _spellings(cls, current_language()).get(match_key(text))
+        if member is not None:
+            return member  # type: ignore[return-value]
         options = ", ".join(f"{m.value} ({m.label})" for m in cls)
         raise InvalidValue(
             _("Giá trị «{text}» không hợp lệ: cần một trong các mức {options}.").format(
@@ -63,6 +63,14 @@ class Choice(StrEnum):
         keys = {match_key(self.value), match_key(source), match_key(self.label)}
         keys.add("".join(_initial(word) for word in match_key(source).split()))
         return keys
+
+
+@cache
+def _spellings(choice: type[Choice], language: str) -> dict[str, Choice]:
+    """Every spelling of every member, built once per language (parse runs per spreadsheet cell).
+    Earlier members win a shared spelling, as they are declared best first."""
+    with use_language(language):
+        return {key: member for member in reversed(list(choice)) for key in member.match_keys()}
 
 
 def _initial(word: str) -> str:

@@ -49,7 +49,8 @@ async def test_serve_answers_start_and_help_then_stops_on_sigterm(
         assert "Xin chào! Đây là trợ lý Học bạ số" in welcome.text
         await user.send_command("/help")
         assert "Hướng dẫn" in (await user.wait_for_message(timeout=10)).text
-        assert [c["command"] for c in telegram_server.commands_for(1001)] == ["start", "help"]
+        commands = [c["command"] for c in telegram_server.commands_for(1001)]
+        assert commands == ["start", "help", "language", "dangxuat"]
         assert (tmp_path / "serve.sqlite3").exists()  # opened in post_init
     finally:
         if process.returncode is None:

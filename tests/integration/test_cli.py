@@ -91,3 +91,16 @@ def test_init_creates_a_school(workdir: Path, capsys: pytest.CaptureFixture[str]
         == 0
     )
     assert "Đã tạo trường Trường TH Một (TH01), năm học 2025-2026." in capsys.readouterr().out
+
+
+def test_staff_invite_prints_a_one_time_code(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["--school", "THCS-DEMO", "staff", "invite", "GV010"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Mã mời cho ") and "(GV010)" in lines[0]
+    assert lines[1].startswith("/start ") and len(lines[1]) > 20  # no token: no deep link
+    assert main(["--school", "THCS-DEMO", "staff", "invite", "Không Có Ai"]) == 1
+    assert "Không tìm thấy cán bộ" in capsys.readouterr().err

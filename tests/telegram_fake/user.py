@@ -285,8 +285,8 @@ class FakeUser:
             )
         return sent
 
-    async def press(self, button: str, message_id: int | None = None) -> CallbackPress:
-        """Tap an inline button (by text, else callback_data) on the newest message having one."""
+    def _inline_message(self, message_id: int | None) -> Any:
+        """The newest message with an inline keyboard (or the one with `message_id`)."""
         candidates = [
             m
             for m in reversed(self.server.chat_log.get(self.id, []))
@@ -296,7 +296,11 @@ class FakeUser:
             candidates = [m for m in candidates if m.message_id == message_id]
         if not candidates:
             raise LookupError(f"no message with an inline keyboard for user {self.id}")
-        target = candidates[0]
+        return candidates[0]
+
+    async def press(self, button: str, message_id: int | None = None) -> CallbackPress:
+        """Tap an inline button (by text, else callback_data) on the newest message having one."""
+        target = self._inline_message(message_id)
         buttons = [b for row in target.data["reply_markup"]["inline_keyboard"] for b in row]
         found = next((b for b in buttons if b["text"] == button), None) or next(
             (b for b in buttons if b.get("callback_data") == button), None
@@ -305,6 +309,13 @@ class FakeUser:
             raise LookupError(f"button {button!r} not in {[b['text'] for b in buttons]}")
         if "callback_data" not in found:
             raise ValueError(f"button {button!r} has no callback_data: {found}")
+        return self._callback(target, found["callback_data"])
+
+    async def press_forged(self, data: str, message_id: int | None = None) -> CallbackPress:
+        """What a modified client can do: send any callback_data for a message with buttons."""
+        return self._callback(self._inline_message(message_id), data)
+
+    def _callback(self, target: Any, data: str) -> CallbackPress:
         from tests.telegram_fake.server import CallbackQueryRecord
 
         query = {
@@ -312,7 +323,7 @@ class FakeUser:
             "from": self.as_dict(),
             "message": copy.deepcopy(target.data),
             "chat_instance": str(-abs(hash((self.id, self.server.bot_id))) % 10**18),
-            "data": found["callback_data"],
+            "data": data,
         }
         self.server.callback_queries[query["id"]] = CallbackQueryRecord(query, self.id)
         self.server.enqueue_update({"callback_query": copy.deepcopy(query)})

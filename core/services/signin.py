@@ -1,0 +1,307 @@
+"""Linking a Telegram account to a staff record: by a one-time invite, or by the person's own
+phone number shared through Telegram's contact button.
+
+Every attempt, accepted or refused, is audited under the Telegram account ("telegram:<id>"),
+and repeated failures from one account are slowed down, so invite codes cannot be guessed and
+phone numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.errors import InvalidValue, NotFound, PermissionDenied
+from core.i18n import LANGUAGES, _
+from core.models import AuditEvent, InviteCode, Staff
+from core.services.access import Actor, ensure_admin
+from core.text import fold
+from core.validation import normalise_phone
+
+INVITE_LIFETIME = dt.timedelta(days=3)
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(hours=1)
+REFUSED = "signin.refused"
+
+
+class SignInRefused(PermissionDenied):
+    """A sign-in attempt that was refused (and audited)."""
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    staff: Staff
+    expires_at: dt.datetime
+
+
+def telegram_label(telegram_user_id: int) -> str:
+    return f"telegram:{telegram_user_id}"
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+async def find_staff(school_id: int, who: str) -> Staff:
+    """A staff member by exact staff code, or by a unique part of the name (accents optional)."""
+    by_code = await Staff.get_or_none(school_id=school_id, code=who.strip().upper())
+    if by_code:
+        return by_code
+    key = fold(who)
+    matches = [
+        s for s in await Staff.filter(school_id=school_id, active=True) if key in fold(s.full_name)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(_("Không tìm thấy cán bộ nào có mã hoặc tên «{who}».").format(who=who))
+    raise InvalidValue(
+        _("Có {n} người khớp với «{who}»: {names}. Hãy dùng mã cán bộ.").format(
+            n=len(matches), who=who, names=", ".join(f"{s.code} {s.full_name}" for s in matches)
+        )
+    )
+
+
+async def create_invite(actor: Actor, who: str, *, now: dt.datetime | None = None) -> Invite:
+    """A new one-time code for a staff member of the admin's school."""
+    ensure_admin(actor)
+    staff = await find_staff(actor.school_id, who)
+    code = secrets.token_urlsafe(12)
+    expires_at = _now(now) + INVITE_LIFETIME
+    async with in_transaction():
+        await InviteCode.create(
+            school_id=actor.school_id,
+            staff=staff,
+            code_hash=_hash(code),
+            created_by=actor.label,
+            expires_at=expires_at,
+        )
+        await audit.record(
+            audit.Event(
+                actor.label,
+                "signin.invite",
+                f"staff:{staff.id}",
+                after={"expires_at": expires_at.isoformat()},
+            )
+        )
+    return Invite(code, staff, expires_at)
+
+
+async def _refused(
+    telegram_user_id: int, reason: str, message: str, target: str = "signin"
+) -> SignInRefused:
+    """Audit a refused attempt (committed even though the sign-in fails) and return the error."""
+    await audit.record(
+        audit.Event(
+            telegram_label(telegram_user_id),
+            REFUSED,
+            target,
+            after={"reason": reason},
+        )
+    )
+    return SignInRefused(message)
+
+
+async def _check_rate(telegram_user_id: int, now: dt.datetime) -> None:
+    failures = await AuditEvent.filter(
+        actor=telegram_label(telegram_user_id), action=REFUSED, at__gte=now - FAILURE_WINDOW
+    ).count()
+    if failures >= MAX_FAILURES:
+        raise SignInRefused(
+            _(
+                "Bạn đã thử không thành công nhiều lần. Hãy thử lại sau một giờ, hoặc nhờ quản "
+                "trị học bạ số của trường gửi mã mời mới."
+            )
+        )
+
+
+async def _link(staff: Staff, telegram_user_id: int, method: str) -> Staff:
+    """Point the staff record at this Telegram account (moving it from an old one if needed)."""
+    before = staff.telegram_user_id
+    async with in_transaction():
+        staff.telegram_user_id = telegram_user_id
+        await staff.save(update_fields=["telegram_user_id"])
+        await audit.record(
+            audit.Event(
+                telegram_label(telegram_user_id),
+                "signin.linked",
+                f"staff:{staff.id}",
+                before={"telegram_user_id": before},
+                after={"telegram_user_id": telegram_user_id, "method": method},
+            )
+        )
+    return staff
+
+
+async def _ensure_account_free(telegram_user_id: int, staff: Staff) -> None:
+    """One Telegram account per staff member, and one staff member per account."""
+    holder = await Staff.get_or_none(telegram_user_id=telegram_user_id)
+    if holder and holder.id != staff.id:
+        raise await _refused(
+            telegram_user_id,
+            "account_linked_to_other_staff",
+            _(
+                "Tài khoản Telegram này đang đăng nhập là {name}. Hãy đăng xuất (/dangxuat) "
+                "trước khi đăng nhập cho người khác."
+            ).format(name=holder.full_name),
+            target=f"staff:{staff.id}",
+        )
+
+
+async def redeem_invite(
+    code: str,
+    telegram_user_id: int,
+    *,
+    school_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Staff:
+    """Sign in with an invite code; `school_id` is the school this bot serves (None: any)."""
+    now = _now(now)
+    await _check_rate(telegram_user_id, now)
+    invite = await InviteCode.get_or_none(code_hash=_hash(code))
+    if invite is None:
+        raise await _refused(
+            telegram_user_id,
+            "unknown_code",
+            _("Mã mời không đúng. Hãy mở lại đường link nhà trường gửi, hoặc xin mã mới."),
+        )
+    target = f"staff:{invite.staff_id}"
+    if school_id is not None and invite.school_id != school_id:
+        raise await _refused(
+            telegram_user_id,
+            "other_school",
+            _("Mã mời này là của trường khác, không dùng được ở đây."),
+            target=target,
+        )
+    if invite.used_at is not None:
+        raise await _refused(
+            telegram_user_id,
+            "used_code",
+            _("Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần: hãy xin quản trị mã mới."),
+            target=target,
+        )
+    if invite.expires_at < now:
+        raise await _refused(
+            telegram_user_id,
+            "expired_code",
+            _("Mã mời này đã hết hạn. Hãy xin quản trị học bạ số của trường mã mới."),
+            target=target,
+        )
+    staff = await Staff.get(id=invite.staff_id)
+    await _ensure_account_free(telegram_user_id, staff)
+    claimed = await InviteCode.filter(id=invite.id, used_at=None).update(
+        used_at=now, used_by=telegram_user_id
+    )
+    if not claimed:  # redeemed a moment ago by another request
+        raise await _refused(
+            telegram_user_id,
+            "used_code",
+            _("Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần: hãy xin quản trị mã mới."),
+            target=target,
+        )
+    return await _link(staff, telegram_user_id, "invite")
+
+
+async def link_by_contact(
+    phone: str,
+    contact_user_id: int | None,
+    telegram_user_id: int,
+    *,
+    school_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Staff:
+    """Sign in with the phone number Telegram shared: it must be the sender's own contact and
+    match exactly one active staff record (of this bot's school) not linked elsewhere."""
+    now = _now(now)
+    await _check_rate(telegram_user_id, now)
+    if contact_user_id != telegram_user_id:
+        raise await _refused(
+            telegram_user_id,
+            "someone_elses_contact",
+            _(
+                "Đây không phải số điện thoại của chính bạn. Hãy bấm nút «Chia sẻ số điện thoại "
+                "của tôi» để gửi số của bạn."
+            ),
+        )
+    try:
+        normal = normalise_phone(phone)
+    except InvalidValue:
+        normal = ""
+    query = Staff.filter(phone=normal, active=True) if normal else Staff.none()
+    if school_id is not None:
+        query = query.filter(school_id=school_id)
+    matches = await query
+    if len(matches) != 1:
+        raise await _refused(
+            telegram_user_id,
+            "unknown_phone" if not matches else "ambiguous_phone",
+            _(
+                "Số điện thoại này không có trong danh sách cán bộ của trường. Hãy nhờ quản trị "
+                "học bạ số cập nhật số của bạn, hoặc đăng nhập bằng mã mời."
+            ),
+        )
+    staff = matches[0]
+    if staff.telegram_user_id not in (None, telegram_user_id):
+        raise await _refused(
+            telegram_user_id,
+            "staff_linked_elsewhere",
+            _(
+                "Hồ sơ của bạn đang liên kết với một tài khoản Telegram khác. Hãy đăng xuất ở "
+                "tài khoản đó, hoặc nhờ quản trị gửi mã mời mới."
+            ),
+            target=f"staff:{staff.id}",
+        )
+    await _ensure_account_free(telegram_user_id, staff)
+    return await _link(staff, telegram_user_id, "contact")
+
+
+async def unlink(telegram_user_id: int) -> Staff | None:
+    """Sign out: the account is no longer linked (the staff record stays)."""
+    staff = await Staff.get_or_none(telegram_user_id=telegram_user_id)
+    if staff is None:
+        return None
+    async with in_transaction():
+        staff.telegram_user_id = None
+        await staff.save(update_fields=["telegram_user_id"])
+        await audit.record(
+            audit.Event(
+                telegram_label(telegram_user_id),
+                "signin.unlinked",
+                f"staff:{staff.id}",
+                before={"telegram_user_id": telegram_user_id},
+            )
+        )
+    return staff
+
+
+async def staff_for(telegram_user_id: int) -> Staff | None:
+    return await Staff.get_or_none(telegram_user_id=telegram_user_id, active=True)
+
+
+async def set_language(staff: Staff, language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidValue(_("Ngôn ngữ «{code}» chưa được hỗ trợ.").format(code=language))
+    if staff.language != language:
+        before = staff.language
+        async with in_transaction():
+            staff.language = language
+            await staff.save(update_fields=["language"])
+            await audit.record(
+                audit.Event(
+                    f"staff:{staff.id}",
+                    "staff.language",
+                    f"staff:{staff.id}",
+                    before={"language": before},
+                    after={"language": language},
+                )
+            )

@@ -1,0 +1,106 @@
+"""What every handler needs: who is writing, in which language, and the keyboards to show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram.ext import ContextTypes, filters
+
+from core.i18n import _, activate
+from core.models import Role, Staff
+from core.services.access import READ_ALL, Actor
+from core.services.signin import staff_for
+
+SCHOOL_KEY = "school_id"  # bot_data: the school this bot serves (None: every school in the DB)
+LANGUAGE_KEY = "language"  # user_data of people without a staff record
+
+
+async def current_staff(update: Update) -> Staff | None:
+    user = update.effective_user
+    return await staff_for(user.id) if user else None
+
+
+async def current_actor(update: Update) -> Actor | None:
+    staff = await current_staff(update)
+    return await Actor.of_staff(staff) if staff else None
+
+
+def served_school(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    return context.bot_data.get(SCHOOL_KEY)
+
+
+async def set_reader_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first for every update: the reply is in the language the person chose."""
+    staff = await current_staff(update)
+    language = staff.language if staff else None
+    if language is None and context.user_data is not None:
+        language = context.user_data.get(LANGUAGE_KEY)
+    activate(language)
+
+
+class Menu:
+    """Labels of the main-menu buttons in the reader's language (built per update)."""
+
+    @staticmethod
+    def my_classes() -> str:
+        return _("📚 Lớp của tôi")
+
+    @staticmethod
+    def school() -> str:
+        return _("🏫 Tổng quan trường")
+
+    @staticmethod
+    def invite() -> str:
+        return _("🎟 Tạo mã mời")
+
+    @staticmethod
+    def language() -> str:
+        return _("🌐 Ngôn ngữ")
+
+    @staticmethod
+    def help() -> str:
+        return _("❓ Hướng dẫn")
+
+    @staticmethod
+    def sign_out() -> str:
+        return _("🚪 Đăng xuất")
+
+    @staticmethod
+    def share_phone() -> str:
+        return _("📱 Chia sẻ số điện thoại của tôi")
+
+
+class MenuButton(filters.MessageFilter):
+    """A press of a main-menu button, recognised in the reader's current language (set by
+    `set_reader_language` before any other handler looks at the update)."""
+
+    def __init__(self, label: Callable[[], str]) -> None:
+        super().__init__(name=f"MenuButton({label.__name__})")
+        self.label = label
+
+    def filter(self, message: Message) -> bool:
+        return message.text == self.label()
+
+
+def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
+    """What this person can do, by role: teachers see their classes, leadership and the office
+    the school, admins also invites; everyone language, help and sign-out."""
+    first_row = []
+    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM):
+        first_row.append(Menu.my_classes())
+    if actor.has(*READ_ALL):
+        first_row.append(Menu.school())
+    rows = [first_row] if first_row else []
+    if actor.has(Role.ADMIN):
+        rows.append([Menu.invite()])
+    rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def sign_in_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(Menu.share_phone(), request_contact=True)], [Menu.language()]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )

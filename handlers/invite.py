@@ -1,0 +1,90 @@
+"""Admins create one-time invite codes from the phone: /moi <staff code or name>, or the menu."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from core import formatting
+from core.i18n import _
+from core.services.signin import create_invite
+from handlers.common import Menu, MenuButton, current_actor, main_menu
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+async def _invite(update: Update, context: ContextTypes.DEFAULT_TYPE, who: str) -> None:
+    actor = await current_actor(update)
+    if actor is None:
+        return
+    invite = await create_invite(actor, who)  # the core checks the admin role
+    await update.effective_message.reply_text(
+        _(
+            "Mã mời cho {name} ({code}), dùng một lần, hết hạn {expires}:\n{link}\n\n"
+            "Hãy gửi đường link này riêng cho thầy cô; khi mở, Telegram sẽ đăng nhập đúng hồ sơ."
+        ).format(
+            name=invite.staff.full_name,
+            code=invite.staff.code,
+            expires=formatting.date_time(invite.expires_at),
+            link=deep_link(context.bot.username, invite.code),
+        ),
+        reply_markup=main_menu(actor),
+    )
+
+
+WHO = 0
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/moi GV012 invites at once; /moi alone asks who."""
+    if context.args:
+        await _invite(update, context, " ".join(context.args))
+        return ConversationHandler.END
+    return await ask(update, context)
+
+
+async def ask(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    await update.effective_message.reply_text(
+        _(
+            "Gửi mã cán bộ hoặc họ tên của người cần mời (ví dụ GV012 hoặc Nguyễn Thị Lan), "
+            "hoặc /huy để thôi."
+        )
+    )
+    return WHO
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await _invite(update, context, update.effective_message.text)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    actor = await current_actor(update)
+    await update.effective_message.reply_text(
+        _("Đã hủy."), reply_markup=main_menu(actor) if actor else None
+    )
+    return ConversationHandler.END
+
+
+def register(application: Application) -> None:
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[
+                CommandHandler(["moi", "invite"], command),
+                MessageHandler(MenuButton(Menu.invite), ask),
+            ],
+            states={WHO: [MessageHandler(filters.TEXT & ~filters.COMMAND, answer)]},
+            fallbacks=[CommandHandler(["huy", "cancel"], cancel)],
+            name="invite",
+            persistent=application.persistence is not None,
+        )
+    )

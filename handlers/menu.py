@@ -1,0 +1,75 @@
+"""The main menu's answers: my classes, the school at a glance, help."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler
+
+from core import formatting
+from core.i18n import _
+from core.services.overview import my_teaching, school_overview
+from handlers.common import Menu, MenuButton, current_actor, main_menu, sign_in_keyboard
+from handlers.signin import sign_in_options
+
+
+async def my_classes(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    actor = await current_actor(update)
+    if actor is None:
+        return
+    teaching = await my_teaching(actor)
+    if not (teaching.homeroom or teaching.subjects):
+        text = _("Thầy cô chưa được phân công lớp nào trong năm học hiện tại.")
+    else:
+        lines = [_("<b>Năm học {year}</b>").format(year=teaching.year)]
+        lines += [_("Chủ nhiệm lớp {klass}").format(klass=k) for k in teaching.homeroom]
+        lines += [f"• {klass} — {subject}" for klass, subject in teaching.subjects]
+        text = "\n".join(lines)
+    await update.effective_message.reply_text(text, reply_markup=main_menu(actor))
+
+
+async def school(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    actor = await current_actor(update)
+    if actor is None:
+        return
+    overview = await school_overview(actor)
+    text = _(
+        "<b>Năm học {year}</b>\n{classes} lớp, {students} học sinh\n"
+        "{staff} cán bộ, giáo viên; {linked} người đã đăng nhập Trợ lý"
+    ).format(
+        year=overview.year or "—",
+        classes=formatting.integer(overview.classes),
+        students=formatting.integer(overview.students),
+        staff=formatting.integer(overview.staff),
+        linked=formatting.integer(overview.staff_linked),
+    )
+    await update.effective_message.reply_text(text, reply_markup=main_menu(actor))
+
+
+def help_text() -> str:
+    return _(
+        "<b>Hướng dẫn</b>\n"
+        "Chọn việc cần làm trong menu bên dưới, hoặc gõ lệnh:\n"
+        "/start — bắt đầu, đăng nhập\n"
+        "/language — đổi ngôn ngữ\n"
+        "/dangxuat — đăng xuất khỏi tài khoản Telegram này\n"
+        "/moi — (quản trị) tạo mã mời cho giáo viên\n"
+        "/help — hướng dẫn này\n\n"
+        "Cần trợ giúp thêm, thầy cô liên hệ quản trị học bạ số của trường."
+    )
+
+
+async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    actor = await current_actor(update)
+    if actor is None:
+        await update.effective_message.reply_text(
+            _("<b>Hướng dẫn</b>") + "\n" + sign_in_options(), reply_markup=sign_in_keyboard()
+        )
+        return
+    await update.effective_message.reply_text(help_text(), reply_markup=main_menu(actor))
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("help", show_help))
+    application.add_handler(MessageHandler(MenuButton(Menu.my_classes), my_classes))
+    application.add_handler(MessageHandler(MenuButton(Menu.school), school))
+    application.add_handler(MessageHandler(MenuButton(Menu.help), show_help))

@@ -1,0 +1,83 @@
+"""Signing in: /start with an invite code, the "share my phone number" button, and sign-out."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from core.i18n import _
+from core.services import signin
+from core.services.access import Actor
+from handlers.common import (
+    Menu,
+    MenuButton,
+    current_staff,
+    main_menu,
+    served_school,
+    sign_in_keyboard,
+)
+
+
+def sign_in_options() -> str:
+    return _(
+        "Trợ lý Học bạ số chỉ dành cho cán bộ, giáo viên của trường và phụ huynh.\n\n"
+        "Thầy cô đăng nhập bằng một trong hai cách:\n"
+        "1. Mở đường link có mã mời mà quản trị học bạ số của trường gửi;\n"
+        "2. Bấm nút «Chia sẻ số điện thoại của tôi» bên dưới (số phải trùng số nhà trường "
+        "đã khai cho thầy cô)."
+    )
+
+
+async def greet(update: Update, actor: Actor, full_name: str) -> None:
+    await update.effective_message.reply_text(
+        _("Chào thầy/cô {name}! Thầy cô đã đăng nhập Trợ lý Học bạ số.").format(name=full_name),
+        reply_markup=main_menu(actor),
+    )
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if context.args:
+        staff = await signin.redeem_invite(
+            context.args[0], user.id, school_id=served_school(context)
+        )
+        await greet(update, await Actor.of_staff(staff), staff.full_name)
+        return
+    staff = await current_staff(update)
+    if staff:
+        await greet(update, await Actor.of_staff(staff), staff.full_name)
+        return
+    await update.effective_message.reply_text(
+        _("Xin chào! Đây là trợ lý Học bạ số của nhà trường.") + "\n\n" + sign_in_options(),
+        reply_markup=sign_in_keyboard(),
+    )
+
+
+async def contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    shared = update.effective_message.contact
+    staff = await signin.link_by_contact(
+        shared.phone_number,
+        shared.user_id,
+        update.effective_user.id,
+        school_id=served_school(context),
+    )
+    await greet(update, await Actor.of_staff(staff), staff.full_name)
+
+
+async def sign_out(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    staff = await signin.unlink(update.effective_user.id)
+    text = (
+        _("Đã đăng xuất. Tài khoản Telegram này không còn liên kết với hồ sơ của {name}.").format(
+            name=staff.full_name
+        )
+        if staff
+        else _("Tài khoản này chưa đăng nhập.")
+    )
+    await update.effective_message.reply_text(text, reply_markup=sign_in_keyboard())
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler(["dangxuat", "signout"], sign_out))
+    application.add_handler(MessageHandler(filters.CONTACT, contact))
+    application.add_handler(MessageHandler(MenuButton(Menu.sign_out), sign_out))

@@ -1,0 +1,43 @@
+"""Running the real bot (`bot.app.serve`) against the fake Telegram server inside a test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from bot.app import serve
+from bot.config import Config, load_config
+from core.db import database
+from tests.telegram_fake import FakeTelegramServer
+from tests.telegram_fake.fixtures import free_port
+
+
+def bot_config(server: FakeTelegramServer, tmp_path: Path, **env: str) -> Config:
+    environ = {
+        "HOCBA_TELEGRAM_TOKEN": server.token,
+        "HOCBA_TELEGRAM_BASE_URL": server.base_url,
+        "HOCBA_TELEGRAM_BASE_FILE_URL": server.base_file_url,
+        "HOCBA_DATABASE_URL": f"sqlite://{tmp_path / 'bot.sqlite3'}",
+        "HOCBA_WEB_PORT": str(free_port()),
+        **env,
+    }
+    return load_config(None, environ=environ)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    config: Config, seed: Callable[[], Awaitable[object]] | None = None
+) -> AsyncIterator[Config]:
+    """Seed the database, then serve until the block ends; a crash of the bot fails the test."""
+    if seed is not None:
+        async with database(config.database.url):
+            await seed()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(config, stop))
+    try:
+        yield config
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
