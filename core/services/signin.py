@@ -125,21 +125,24 @@ async def _check_rate(telegram_user_id: int, now: dt.datetime) -> None:
         )
 
 
+async def _change_staff(staff: Staff, actor: str, action: str, **values: object) -> None:
+    """Set fields of a staff record and audit old and new values, in one transaction."""
+    before = {name: getattr(staff, name) for name in values}
+    async with in_transaction():
+        for name, value in values.items():
+            setattr(staff, name, value)
+        await staff.save(update_fields=list(values))
+        await audit.record(audit.Event(actor, action, f"staff:{staff.id}", before, dict(values)))
+
+
 async def _link(staff: Staff, telegram_user_id: int, method: str) -> Staff:
     """Point the staff record at this Telegram account (moving it from an old one if needed)."""
-    before = staff.telegram_user_id
-    async with in_transaction():
-        staff.telegram_user_id = telegram_user_id
-        await staff.save(update_fields=["telegram_user_id"])
-        await audit.record(
-            audit.Event(
-                telegram_label(telegram_user_id),
-                "signin.linked",
-                f"staff:{staff.id}",
-                before={"telegram_user_id": before},
-                after={"telegram_user_id": telegram_user_id, "method": method},
-            )
-        )
+    await _change_staff(
+        staff,
+        telegram_label(telegram_user_id),
+        f"signin.linked.{method}",
+        telegram_user_id=telegram_user_id,
+    )
     return staff
 
 
@@ -268,18 +271,9 @@ async def link_by_contact(
 async def unlink(telegram_user_id: int) -> Staff | None:
     """Sign out: the account is no longer linked (the staff record stays)."""
     staff = await Staff.get_or_none(telegram_user_id=telegram_user_id)
-    if staff is None:
-        return None
-    async with in_transaction():
-        staff.telegram_user_id = None
-        await staff.save(update_fields=["telegram_user_id"])
-        await audit.record(
-            audit.Event(
-                telegram_label(telegram_user_id),
-                "signin.unlinked",
-                f"staff:{staff.id}",
-                before={"telegram_user_id": telegram_user_id},
-            )
+    if staff is not None:
+        await _change_staff(
+            staff, telegram_label(telegram_user_id), "signin.unlinked", telegram_user_id=None
         )
     return staff
 
@@ -292,16 +286,4 @@ async def set_language(staff: Staff, language: str) -> None:
     if language not in LANGUAGES:
         raise InvalidValue(_("Ngôn ngữ «{code}» chưa được hỗ trợ.").format(code=language))
     if staff.language != language:
-        before = staff.language
-        async with in_transaction():
-            staff.language = language
-            await staff.save(update_fields=["language"])
-            await audit.record(
-                audit.Event(
-                    f"staff:{staff.id}",
-                    "staff.language",
-                    f"staff:{staff.id}",
-                    before={"language": before},
-                    after={"language": language},
-                )
-            )
+        await _change_staff(staff, f"staff:{staff.id}", "staff.language", language=language)

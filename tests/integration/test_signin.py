@@ -104,4 +104,4 @@ async def test_one_account_per_person_and_relink(staff, admin_of) -> None:
     await signin.redeem_invite(invite.code, 777, school_id=school.id, now=NOW)
     assert (await Staff.get(id=hoa.id)).telegram_user_id == 777
     assert (await Staff.get(id=binh.id)).telegram_user_id == 555
-    assert await AuditEvent.filter(action="signin.linked").count() == 3
+    assert await AuditEvent.filter(action__startswith="signin.linked").count() == 3
