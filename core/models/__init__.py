@@ -19,47 +19,29 @@ from core.models.people import (
     Student,
     TeachingAssignment,
 )
-from core.models.records import (
-    BatchItem,
-    BatchState,
-    ClassClosure,
-    IssuedRecord,
-    RecordState,
-    SignatureRole,
-    SigningBatch,
-    SubjectSheetDoc,
-)
 from core.models.school import School, SchoolClass, SchoolYear, Subject, Term
 from core.models.signin import InviteCode
 
 __all__ = [
     "Absence",
     "AuditEvent",
-    "BatchItem",
-    "BatchState",
-    "ClassClosure",
     "Comment",
     "Conduct",
     "Enrollment",
     "Guardian",
     "InviteCode",
-    "IssuedRecord",
     "Mark",
     "MarkKind",
     "PrimaryAssessment",
     "QualityAssessment",
-    "RecordState",
     "Role",
     "School",
     "SchoolClass",
     "SchoolYear",
-    "SignatureRole",
-    "SigningBatch",
     "Staff",
     "StaffRole",
     "Student",
     "Subject",
-    "SubjectSheetDoc",
     "TeachingAssignment",
     "Term",
 ]
