@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Config
+from bot.persistence import DatabasePersistence, PersistentApplication
 from bot.web import WEBHOOK_PATH, make_web_app
 from core.db import close_database, open_database
 from core.errors import NotFound
@@ -30,9 +31,13 @@ log = logging.getLogger("hocba.bot")
 
 
 def build_application(config: Config) -> Application:
+    """The PTB application with our persistence: call it after `open_database`, because PTB
+    reads the persisted conversations in `initialize()`."""
     builder = (
         ApplicationBuilder()
         .token(config.require_token())
+        .application_class(PersistentApplication)
+        .persistence(DatabasePersistence())
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(AIORateLimiter())
     )

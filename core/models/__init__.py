@@ -1,6 +1,7 @@
 """Tortoise models of the record core; `core.db` registers this package as the "models" app."""
 
 from core.models.audit import AuditEvent
+from core.models.botstate import BotState
 from core.models.grades import (
     Absence,
     Comment,
@@ -25,6 +26,7 @@ from core.models.signin import InviteCode
 __all__ = [
     "Absence",
     "AuditEvent",
+    "BotState",
     "Comment",
     "Conduct",
     "Enrollment",

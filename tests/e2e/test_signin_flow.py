@@ -189,3 +189,19 @@ async def test_webhook_mode_answers(telegram_server: FakeTelegramServer, tmp_pat
             ) as forged,
         ):
             assert forged.status == 403  # no secret header
+
+
+async def test_half_finished_flow_survives_a_restart(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    config = bot_config(telegram_server, tmp_path)
+    admin = telegram_server.user(5050, "Quản", phone="+84922222222")
+    async with running_bot(config, seed_school):
+        await admin.share_contact()
+        await admin.wait_for_message()
+        await admin.press_reply("🎟 Tạo mã mời")
+        assert "mã cán bộ hoặc họ tên" in (await admin.wait_for_message()).text
+    async with running_bot(config):  # a new process would see the same database
+        await admin.send_text("GV011")
+        link = await admin.wait_for_message(timeout=10)
+        assert "Trần Văn Bình (GV011)" in link.text and "?start=" in link.text

@@ -1,0 +1,3 @@
+"""Persistence tests use the record database (`db`, both backends) and the fake Telegram."""
+
+from tests.telegram_fake.fixtures import *  # noqa: F403
