@@ -26,6 +26,7 @@ from core.i18n import _, use_language
 from core.services.schools import find_school
 from handlers import register_all
 from handlers.common import SCHOOL_KEY
+from jobs import outbox as outbox_job
 
 log = logging.getLogger("hocba.bot")
 
@@ -83,6 +84,7 @@ async def serve(config: Config, stop: asyncio.Event) -> None:
                     _commands(), language_code=None if language == "vi" else language
                 )
         await application.start()
+        outbox_job.schedule(application)
         webhook = config.telegram.mode == "webhook"
         if webhook:
             await application.bot.set_webhook(

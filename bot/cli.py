@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot.cli_signing import cmd_export, cmd_issue, cmd_verify, demo_signing
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
 from core import audit, formatting
@@ -83,6 +84,7 @@ async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
     if not created:
         print(_("Các trường mẫu đã có sẵn; không tạo lại."))
+    await demo_signing(config)
     print(_("Xem kết quả một lớp: hocba results {klass}").format(klass=COMPLETE_CLASS))
     return 0
 
@@ -204,6 +206,19 @@ def _parser() -> argparse.ArgumentParser:
     invite = staff_sub.add_parser("invite", help=_("tạo mã mời đăng nhập Telegram"))
     invite.add_argument("who", metavar="MÃ-HOẶC-TÊN", help=_("mã cán bộ hoặc một phần họ tên"))
     invite.set_defaults(run=cmd_staff_invite)
+
+    issue = commands.add_parser("issue", help=_("ký đủ chuỗi và phát hành học bạ của một lớp"))
+    issue.add_argument("klass", metavar="LỚP")
+    issue.set_defaults(run=cmd_issue)
+
+    export = commands.add_parser("export", help=_("ghi học bạ đã phát hành (XML, PDF) ra thư mục"))
+    export.add_argument("klass", metavar="LỚP")
+    export.add_argument("dir", metavar="THƯ_MỤC")
+    export.set_defaults(run=cmd_export)
+
+    check = commands.add_parser("verify", help=_("kiểm tra chữ ký số của một tệp học bạ"))
+    check.add_argument("file", metavar="TỆP")
+    check.set_defaults(run=cmd_verify)
 
     serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
     serve.set_defaults(run=None)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from core.i18n import _
-from core.services import signin
+from core.services import outbox, signin
 from core.services.access import Actor
 from handlers.common import (
     Menu,
@@ -76,7 +83,17 @@ async def sign_out(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(text, reply_markup=sign_in_keyboard())
 
 
+async def unblocked(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone who had blocked the bot opened it again: deliver what failed meanwhile."""
+    change = update.my_chat_member
+    if change.old_chat_member.status == "kicked" and change.new_chat_member.status == "member":
+        staff = await current_staff(update)
+        if staff:
+            await outbox.release_for(staff)
+
+
 def register(application: Application) -> None:
+    application.add_handler(ChatMemberHandler(unblocked, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler(["dangxuat", "signout"], sign_out))
     application.add_handler(MessageHandler(filters.CONTACT, contact))

@@ -11,6 +11,7 @@ from core.models.grades import (
     PrimaryAssessment,
     QualityAssessment,
 )
+from core.models.outbox import Notification
 from core.models.people import (
     Enrollment,
     Guardian,
@@ -20,30 +21,49 @@ from core.models.people import (
     Student,
     TeachingAssignment,
 )
+from core.models.records import (
+    BatchItem,
+    BatchState,
+    ClassClosure,
+    IssuedRecord,
+    RecordState,
+    SignatureRole,
+    SigningBatch,
+    SubjectSheetDoc,
+)
 from core.models.school import School, SchoolClass, SchoolYear, Subject, Term
 from core.models.signin import InviteCode
 
 __all__ = [
     "Absence",
     "AuditEvent",
+    "BatchItem",
+    "BatchState",
     "BotState",
+    "ClassClosure",
     "Comment",
     "Conduct",
     "Enrollment",
     "Guardian",
     "InviteCode",
+    "IssuedRecord",
     "Mark",
     "MarkKind",
+    "Notification",
     "PrimaryAssessment",
     "QualityAssessment",
+    "RecordState",
     "Role",
     "School",
     "SchoolClass",
     "SchoolYear",
+    "SignatureRole",
+    "SigningBatch",
     "Staff",
     "StaffRole",
     "Student",
     "Subject",
+    "SubjectSheetDoc",
     "TeachingAssignment",
     "Term",
 ]

@@ -1,0 +1,159 @@
+"""`hocba issue`, `hocba export`, `hocba verify`, and the demo's signing set-up.
+
+`issue` runs the whole signing chain of a class from the server's console with the keys the
+configuration names (PKCS#12 files or a PKCS#11 token): each subject teacher, the homeroom
+teacher, the principal, then the seal. Each step acts as that person, so the core checks
+their role and assignment exactly as it would for a signer on the phone.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.config import Config
+from core.demo import COMPLETE_CLASS, SECONDARY
+from core.errors import HocbaError
+from core.i18n import _
+from core.models import Role, School, SchoolClass, SignatureRole, Staff
+from core.pki_demo import CA_FILE, SEAL_CODE, Person, write_school_pki
+from core.services import issuance
+from core.services.access import Actor
+from core.services.schools import find_class, latest_year
+from core.services.verification import verify_file
+from core.signing.backends import backend_of, open_signer
+from core.signing.trust import load_roots
+
+
+async def _signer_staff(school: School, role: SignatureRole) -> list[Staff]:
+    """Who signs `role` at this school from the console: the principal; for the seal, the clerk."""
+    wanted = Role.PRINCIPAL if role is SignatureRole.PRINCIPAL else Role.CLERK
+    return await Staff.filter(school=school, roles__role=wanted, active=True)
+
+
+async def _sign_as(
+    config: Config, school: School, staff: Staff, school_class: SchoolClass, role: SignatureRole
+) -> int:
+    actor = await Actor.of_staff(staff)
+    code = SEAL_CODE if role is SignatureRole.SEAL else staff.code
+    batch = await issuance.start_batch(actor, school_class, role, backend_of(config.signing, code))
+    with open_signer(config.signing, school.code, code) as signer:
+        batch = await issuance.run_batch(batch, signer)
+    return batch.done
+
+
+async def issue_class(config: Config, school: School, school_class: SchoolClass) -> int:
+    """Prepare and sign everything of a class in order; returns the number of issued records."""
+    admin = Actor.command_line(school.id)
+    await issuance.prepare_class(admin, school_class)
+    teachers = await Staff.filter(assignments__school_class=school_class).distinct()
+    for teacher in teachers:
+        actor = await Actor.of_staff(teacher)
+        if any(
+            w.role is SignatureRole.SUBJECT_TEACHER and w.school_class.id == school_class.id
+            for w in await issuance.waiting_for(actor)
+        ):
+            await _sign_as(config, school, teacher, school_class, SignatureRole.SUBJECT_TEACHER)
+    steps: list[tuple[SignatureRole, list[Staff]]] = [
+        (SignatureRole.HOMEROOM, [await Staff.get(id=school_class.homeroom_id)]),
+        (SignatureRole.PRINCIPAL, await _signer_staff(school, SignatureRole.PRINCIPAL)),
+        (SignatureRole.SEAL, await _signer_staff(school, SignatureRole.SEAL)),
+    ]
+    for role, people in steps:
+        if not people:
+            raise HocbaError(_("Trường chưa có ai giữ vai trò {role}.").format(role=role.label))
+        await _sign_as(config, school, people[0], school_class, role)
+    return len(await issuance.issued_records(admin, school_class))
+
+
+def trust_files(config: Config) -> list[Path]:
+    """The configured trust roots; without any, the demo CA when `hocba demo` made one."""
+    demo_ca = config.signing.pkcs12_dir / CA_FILE
+    return list(config.trust.roots) or ([demo_ca] if demo_ca.is_file() else [])
+
+
+async def _class(args: argparse.Namespace, config: Config) -> tuple[School, SchoolClass]:
+    from bot.cli import _find_class  # the command line's own class lookup
+
+    return await _find_class(args, config)
+
+
+async def cmd_issue(args: argparse.Namespace, config: Config) -> int:
+    school, school_class = await _class(args, config)
+    issued = await issue_class(config, school, school_class)
+    print(
+        _("Lớp {klass}: {n} học bạ đã ký đủ và phát hành.").format(
+            klass=school_class.name, n=issued
+        )
+    )
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    school, school_class = await _class(args, config)
+    target = Path(args.dir)
+    target.mkdir(parents=True, exist_ok=True)
+    records = await issuance.issued_records(Actor.command_line(school.id), school_class)
+    for record in records:
+        stem = f"{record.code}.v{record.version}"
+        (target / f"{stem}.xml").write_bytes(record.xml)
+        (target / f"{stem}.pdf").write_bytes(record.pdf or b"")
+    for root in trust_files(config):
+        (target / root.name).write_bytes(root.read_bytes())
+    print(
+        _("Đã ghi {n} học bạ (XML và PDF) và chứng thư gốc vào {dir}.").format(
+            n=len(records), dir=target
+        )
+    )
+    return 0
+
+
+async def cmd_verify(args: argparse.Namespace, config: Config) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise HocbaError(_("Không thấy tệp {path}.").format(path=path))
+    report = await verify_file(path.read_bytes(), load_roots(trust_files(config)), "cli")
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def config_section(config: Config, ca_file: Path) -> str:
+    return (
+        "[signing]\n"
+        'backend = "pkcs12"\n'
+        f'pkcs12_dir = "{config.signing.pkcs12_dir}"\n'
+        'pkcs12_password = "<mật khẩu tệp khóa>"\n\n'
+        "[trust]\n"
+        f'roots = ["{ca_file}"]\n'
+    )
+
+
+async def demo_signing(config: Config) -> None:
+    """The demo's test PKI (a CA, one PKCS#12 per staff member and the seal) and class 6A of
+    the secondary demo school closed, so `hocba issue 6A` runs right after `hocba demo`."""
+    ca_file = config.signing.pkcs12_dir / CA_FILE
+    for school in await School.all():
+        staff = await Staff.filter(school=school).prefetch_related("roles")
+        people = [
+            Person(s.code, s.full_name, ", ".join(Role(r.role).label for r in s.roles))
+            for s in staff
+        ]
+        ca_file = write_school_pki(
+            config.signing.pkcs12_dir,
+            school.code,
+            school.name,
+            people,
+            config.signing.pkcs12_password,
+        )
+    school = await School.get_or_none(code=SECONDARY.code)
+    if school is not None:
+        school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
+        await issuance.close_class(Actor.command_line(school.id), school_class)
+    section = config_section(config, ca_file)
+    (config.signing.pkcs12_dir / "signing.toml").write_text(section, encoding="utf-8")
+    print(
+        _("Đã tạo PKI thử nghiệm trong {dir}. Cấu hình tương ứng (cũng ghi ở {file}):").format(
+            dir=config.signing.pkcs12_dir, file=config.signing.pkcs12_dir / "signing.toml"
+        )
+    )
+    print(section)

@@ -1,0 +1,1 @@
+"""Records as documents: the XML record format (with its XSD) and the PDF on the paper layout."""

@@ -1,0 +1,171 @@
+"""A student's year record as a PDF on the layout of the ministry's paper record book (A4).
+
+Rendered from the XML record (`record_from_xml`), so the PDF shows exactly what was signed in
+XML. The signature area at the foot of the last page leaves room for the visible PAdES stamps;
+their boxes are defined here (`PRINCIPAL_BOX`, `SEAL_BOX`) so layout and signing agree.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.i18n import _
+from core.render.fonts import register_reportlab_fonts
+from core.render.xml_record import StudentRecord
+from core.rules import secondary as tt22
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+# (x1, y1, x2, y2) in points from the bottom left of the last page. The seal overlaps the left
+# third of the principal's signature (regulation 001, Điều 13).
+PRINCIPAL_BOX = (340, 70, 520, 160)
+SEAL_BOX = (290, 60, 400, 170)
+_BOTTOM_MARGIN = 185  # the content ends above the stamps
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = register_reportlab_fonts()
+    return {
+        "title": ParagraphStyle("title", fontName=bold, fontSize=16, alignment=1, spaceAfter=6),
+        "centre": ParagraphStyle("centre", fontName=bold, fontSize=10, alignment=1),
+        "body": ParagraphStyle("body", fontName=regular, fontSize=10, leading=14),
+        "cell": ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11),
+        "head": ParagraphStyle("head", fontName=bold, fontSize=9, leading=11, alignment=1),
+    }
+
+
+def _label(choice: type, value: str) -> str:
+    try:
+        return choice(value).label
+    except ValueError:
+        return value
+
+
+def _score(value: str) -> str:
+    """Marks print with a decimal comma, as on the paper record: 7,5."""
+    return value.replace(".", ",")
+
+
+def render_record_pdf(record: StudentRecord) -> bytes:
+    styles = _styles()
+    p = lambda text, style="body": Paragraph(text, styles[style])  # noqa: E731
+    story = [
+        Table(
+            [
+                [
+                    p(record.school.name, "centre"),
+                    p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "centre"),
+                ],
+                ["", p(_("Độc lập - Tự do - Hạnh phúc"), "centre")],
+            ],
+            colWidths=[80 * mm, 100 * mm],
+        ),
+        Spacer(1, 6 * mm),
+        p(_("HỌC BẠ"), "title"),
+        p(
+            _("Năm học {year} — Lớp {klass} — Mã học bạ {code} (phiên bản {version})").format(
+                year=record.year_name,
+                klass=record.class_name,
+                code=record.record_code,
+                version=record.version,
+            ),
+            "centre",
+        ),
+        Spacer(1, 4 * mm),
+        p(
+            _("Họ và tên: <b>{name}</b>   Giới tính: {gender}").format(
+                name=record.full_name, gender=record.gender
+            )
+        ),
+        p(
+            _("Ngày sinh: {born}   Nơi sinh: {place}   Dân tộc: {ethnicity}").format(
+                born=record.born.strftime("%d/%m/%Y"),
+                place=record.birthplace,
+                ethnicity=record.ethnicity,
+            )
+        ),
+        p(_("Mã định danh cá nhân: {id}").format(id=record.national_id)),
+        p(
+            _("Trường: {school} ({code}), {district}, {province}").format(
+                school=record.school.name,
+                code=record.school.code,
+                district=record.school.district,
+                province=record.school.province,
+            )
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    rows = [
+        [p(h, "head") for h in (_("Môn học"), _("HK I"), _("HK II"), _("Cả năm"), _("Giáo viên"))]
+    ]
+    for line in record.subjects:
+        rows.append(
+            [p(line.name, "cell")]
+            + [p(_score(v), "cell") for v in (line.term1, line.term2, line.year)]
+            + [p(line.teacher, "cell")]
+        )
+    marks = Table(rows, colWidths=[55 * mm, 20 * mm, 20 * mm, 20 * mm, 55 * mm], repeatRows=1)
+    marks.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                ("ALIGN", (1, 1), (3, -1), "CENTER"),
+            ]
+        )
+    )
+    story += [marks, Spacer(1, 4 * mm)]
+    summary = [
+        [p(h, "head") for h in ("", _("HK I"), _("HK II"), _("Cả năm"))],
+        [p(_("Kết quả học tập"), "cell")]
+        + [p(_label(tt22.Level, v), "cell") for v in record.learning],
+        [p(_("Kết quả rèn luyện"), "cell")]
+        + [p(_label(tt22.Level, v), "cell") for v in record.conduct],
+    ]
+    table = Table(summary, colWidths=[55 * mm, 30 * mm, 30 * mm, 30 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story += [
+        table,
+        Spacer(1, 3 * mm),
+        p(_("Tổng số ngày nghỉ: {days}").format(days=record.absent_days)),
+        p(
+            _("Kết quả cuối năm: {promotion}").format(
+                promotion=_label(tt22.Promotion, record.promotion)
+            )
+        ),
+    ]
+    if record.title:
+        story.append(p(_("Danh hiệu: {title}").format(title=_label(tt22.Title, record.title))))
+    if record.homeroom_comment:
+        story.append(
+            p(_("Nhận xét của giáo viên chủ nhiệm: {text}").format(text=record.homeroom_comment))
+        )
+    story += [
+        Spacer(1, 4 * mm),
+        Table(
+            [
+                [p(_("GIÁO VIÊN CHỦ NHIỆM"), "centre"), p(_("HIỆU TRƯỞNG"), "centre")],
+                [p(_("(đã ký số trên học bạ XML)"), "cell"), ""],
+                [p(record.homeroom, "centre"), p(record.principal, "centre")],
+            ],
+            colWidths=[90 * mm, 90 * mm],
+        ),
+    ]
+    out = BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=_BOTTOM_MARGIN,
+        title=_("Học bạ {name} {year}").format(name=record.full_name, year=record.year_name),
+        author=record.school.name,
+    )
+    document.build(story)
+    return out.getvalue()

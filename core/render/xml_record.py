@@ -1,0 +1,339 @@
+"""The record format: build a student's year record and a class × subject sheet as XML.
+
+Both documents are built from plain data (no database here), validated against hocba.xsd on
+every build, and read back by `record_from_xml` so the PDF prints exactly what the XML holds
+(the signed XML is the source; the PDF is its rendering). Parsing untrusted files goes through
+`parse_untrusted`, which refuses DTDs, entities, network access and oversized input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+from core.errors import InvalidValue
+from core.i18n import _
+
+NS = "urn:hocbaso:hocba:1.0"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XSD = Path(__file__).with_name("hocba.xsd")
+DATA_ID = "dulieu"  # the Id of the signed data element in both documents
+MAX_XML_BYTES = 5 * 1024 * 1024  # a record is ~20 KB; anything this big is not one of ours
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    code: str
+    name: str
+    level: str  # as printed: "Trung học cơ sở"
+    province: str
+    district: str
+
+
+@dataclass(frozen=True)
+class SubjectLine:
+    """One subject of a student's year: term and year results as the record prints them."""
+
+    code: str
+    name: str
+    scored: bool
+    term1: str
+    term2: str
+    year: str
+    teacher: str
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """Everything a student's record of one school year holds (Thông tư 22, mẫu học bạ)."""
+
+    record_code: str
+    version: int
+    replaces_version: int | None
+    created: dt.date
+    school: SchoolInfo
+    national_id: str
+    full_name: str
+    born: dt.date
+    gender: str  # "Nam" | "Nữ"
+    ethnicity: str
+    birthplace: str
+    year_name: str
+    class_name: str
+    grade: int
+    homeroom: str
+    principal: str
+    subjects: tuple[SubjectLine, ...]
+    learning: tuple[str, str, str]  # term I, term II, year
+    conduct: tuple[str, str, str]
+    absent_days: int
+    promotion: str
+    title: str | None
+    homeroom_comment: str = ""
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int
+    national_id: str
+    full_name: str
+    marks: tuple[tuple[str, str], ...]  # (column, value): ("TX1", "7.5"), ("GK", "8.0")...
+    result: str
+
+
+@dataclass(frozen=True)
+class SubjectSheet:
+    """A class × subject result sheet of a term ("1", "2") or of the year ("CN")."""
+
+    school: SchoolInfo
+    year_name: str
+    class_name: str
+    subject_code: str
+    subject_name: str
+    period: str
+    teacher: str
+    rows: tuple[SheetRow, ...]
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _add(parent: etree._Element, tag: str, text: object | None = None) -> etree._Element:
+    element = etree.SubElement(parent, _q(tag))
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def _school(parent: etree._Element, school: SchoolInfo) -> None:
+    element = _add(parent, "truong")
+    for tag, value in (
+        ("matruong", school.code),
+        ("tentruong", school.name),
+        ("caphoc", school.level),
+        ("tinhthanh", school.province),
+        ("quanhuyen", school.district),
+    ):
+        _add(element, tag, value)
+
+
+def _three(parent: etree._Element, tag: str, values: tuple[str, str, str]) -> None:
+    element = _add(parent, tag)
+    for key, value in zip(("hk1", "hk2", "cannam"), values, strict=True):
+        _add(element, key, value)
+
+
+def _document(root_tag: str, data_tag: str) -> tuple[etree._Element, etree._Element]:
+    root = etree.Element(_q(root_tag), nsmap={None: NS})
+    data = _add(root, data_tag)
+    data.set("Id", DATA_ID)
+    return root, data
+
+
+def build_record(record: StudentRecord) -> bytes:
+    """The student's year record, unsigned, with an empty signatures container."""
+    root, data = _document("hocba", "dulieuhocba")
+    _add(data, "madinhdanhhocba", record.record_code)
+    _add(data, "phienban", record.version)
+    if record.replaces_version is not None:
+        _add(data, "thaythephienban", record.replaces_version)
+    _add(data, "ngaylap", record.created.isoformat())
+    _school(data, record.school)
+    student = _add(data, "hocsinh")
+    for tag, value in (
+        ("madinhdanhcanhan", record.national_id),
+        ("hovaten", record.full_name),
+        ("ngaysinh", record.born.isoformat()),
+        ("gioitinh", record.gender),
+        ("dantoc", record.ethnicity),
+        ("noisinh", record.birthplace),
+    ):
+        _add(student, tag, value)
+    for tag, value in (
+        ("namhoc", record.year_name),
+        ("lop", record.class_name),
+        ("khoi", record.grade),
+        ("giaovienchunhiem", record.homeroom),
+        ("hieutruong", record.principal),
+    ):
+        _add(data, tag, value)
+    results = _add(data, "ketqua")
+    for line in record.subjects:
+        subject = _add(results, "monhoc")
+        for tag, value in (
+            ("mamonhoc", line.code),
+            ("tenmonhoc", line.name),
+            ("hinhthucdanhgia", "diem" if line.scored else "nhanxet"),
+            ("hk1", line.term1),
+            ("hk2", line.term2),
+            ("cannam", line.year),
+            ("giaovien", line.teacher),
+        ):
+            _add(subject, tag, value)
+    _three(results, "ketquahoctap", record.learning)
+    _three(results, "ketquarenluyen", record.conduct)
+    _add(results, "songaynghi", record.absent_days)
+    _add(results, "lenlop", record.promotion)
+    if record.title:
+        _add(results, "danhhieu", record.title)
+    if record.homeroom_comment:
+        _add(data, "nhanxetgvcn", record.homeroom_comment)
+    _add(root, "danhsachchuky")
+    return _serialise(root)
+
+
+def build_sheet(sheet: SubjectSheet) -> bytes:
+    """The class × subject sheet, unsigned, with an empty signatures container."""
+    root, data = _document("bangdiemmonhoc", "dulieubangdiem")
+    for tag, value in (
+        ("matruong", sheet.school.code),
+        ("tentruong", sheet.school.name),
+        ("namhoc", sheet.year_name),
+        ("lop", sheet.class_name),
+        ("mamonhoc", sheet.subject_code),
+        ("tenmonhoc", sheet.subject_name),
+        ("hocky", sheet.period),
+        ("giaovien", sheet.teacher),
+    ):
+        _add(data, tag, value)
+    for row in sheet.rows:
+        student = _add(data, "hocsinh")
+        _add(student, "stt", row.number)
+        _add(student, "madinhdanhcanhan", row.national_id)
+        _add(student, "hovaten", row.full_name)
+        for column, value in row.marks:
+            _add(student, "diem", value).set("cot", column)
+        _add(student, "ketqua", row.result)
+    _add(root, "danhsachchuky")
+    return _serialise(root)
+
+
+@cache
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+def validate(root: etree._Element) -> None:
+    """Raise InvalidValue naming the first problem when `root` breaks hocba.xsd."""
+    schema = _schema()
+    if not schema.validate(root):
+        error = schema.error_log.last_error
+        raise InvalidValue(
+            _("Học bạ không đúng định dạng (dòng {line}): {message}").format(
+                line=error.line, message=error.message
+            )
+        )
+
+
+def _serialise(root: etree._Element) -> bytes:
+    validate(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
+
+
+def parse_untrusted(data: bytes) -> etree._Element:
+    """Parse a file from outside: no DTD, no entities, no network, at most MAX_XML_BYTES.
+
+    A DOCTYPE is refused outright rather than parsed harmlessly: records never carry one, and
+    it is how entity-expansion (billion laughs) and external-entity attacks arrive.
+    """
+    if len(data) > MAX_XML_BYTES:
+        raise InvalidValue(
+            _("Tệp quá lớn để là một học bạ ({size} MB); không kiểm tra.").format(
+                size=len(data) // (1024 * 1024)
+            )
+        )
+    doctype = _("Tệp XML có khai báo DOCTYPE/thực thể: từ chối vì lý do an toàn.")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise InvalidValue(doctype)
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise InvalidValue(_("Tệp không phải XML hợp lệ: {error}").format(error=exc)) from exc
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise InvalidValue(doctype)  # one encoded otherwise than UTF-8 gets here
+    return root
+
+
+def parse_own(data: bytes) -> etree._Element:
+    """Parse a document this system built (stored or being signed)."""
+    return etree.fromstring(data, _parser())
+
+
+def _text(element: etree._Element, path: str, default: str = "") -> str:
+    found = element.find(path, {"h": NS})
+    return default if found is None or found.text is None else found.text
+
+
+def data_element(root: etree._Element) -> etree._Element:
+    found = root.find(f"h:*[@Id='{DATA_ID}']", {"h": NS})
+    if found is None:
+        raise InvalidValue(_("Tệp không có phần dữ liệu học bạ (Id «{id}»).").format(id=DATA_ID))
+    return found
+
+
+def record_from_xml(root: etree._Element) -> StudentRecord:
+    """The data of a student record document, as `build_record` received it."""
+    data = data_element(root)
+    t = lambda path, default="": _text(data, path, default)  # noqa: E731
+    results = data.find("h:ketqua", {"h": NS})
+    subjects = tuple(
+        SubjectLine(
+            _text(s, "h:mamonhoc"),
+            _text(s, "h:tenmonhoc"),
+            _text(s, "h:hinhthucdanhgia") == "diem",
+            _text(s, "h:hk1"),
+            _text(s, "h:hk2"),
+            _text(s, "h:cannam"),
+            _text(s, "h:giaovien"),
+        )
+        for s in results.iterfind("h:monhoc", {"h": NS})
+    )
+    replaces = t("h:thaythephienban")
+    return StudentRecord(
+        record_code=t("h:madinhdanhhocba"),
+        version=int(t("h:phienban")),
+        replaces_version=int(replaces) if replaces else None,
+        created=dt.date.fromisoformat(t("h:ngaylap")),
+        school=SchoolInfo(
+            t("h:truong/h:matruong"),
+            t("h:truong/h:tentruong"),
+            t("h:truong/h:caphoc"),
+            t("h:truong/h:tinhthanh"),
+            t("h:truong/h:quanhuyen"),
+        ),
+        national_id=t("h:hocsinh/h:madinhdanhcanhan"),
+        full_name=t("h:hocsinh/h:hovaten"),
+        born=dt.date.fromisoformat(t("h:hocsinh/h:ngaysinh")),
+        gender=t("h:hocsinh/h:gioitinh"),
+        ethnicity=t("h:hocsinh/h:dantoc"),
+        birthplace=t("h:hocsinh/h:noisinh"),
+        year_name=t("h:namhoc"),
+        class_name=t("h:lop"),
+        grade=int(t("h:khoi")),
+        homeroom=t("h:giaovienchunhiem"),
+        principal=t("h:hieutruong"),
+        subjects=subjects,
+        learning=tuple(t(f"h:ketqua/h:ketquahoctap/h:{k}") for k in ("hk1", "hk2", "cannam")),  # type: ignore[arg-type]
+        conduct=tuple(t(f"h:ketqua/h:ketquarenluyen/h:{k}") for k in ("hk1", "hk2", "cannam")),  # type: ignore[arg-type]
+        absent_days=int(t("h:ketqua/h:songaynghi", "0")),
+        promotion=t("h:ketqua/h:lenlop"),
+        title=t("h:ketqua/h:danhhieu") or None,
+        homeroom_comment=t("h:nhanxetgvcn"),
+    )

@@ -1,0 +1,54 @@
+"""Choosing a person's signer from the configuration: PKCS#12 file, PKCS#11 token, or remote.
+
+The core does not import the bot's `Config`; it takes anything shaped like its [signing]
+section (`SigningSettings`). A person's backend is `[signing.people]` for their staff code,
+else the default `backend`. Remote (CSC) signers never sign here: their documents go through
+a prepared batch and one approval (core.services.remote_signing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from core.i18n import _
+from core.pki_demo import pkcs12_path
+from core.signing.keys import Signer, SignerUnavailable, load_pkcs11, load_pkcs12, pkcs11_session
+
+
+class SigningSettings(Protocol):
+    backend: str
+    pkcs12_dir: Path
+    pkcs12_password: str
+    pkcs11_module: str
+    pkcs11_token_label: str
+    pkcs11_pin: str
+    people: Mapping[str, str]
+
+
+def backend_of(settings: SigningSettings, code: str) -> str:
+    return settings.people.get(code, settings.backend)
+
+
+@contextmanager
+def open_signer(settings: SigningSettings, school_code: str, code: str) -> Iterator[Signer]:
+    """The loaded signer of staff `code` (or the seal, core.pki_demo.SEAL_CODE), held open
+    for a whole batch so each key is loaded once."""
+    backend = backend_of(settings, code)
+    if backend == "pkcs12":
+        yield load_pkcs12(
+            pkcs12_path(settings.pkcs12_dir, school_code, code), settings.pkcs12_password
+        )
+    elif backend == "pkcs11":
+        with pkcs11_session(
+            settings.pkcs11_module, settings.pkcs11_token_label, settings.pkcs11_pin
+        ) as session:
+            yield load_pkcs11(session, code)
+    else:
+        raise SignerUnavailable(
+            _("{code} ký từ xa: hãy mở phiên ký và phê duyệt trong ứng dụng ký số.").format(
+                code=code
+            )
+        )

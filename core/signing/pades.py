@@ -1,0 +1,309 @@
+"""PAdES signatures on the record PDF with visible stamps, through pyhanko's async API.
+
+Issuing a school signs thousands of PDFs with the same few signers, and pyhanko used naively
+redoes per signature work whose result never changes within a batch (DESIGN.md section 5):
+
+- its file-based signer reloads and re-validates the RSA key for each signature and again for
+  its size estimate; `HeldKeySigner` signs with the key a backend already loaded;
+- it rebuilds the CMS container from Python values through asn1crypto (~25 ms, twice with the
+  size estimate). For a PAdES signature without timestamp the container of one signer differs
+  between documents only in the 32-byte document digest and the signature value, both of fixed
+  length: `CmsTemplate` takes pyhanko's own container once, then fills those two fields;
+- it lays out the stamp text and subsets and embeds the stamp font for each signature (~20 ms).
+  Within a batch the stamp (image, signer's name, signing time) is the same for every
+  document: `PadesSigner` renders it once into a small PDF and copies the finished form
+  XObject into each document.
+
+`PadesSigner` holds all of that for one signer, role and moment (one batch step); the
+benchmark (tests/bench/signing.py) times it against pyhanko's own signer on the same PDFs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import Encoding
+from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.content import AppearanceContent
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter, PdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_cms import Signer as PyhankoSigner
+from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp.base import BaseStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from core.formatting import SCHOOL_TZ, date_time
+from core.i18n import _
+from core.models.records import SignatureRole
+from core.render.fonts import stamp_font_path
+from core.render.images import handwritten_signature, seal
+from core.render.pdf_record import PRINCIPAL_BOX, SEAL_BOX
+from core.signing.keys import Signer
+
+FIELD_NAMES = {SignatureRole.PRINCIPAL: "HieuTruong", SignatureRole.SEAL: "DauNhaTruong"}
+BOXES = {SignatureRole.PRINCIPAL: PRINCIPAL_BOX, SignatureRole.SEAL: SEAL_BOX}
+_STAMP_KEY = "/HocbaStamp"
+
+
+def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+
+
+class CmsTemplate:
+    """pyhanko's CMS container for one signer, with the two fields that change per document
+    located by value: fill them and the result is byte for byte what pyhanko would build."""
+
+    def __init__(self, der: bytes, digest_marker: bytes, signature_marker: bytes) -> None:
+        self.der = der
+        self._digest_at = _unique(der, digest_marker)
+        self._signature_at = _unique(der, signature_marker)
+        self._signature_len = len(signature_marker)
+        attrs = cms.ContentInfo.load(der)["content"]["signer_infos"][0]["signed_attrs"].dump()
+        # What is signed is the attributes' DER with the SET tag, not the [0] IMPLICIT tag.
+        self._attrs = b"\x31" + attrs[1:]
+        self._attrs_digest_at = _unique(self._attrs, digest_marker)
+
+    def signed_attributes(self, document_digest: bytes) -> bytes:
+        """The bytes the private key signs for a document with this digest."""
+        at = self._attrs_digest_at
+        return self._attrs[:at] + document_digest + self._attrs[at + len(document_digest) :]
+
+    def fill(self, document_digest: bytes, signature: bytes) -> cms.ContentInfo:
+        if len(signature) != self._signature_len:
+            raise ValueError("signature length differs from the template's")
+        data = bytearray(self.der)
+        data[self._digest_at : self._digest_at + len(document_digest)] = document_digest
+        data[self._signature_at : self._signature_at + len(signature)] = signature
+        return cms.ContentInfo.load(bytes(data))
+
+
+def _unique(data: bytes, marker: bytes) -> int:
+    at = data.find(marker)
+    if at < 0 or data.find(marker, at + 1) >= 0:
+        raise ValueError("template marker not found exactly once")
+    return at
+
+
+class HeldKeySigner(PyhankoSigner):
+    """A pyhanko signer over a key object that stays loaded (file, token) between signatures,
+    with the CMS container built once from pyhanko's own output (`CmsTemplate`)."""
+
+    def __init__(self, signer: Signer) -> None:
+        chain = [asn1_certificate(c) for c in signer.chain]
+        super().__init__(
+            signing_cert=chain[0],
+            cert_registry=SimpleCertificateStore.from_certs(chain),
+        )
+        self._key = signer.key
+        self._placeholder: bytes | None = None
+        self.template: CmsTemplate | None = None
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+        if self._placeholder is not None:
+            return self._placeholder
+        if dry_run:  # pyhanko's size estimate: a placeholder of the right length suffices
+            return bytes(self._key.key_size // 8)
+        if digest_algorithm != "sha256":
+            raise ValueError(f"unsupported digest {digest_algorithm}")
+        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+    async def cms_template(self) -> CmsTemplate:
+        """Build (once) the template from pyhanko's own PAdES container with marker values."""
+        if self.template is None:
+            digest_marker = os.urandom(32)
+            self._placeholder = os.urandom(self._key.key_size // 8)
+            try:
+                info = await super().async_sign(
+                    digest_marker,
+                    "sha256",
+                    use_pades=True,
+                    signed_attr_settings=PdfCMSSignedAttributes(),
+                )
+            finally:
+                placeholder, self._placeholder = self._placeholder, None
+            self.template = CmsTemplate(info.dump(), digest_marker, placeholder)
+        return self.template
+
+    async def async_sign(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        dry_run=False,
+        use_pades=False,
+        timestamper=None,
+        signed_attr_settings: PdfCMSSignedAttributes | None = None,
+        is_pdf_sig=True,
+        encap_content_info=None,
+    ) -> cms.ContentInfo:
+        settings = signed_attr_settings or PdfCMSSignedAttributes()
+        templated = (
+            digest_algorithm == "sha256"
+            and use_pades
+            and is_pdf_sig
+            and timestamper is None
+            and encap_content_info is None
+            and settings.adobe_revinfo_attr is None
+            and settings.cades_signed_attrs is None
+        )
+        if not templated:  # anything else goes the way pyhanko builds it
+            return await super().async_sign(
+                data_digest,
+                digest_algorithm,
+                dry_run=dry_run,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                signed_attr_settings=signed_attr_settings,
+                is_pdf_sig=is_pdf_sig,
+                encap_content_info=encap_content_info,
+            )
+        template = await self.cms_template()
+        to_sign = template.signed_attributes(data_digest)
+        signature = await self.async_sign_raw(to_sign, digest_algorithm, dry_run)
+        return template.fill(data_digest, signature)
+
+
+@cache
+def _image(png: bytes) -> PdfImage:
+    return PdfImage(Image.open(BytesIO(png)))
+
+
+@cache
+def _font_factory():
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+    return GlyphAccumulatorFactory(str(stamp_font_path()))
+
+
+def stamp_style(role: SignatureRole, signer_name: str, moment: dt.datetime) -> TextStampStyle:
+    """The principal's blue handwritten signature, or the school's red seal, with the signer's
+    name and the signing time on the school's clock (Asia/Ho_Chi_Minh) written over it."""
+    background = (
+        handwritten_signature(signer_name) if role is SignatureRole.PRINCIPAL else seal(signer_name)
+    )
+    text = _("Ký bởi: {signer}\nThời gian: {time}").format(
+        signer=signer_name, time=date_time(moment, SCHOOL_TZ)
+    )
+    return TextStampStyle(
+        stamp_text=text.replace("%", "%%"),  # pyhanko interpolates %(name)s
+        background=_image(background),
+        background_opacity=1.0,
+        border_width=0,
+        text_box_style=TextBoxStyle(font=_font_factory(), font_size=6),
+    )
+
+
+class _RenderedStamp(AppearanceContent):
+    """A stamp rendered once elsewhere, copied into each document's writer."""
+
+    def __init__(self, writer: BasePdfFileWriter, source: generic.IndirectObject) -> None:
+        super().__init__(box=None, writer=writer)
+        self._source = source
+
+    def register(self) -> generic.IndirectObject:
+        imported = self._ensure_writer.import_object(self._source)
+        assert isinstance(imported, generic.IndirectObject)
+        return imported
+
+
+@dataclass(frozen=True)
+class _RenderedStampStyle(BaseStampStyle):
+    """A pyhanko stamp style whose appearance is the stamp `PadesSigner` rendered once."""
+
+    source: generic.IndirectObject | None = None
+
+    def create_stamp(self, writer: BasePdfFileWriter, box: BoxConstraints, text_params: dict):
+        assert self.source is not None
+        return _RenderedStamp(writer, self.source)
+
+
+def _render_stamp(style: TextStampStyle, width: float, height: float) -> generic.IndirectObject:
+    """Lay out the stamp, subset and embed its font, once, in a scratch PDF; the form XObject
+    read back from it is complete (font and images encoded) and can be copied as is."""
+    scratch = PdfFileWriter()
+    stamp = style.create_stamp(scratch, BoxConstraints(width=width, height=height), {})
+    scratch.root[_STAMP_KEY] = stamp.register()
+    out = BytesIO()
+    scratch.write(out)
+    return PdfFileReader(BytesIO(out.getvalue())).root.raw_get(_STAMP_KEY)
+
+
+class PadesSigner:
+    """One signer's PAdES step of a batch (role, moment): key, CMS template and stamp made once,
+    then `sign` for each document."""
+
+    def __init__(self, signer: Signer, role: SignatureRole, moment: dt.datetime) -> None:
+        self.signer = signer
+        self.role = role
+        self.cms_signer = HeldKeySigner(signer)
+        x1, y1, x2, y2 = BOXES[role]
+        stamp = _render_stamp(stamp_style(role, signer.name, moment), x2 - x1, y2 - y1)
+        self._style = _RenderedStampStyle(border_width=0, source=stamp)
+        self._bytes_reserved: int | None = None
+
+    def _pdf_signer(self) -> signers.PdfSigner:
+        name = FIELD_NAMES[self.role]
+        return signers.PdfSigner(
+            signers.PdfSignatureMetadata(
+                field_name=name,
+                md_algorithm="sha256",
+                subfilter=fields.SigSeedSubFilter.PADES,
+                reason=self.role.label,
+                location=None,
+            ),
+            signer=self.cms_signer,
+            stamp_style=self._style,
+            new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=BOXES[self.role]),
+        )
+
+    async def _reserved(self) -> int:
+        """Room for the container in the PDF (hex, so twice its length), with a margin."""
+        if self._bytes_reserved is None:
+            size = len((await self.cms_signer.cms_template()).der)
+            self._bytes_reserved = 2 * size + 512
+        return self._bytes_reserved
+
+    async def sign(self, pdf: bytes) -> bytes:
+        """Add the role's PAdES signature (B-B, SHA-256) in its box on the last page."""
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        out = await self._pdf_signer().async_sign_pdf(
+            writer, output=BytesIO(), bytes_reserved=await self._reserved()
+        )
+        return out.getvalue()
+
+
+_held: dict[tuple[int, SignatureRole, dt.datetime], PadesSigner] = {}
+
+
+def pades_signer(signer: Signer, role: SignatureRole, moment: dt.datetime) -> PadesSigner:
+    """The `PadesSigner` of this batch step, made on first use: a batch calls this once per
+    document with the same signer and moment."""
+    key = (id(signer), role, moment)
+    found = _held.get(key)
+    if found is None or found.signer is not signer:
+        if len(_held) >= 16:  # a few batch steps at a time; older ones are done
+            _held.clear()
+        found = _held[key] = PadesSigner(signer, role, moment)
+    return found
+
+
+async def sign_pdf(
+    pdf: bytes, signer: Signer, role: SignatureRole, moment: dt.datetime | None = None
+) -> bytes:
+    """Add the role's PAdES signature to one PDF (see `PadesSigner` for a batch)."""
+    return await pades_signer(signer, role, moment or dt.datetime.now(SCHOOL_TZ)).sign(pdf)

@@ -1,0 +1,48 @@
+"""Outbox tests: a school with staff on the `db` fixture, and the fake Telegram server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from core.models import Role, School, Staff, StaffRole
+from tests.telegram_fake.fixtures import *  # noqa: F403
+
+NOW = dt.datetime(2025, 11, 28, 8, 0, tzinfo=dt.UTC)
+
+MakeStaff = Callable[..., Awaitable[Staff]]
+
+
+@pytest.fixture
+async def school(secondary) -> School:
+    return secondary[0]
+
+
+@pytest.fixture
+def make_staff(school: School) -> MakeStaff:
+    """`await make_staff(telegram_user_id=..., roles=(Role.ADMIN,), language="en")`."""
+    numbers = itertools.count(1)
+
+    async def make(
+        *,
+        telegram_user_id: int | None = None,
+        roles: tuple[Role, ...] = (Role.SUBJECT_TEACHER,),
+        language: str = "vi",
+        name: str | None = None,
+    ) -> Staff:
+        n = next(numbers)
+        staff = await Staff.create(
+            school=school,
+            code=f"GV{n:02d}",
+            full_name=name or f"Giáo viên {n}",
+            telegram_user_id=telegram_user_id,
+            language=language,
+        )
+        for role in roles:
+            await StaffRole.create(staff=staff, role=role)
+        return staff
+
+    return make

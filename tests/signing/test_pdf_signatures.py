@@ -1,0 +1,59 @@
+"""The record PDF: Vietnamese text that extracts, two PAdES signatures checked by pdfsig and
+pyhanko's validator, and tampering detected."""
+
+from __future__ import annotations
+
+import subprocess
+
+from core.models.records import SignatureRole
+from core.render.pdf_record import render_record_pdf
+from core.signing.pades import sign_pdf
+from core.signing.pdf_verify import verify_pdf
+from core.signing.trust import load_roots
+from tests.signing.conftest import tool
+
+
+async def signed_pdf(record, signers) -> bytes:
+    pdf = render_record_pdf(record)
+    pdf = await sign_pdf(pdf, signers["ht"], SignatureRole.PRINCIPAL)
+    return await sign_pdf(pdf, signers["dv"], SignatureRole.SEAL)
+
+
+async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_path):
+    pdf = await signed_pdf(record, signers)
+    path = tmp_path / "record.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        [tool("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in (
+        "Lê Thị Hồng Nhung",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Giáo dục thể chất",
+        "Ký bởi: Trần Đức Thắng",
+        "Chăm ngoan, tiến bộ rõ rệt.",
+    ):
+        assert expected in text
+    out = subprocess.run(
+        [tool("pdfsig"), "-nocert", str(path)], capture_output=True, text=True, check=False
+    ).stdout
+    assert out.count("Signature Validation: Signature is Valid.") == 2
+    assert "Trần Đức Thắng" in out and "HieuTruong" in out and "DauNhaTruong" in out
+    reports = await verify_pdf(pdf, load_roots([ca_file]))
+    assert [r.role for r in reports] == [SignatureRole.PRINCIPAL, SignatureRole.SEAL]
+    assert all(r.ok for r in reports)
+
+
+async def test_tampered_pdf_fails(record, signers, ca_file, tmp_path):
+    pdf = await signed_pdf(record, signers)
+    marker = b"/Author"
+    at = pdf.index(marker)
+    tampered = pdf[:at] + b"/Autxor" + pdf[at + len(marker) :]
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(tampered)
+    out = subprocess.run(
+        [tool("pdfsig"), "-nocert", str(path)], capture_output=True, text=True, check=False
+    ).stdout
+    assert "Signature is Valid" not in out
+    reports = await verify_pdf(tampered, load_roots([ca_file]))
+    assert reports and not any(r.ok for r in reports)
