@@ -83,7 +83,8 @@ def _work(numbers: range) -> tuple[float, float, float]:
             t1 = time.perf_counter()
             pdf = render_record_pdf(_record(n))
             t2 = time.perf_counter()
-            pdf = await sign_pdf(pdf, signers[SignatureRole.PRINCIPAL], SignatureRole.PRINCIPAL, now)
+            principal = signers[SignatureRole.PRINCIPAL]
+            pdf = await sign_pdf(pdf, principal, SignatureRole.PRINCIPAL, now)
             await sign_pdf(pdf, signers[SignatureRole.SEAL], SignatureRole.SEAL, now)
             t3 = time.perf_counter()
             timings[0] += t2 - t1
