@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot.cli_deadlines import add_deadline_commands
 from bot.cli_signing import cmd_export, cmd_issue, cmd_verify, demo_signing
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
@@ -219,6 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("verify", help=_("kiểm tra chữ ký số của một tệp học bạ"))
     check.add_argument("file", metavar="TỆP")
     check.set_defaults(run=cmd_verify)
+
+    add_deadline_commands(commands)
 
     serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
     serve.set_defaults(run=None)

@@ -2,6 +2,7 @@
 
 from core.models.audit import AuditEvent
 from core.models.botstate import BotState
+from core.models.calendar import DeadlineSetting, TestDate
 from core.models.grades import (
     Absence,
     Comment,
@@ -11,6 +12,7 @@ from core.models.grades import (
     PrimaryAssessment,
     QualityAssessment,
 )
+from core.models.locks import Lock, LockScope, Opening
 from core.models.outbox import Notification
 from core.models.people import (
     Enrollment,
@@ -43,13 +45,17 @@ __all__ = [
     "ClassClosure",
     "Comment",
     "Conduct",
+    "DeadlineSetting",
     "Enrollment",
     "Guardian",
     "InviteCode",
     "IssuedRecord",
+    "Lock",
+    "LockScope",
     "Mark",
     "MarkKind",
     "Notification",
+    "Opening",
     "PrimaryAssessment",
     "QualityAssessment",
     "RecordState",
@@ -66,4 +72,5 @@ __all__ = [
     "SubjectSheetDoc",
     "TeachingAssignment",
     "Term",
+    "TestDate",
 ]

@@ -36,6 +36,7 @@ from core.services.access import (
     ensure_can_write_class,
     ensure_can_write_subject,
 )
+from core.services.locks import Touch, ensure_writable
 from core.services.upsert import Row, Written, upsert
 
 MarkValue = Decimal | Verdict
@@ -173,6 +174,7 @@ async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
         )
         for e in entries
     ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {
         "student_id__in": _ids(e.student_id for e in entries),
         "subject_id__in": _ids(e.subject.id for e in entries),
@@ -192,6 +194,7 @@ async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Writt
         )
         for e in entries
     ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
     return await upsert(Conduct, rows, scope=scope, actor=actor.label, action="conduct")
 
@@ -206,6 +209,7 @@ async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Writt
         )
         for e in entries
     ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
     return await upsert(Absence, rows, scope=scope, actor=actor.label, action="absence")
 
@@ -221,6 +225,7 @@ async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Writte
         )
         for e in entries
     ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {
         "student_id__in": _ids(e.student_id for e in entries),
         "subject_id__in": _ids(e.subject.id for e in entries),
@@ -240,6 +245,7 @@ async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Writ
         )
         for e in entries
     ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
     return await upsert(QualityAssessment, rows, scope=scope, actor=actor.label, action="quality")
 

@@ -1,0 +1,168 @@
+"""A small school for the deadline, progress and lock tests, with known gaps.
+
+Class 6A (An, Bình, Chi) and 6B (Dũng). GV01 teaches Toán in both and has entered everything
+of term I; GV02 teaches Ngữ văn in 6A and has left gaps: Bình has no TX4 and no CK, Chi no CK.
+GV03 is 6A's homeroom teacher and has entered the conduct of An and Bình, not Chi. HT01 is the
+principal, QT01 an admin. Lock tests run in a year still to come, so the wall clock (which the
+gradebook's check reads) is before every calendar lock of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from core.models import (
+    MarkKind,
+    Role,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Student,
+    Subject,
+    Term,
+)
+from core.rules.catalog import SchoolLevel
+from core.rules.secondary import Level
+from core.services import gradebook, roster
+from core.services.access import Actor
+from core.services.schools import create_school, ensure_year, year_name_for
+from core.validation import Gender
+
+STUDENTS = {
+    "6A": [
+        ("001214000001", "Nguyễn Văn An"),
+        ("001314000002", "Trần Thị Bình"),
+        ("001314000003", "Phạm Thị Chi"),
+    ],
+    "6B": [("001214000004", "Lê Văn Dũng")],
+}
+STAFF = [
+    ("HT01", "Đỗ Thị Hiệu", {Role.PRINCIPAL}, None),
+    ("QT01", "Vũ Quản Trị", {Role.ADMIN}, None),
+    ("GV01", "Hoàng Văn Toán", {Role.SUBJECT_TEACHER}, None),
+    ("GV02", "Bùi Thị Văn", {Role.SUBJECT_TEACHER}, None),
+    ("GV03", "Ngô Chủ Nhiệm", {Role.SUBJECT_TEACHER, Role.HOMEROOM}, "6A"),
+]
+ALL_COLUMNS = [(MarkKind.REGULAR, i) for i in range(1, 5)] + [
+    (MarkKind.MIDTERM, 1),
+    (MarkKind.FINAL, 1),
+]
+
+
+def future_year() -> str:
+    """A school year that has not started yet, whatever today's date."""
+    return year_name_for(dt.date.today() + dt.timedelta(days=400))
+
+
+@dataclass
+class Small:
+    school: School
+    year: SchoolYear
+    terms: dict[int, Term]
+    classes: dict[str, SchoolClass]
+    subjects: dict[str, Subject]
+    staff: dict[str, Staff]
+    students: dict[str, int]  # name -> id
+    admin: Actor
+
+    async def actor(self, code: str) -> Actor:
+        return await Actor.of_staff(self.staff[code])
+
+    def mark(self, name: str, klass: str, subject: str, kind: MarkKind, index: int, value):
+        return gradebook.MarkEntry(
+            self.students[name],
+            self.classes[klass],
+            self.subjects[subject],
+            self.terms[1],
+            kind,
+            index,
+            Decimal(value),
+        )
+
+    def cell(self, name: str, subject: str, column: str, term: int = 1) -> str:
+        """The gradebook's audit target of a mark cell, as the correction flow names it."""
+        return (
+            f"mark:{self.students[name]}:{self.subjects[subject].id}:{self.terms[term].id}:{column}"
+        )
+
+
+async def build_small(year_name: str) -> Small:
+    school = await create_school("THCS-NHO", "Trường THCS Nhỏ", SchoolLevel.LOWER_SECONDARY)
+    year = await ensure_year(school, year_name)
+    admin = Actor.command_line(school.id)
+    first = int(year_name[:4])
+    await roster.write_students(
+        admin,
+        year,
+        [
+            roster.StudentEntry(nid, name, dt.date(first - 11, 3, 1), Gender.FEMALE, klass, 6, n)
+            for klass, people in STUDENTS.items()
+            for n, (nid, name) in enumerate(people, 1)
+        ],
+    )
+    await roster.write_staff(
+        admin,
+        year,
+        [
+            roster.StaffEntry(code, name, frozenset(roles), homeroom_class=hr)
+            for code, name, roles, hr in STAFF
+        ],
+    )
+    subjects = {s.code: s for s in await Subject.filter(school=school)}
+    await roster.write_assignments(
+        admin,
+        year,
+        [
+            roster.AssignmentEntry("GV01", "6A", subjects["TOAN"].id),
+            roster.AssignmentEntry("GV01", "6B", subjects["TOAN"].id),
+            roster.AssignmentEntry("GV02", "6A", subjects["NV"].id),
+        ],
+    )
+    small = Small(
+        school,
+        year,
+        {t.number: t for t in await Term.filter(year=year)},
+        {c.name: c for c in await SchoolClass.filter(year=year)},
+        subjects,
+        {s.code: s for s in await Staff.filter(school=school)},
+        {s.full_name: s.id for s in await Student.filter(school=school)},
+        admin,
+    )
+    marks = [
+        small.mark(name, klass, "TOAN", kind, index, 8)
+        for klass, people in STUDENTS.items()
+        for _nid, name in people
+        for kind, index in ALL_COLUMNS
+    ]
+    marks += [small.mark("Nguyễn Văn An", "6A", "NV", k, i, 7) for k, i in ALL_COLUMNS]
+    marks += [small.mark("Trần Thị Bình", "6A", "NV", k, i, 6) for k, i in ALL_COLUMNS[:3]]
+    marks += [small.mark("Trần Thị Bình", "6A", "NV", MarkKind.MIDTERM, 1, 6)]
+    marks += [small.mark("Phạm Thị Chi", "6A", "NV", k, i, 9) for k, i in ALL_COLUMNS[:5]]
+    await gradebook.write_marks(admin, marks)
+    await gradebook.write_conducts(
+        admin,
+        [
+            gradebook.ConductEntry(
+                small.students[n], small.classes["6A"], small.terms[1], Level.GOOD
+            )
+            for n in ("Nguyễn Văn An", "Trần Thị Bình")
+        ],
+    )
+    return small
+
+
+@pytest.fixture
+async def small(db: str) -> Small:
+    """The small school in the 2025-2026 year (calendar dates known in advance)."""
+    return await build_small("2025-2026")
+
+
+@pytest.fixture
+async def upcoming(db: str) -> Small:
+    """The small school in a year still to come, for tests that write through the gradebook."""
+    return await build_small(future_year())

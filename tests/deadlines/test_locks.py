@@ -1,0 +1,278 @@
+"""Locks: who decides, the automatic lock at its time, refusals through every write path,
+timed openings that relock by themselves, the correction's single cell, notifications and audit.
+
+The gradebook's check reads the wall clock; these tests run in a year still to come (see
+conftest), so "now" is the wall clock and calendar moments are that year's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+from tortoise.transactions import in_transaction
+
+from core.errors import InvalidValue, NotFound, PermissionDenied
+from core.formatting import SCHOOL_TZ
+from core.importing import import_file
+from core.models import AuditEvent, Lock, Mark, MarkKind, Notification, Opening
+from core.services import gradebook, locks
+from core.services.calendar import load_calendar, set_deadline
+from core.services.locks import ScopeLocked, Touch, ensure_writable, parse_scope
+from core.services.templates import grade_sheet_template
+
+HOUR = dt.timedelta(hours=1)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def nv_scope(small):
+    return await parse_scope(small.year, ["6A", "Ngữ", "văn", "HK1"])
+
+
+async def write_ck(small, actor, name: str = "Trần Thị Bình"):
+    entry = small.mark(name, "6A", "NV", MarkKind.FINAL, 1, 5)
+    return await gradebook.write_marks(actor, [entry])
+
+
+async def filled_sheet(small, actor) -> bytes:
+    """GV02's template of 6A Ngữ văn term I, with the missing marks filled in."""
+    template = await grade_sheet_template(
+        actor, small.classes["6A"], small.subjects["NV"], small.terms[1]
+    )
+    book = load_workbook(io.BytesIO(template.data))
+    sheet = book["Bảng điểm"]
+    sheet["G7"] = 6.5  # Bình's TX4
+    sheet["I7"] = 7  # Bình's CK
+    sheet["I8"] = "8,5"  # Chi's CK
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_principal_decides_admin_executes(upcoming) -> None:
+    small = upcoming
+    scope = await nv_scope(small)
+    assert scope.kind == "class_subject" and "môn Ngữ văn" in scope.label
+    with pytest.raises(PermissionDenied):  # a teacher neither decides nor executes
+        await locks.lock(await small.actor("GV02"), scope, now=now())
+    with pytest.raises(InvalidValue, match="người quyết định"):  # an admin names the principal
+        await locks.lock(small.admin, scope, now=now())
+    with pytest.raises(PermissionDenied, match="không phải Hiệu trưởng"):
+        await locks.lock(small.admin, scope, now=now(), decided_by=small.staff["GV01"])
+
+    done = await locks.lock(
+        small.admin, scope, now=now(), decided_by=small.staff["HT01"], reason="Hết học kỳ"
+    )
+    assert (done.decided_by, done.executed_by, done.source) == (
+        "Hiệu trưởng Đỗ Thị Hiệu",
+        "cli",
+        "decision",
+    )
+    with pytest.raises(InvalidValue, match="Đã khóa rồi"):
+        await locks.lock(await small.actor("HT01"), scope, now=now())
+
+    term = await locks.lock(
+        await small.actor("HT01"), await parse_scope(small.year, ["HK2"]), now=now()
+    )
+    assert term.decided_by_staff_id == small.staff["HT01"].id
+    event = await AuditEvent.get(action="lock.apply", target=f"lock:{done.id}")
+    assert event.actor == "cli" and event.after["decided_by"] == "Hiệu trưởng Đỗ Thị Hiệu"
+
+
+async def test_a_locked_scope_refuses_every_entry_point(upcoming) -> None:
+    small = upcoming
+    teacher = await small.actor("GV02")
+    sheet = await filled_sheet(small, teacher)  # taken before the lock
+    await locks.lock(await small.actor("HT01"), await nv_scope(small), now=now())
+
+    with pytest.raises(ScopeLocked) as refused:  # the gradebook service directly
+        await write_ck(small, teacher)
+    message = str(refused.value)
+    assert "Sổ điểm lớp 6A, môn Ngữ văn, học kỳ I" in message
+    assert "đã khóa từ" in message and "theo quyết định của Hiệu trưởng Đỗ Thị Hiệu" in message
+    assert "Chỉ Hiệu trưởng (Đỗ Thị Hiệu) mở được" in message
+
+    with pytest.raises(ScopeLocked, match="môn Ngữ văn"):  # the spreadsheet importer
+        await import_file(teacher, small.year, "marks", sheet, "bang-diem.xlsx")
+    with pytest.raises(ScopeLocked):  # an admin too
+        await write_ck(small, small.admin)
+    assert not await Mark.exists(kind=MarkKind.FINAL, subject=small.subjects["NV"], score=5)
+    assert await Mark.filter(subject=small.subjects["NV"], kind=MarkKind.FINAL).count() == 1
+
+    # Outside the locked scope everything goes on: another subject, the homeroom's conduct.
+    await gradebook.write_marks(
+        await small.actor("GV01"), [small.mark("Trần Thị Bình", "6A", "TOAN", MarkKind.FINAL, 1, 9)]
+    )
+
+
+async def test_the_calendar_lock_falls_at_its_time(upcoming) -> None:
+    small = upcoming
+    cal = await load_calendar(small.year)
+    falls = cal.moment("lock.term1")
+    assert cal.next_change(now()) == falls
+    before = await locks.apply_due_locks(falls - dt.timedelta(minutes=1), small.school.id)
+    assert before.locked == [] and before.relocked == []
+    await write_ck(small, await small.actor("GV02"))
+
+    applied = await locks.apply_due_locks(falls, small.school.id)
+    (fallen,) = applied.locked
+    assert (fallen.scope, fallen.source, fallen.since) == ("term", "calendar:lock.term1", falls)
+    again = await locks.apply_due_locks(falls + HOUR, small.school.id)  # a re-run: nothing new
+    assert again.locked == [] and await Lock.all().count() == 1
+    with pytest.raises(ScopeLocked, match="theo lịch khóa sổ của trường"):
+        await write_ck(small, await small.actor("GV02"), "Phạm Thị Chi")
+    # Term I's lock: every teacher of the year and the homeroom teacher are told, once.
+    told = await Notification.filter(kind="lock").values_list("staff__code", flat=True)
+    assert sorted(told) == ["GV01", "GV02", "GV03"]
+    assert await AuditEvent.filter(action="lock.apply", actor="calendar").count() == 1
+
+
+async def test_a_timed_unlock_relocks_by_itself(upcoming) -> None:
+    small = upcoming
+    principal = await small.actor("HT01")
+    scope = await nv_scope(small)
+    await locks.lock(principal, scope, now=now())
+    with pytest.raises(InvalidValue, match="lý do"):
+        await locks.unlock(principal, scope, reason=" ", until=now() + HOUR, now=now())
+    with pytest.raises(NotFound, match="không bị khóa"):
+        await locks.unlock(
+            principal,
+            await parse_scope(small.year, ["6B"]),
+            reason="x",
+            until=now() + HOUR,
+            now=now(),
+        )
+    start = now()
+    opening = await locks.unlock(
+        principal, scope, reason="Nhập bù điểm CK", until=start + HOUR, now=start
+    )
+    teacher = await small.actor("GV02")
+    assert (await write_ck(small, teacher)).created == 1  # open: the write goes through
+    chi_ck = small.mark("Phạm Thị Chi", "6A", "NV", MarkKind.FINAL, 1, 5)
+    cell = Touch.of(chi_ck, small.cell("Phạm Thị Chi", "NV", "CK"))
+    await ensure_writable(teacher, [cell], start + HOUR / 2)
+    with pytest.raises(ScopeLocked):  # after `until` the check refuses, before any job ran
+        await ensure_writable(teacher, [cell], start + 2 * HOUR)
+
+    applied = await locks.apply_due_locks(start + 2 * HOUR, small.school.id)
+    assert [o.id for o in applied.relocked] == [opening.id]
+    assert (await Opening.get(id=opening.id)).closed_at == start + HOUR
+    assert (await locks.apply_due_locks(start + 3 * HOUR, small.school.id)).relocked == []
+    with pytest.raises(ScopeLocked):
+        await write_ck(small, teacher, "Phạm Thị Chi")
+    kinds = (
+        await Notification.filter(staff=small.staff["GV02"])
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["lock", "lock.open", "lock.relock"]
+    actions = (
+        await AuditEvent.filter(action__startswith="lock.")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["lock.apply", "lock.open", "lock.relock"]
+
+
+async def test_the_correction_opens_one_cell_for_one_teacher(upcoming) -> None:
+    small = upcoming
+    principal = await small.actor("HT01")
+    await locks.lock(principal, await nv_scope(small), now=now())
+    teacher = await small.actor("GV02")
+    bình_ck = small.mark("Trần Thị Bình", "6A", "NV", MarkKind.FINAL, 1, 5)
+    cell = Touch.of(bình_ck, small.cell("Trần Thị Bình", "NV", "CK"))
+    opening = await locks.open_cell(
+        small.admin,
+        cell,
+        staff=small.staff["GV02"],
+        request_id="PDN-0001",
+        until=now() + HOUR,
+        reason="Nhập nhầm điểm CK",
+        now=now(),
+        decided_by=small.staff["HT01"],
+    )
+    assert (opening.staff_id, opening.request_id) == (small.staff["GV02"].id, "PDN-0001")
+    with pytest.raises(ScopeLocked):  # another cell of the same sheet
+        await write_ck(small, teacher, "Phạm Thị Chi")
+    with pytest.raises(ScopeLocked):  # the same cell, someone else
+        await write_ck(small, small.admin)
+    with pytest.raises(ScopeLocked):  # the cell together with another one
+        await gradebook.write_marks(
+            teacher, [bình_ck, small.mark("Phạm Thị Chi", "6A", "NV", MarkKind.FINAL, 1, 5)]
+        )
+    assert (await write_ck(small, teacher)).created == 1  # exactly that cell, that teacher
+
+    assert await locks.close_cell(small.admin, "PDN-0001", now=now())
+    assert not await locks.close_cell(small.admin, "PDN-0001", now=now())
+    with pytest.raises(ScopeLocked):  # locked again at once
+        await gradebook.write_marks(
+            teacher, [small.mark("Trần Thị Bình", "6A", "NV", MarkKind.FINAL, 1, 6)]
+        )
+    with pytest.raises(InvalidValue, match="PDN-0001"):
+        await locks.open_cell(
+            principal,
+            cell,
+            staff=small.staff["GV02"],
+            request_id="PDN-0001",
+            until=now() + HOUR,
+            reason="lần hai",
+            now=now(),
+        )
+    actions = await AuditEvent.filter(action__startswith="lock.cell").values_list(
+        "action", flat=True
+    )
+    assert sorted(actions) == ["lock.cell_close", "lock.cell_open"]
+
+
+async def test_nothing_opens_after_the_supplementary_deadline(upcoming) -> None:
+    small = upcoming
+    cal = await load_calendar(small.year)
+    end = cal.moment("supplementary.end")
+    applied = await locks.apply_due_locks(end, small.school.id)
+    assert [lk.source for lk in applied.locked] == [
+        "calendar:lock.term1",
+        "calendar:lock.term2",
+        "calendar:lock.year",
+        "calendar:supplementary.end",
+    ]
+    with pytest.raises(ScopeLocked, match="không ai được sửa"):
+        await write_ck(small, small.admin)
+    with pytest.raises(InvalidValue, match="Điều 25"):
+        await locks.unlock(
+            await small.actor("HT01"), await nv_scope(small), reason="x", until=end + HOUR, now=end
+        )
+
+
+async def test_notifications_commit_with_the_lock_or_not_at_all(upcoming) -> None:
+    small = upcoming
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await locks.lock(await small.actor("HT01"), await nv_scope(small), now=now())
+            assert await Notification.filter(kind="lock").count() == 1
+            raise RuntimeError("the caller's transaction fails")
+    assert not await Lock.exists()
+    assert not await Notification.exists()
+    assert not await AuditEvent.filter(action="lock.apply").exists()
+
+    await locks.lock(await small.actor("HT01"), await nv_scope(small), now=now())
+    (note,) = await Notification.filter(kind="lock").prefetch_related("staff")
+    assert note.staff.code == "GV02"  # only the teacher of the locked class × subject
+    assert "Ngữ văn" in note.text and "phiếu đề nghị sửa điểm" in note.text
+
+
+async def test_setting_a_lock_date_moves_the_automatic_lock(upcoming) -> None:
+    small = upcoming
+    soon = now() + dt.timedelta(minutes=5)
+    await set_deadline(
+        small.admin, small.year, "lock.term1", soon.astimezone(SCHOOL_TZ).strftime("%d/%m/%Y %H:%M")
+    )
+    cal = await load_calendar(small.year)
+    assert abs(cal.moment("lock.term1") - soon) < dt.timedelta(minutes=1)
+    assert (await locks.apply_due_locks(soon + HOUR, small.school.id)).locked[
+        0
+    ].term_id == small.terms[1].id
