@@ -15,7 +15,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    Defaults,
+    PersistenceInput,
+)
 
 from bot.config import Config
 from bot.persistence import DatabasePersistence, PersistentApplication
@@ -23,10 +29,13 @@ from bot.web import WEBHOOK_PATH, make_web_app
 from core.db import close_database, open_database
 from core.errors import NotFound
 from core.i18n import _, use_language
+from core.services.reminders import QuietHours
 from core.services.schools import find_school
 from handlers import register_all
-from handlers.common import SCHOOL_KEY
+from handlers.common import QUIET_KEY, SCHOOL_KEY
+from jobs import locks as locks_job
 from jobs import outbox as outbox_job
+from jobs import reminders as reminders_job
 
 log = logging.getLogger("hocba.bot")
 
@@ -38,7 +47,8 @@ def build_application(config: Config) -> Application:
         ApplicationBuilder()
         .token(config.require_token())
         .application_class(PersistentApplication)
-        .persistence(DatabasePersistence())
+        # bot_data holds this process's settings (served school, quiet hours): not persisted
+        .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(AIORateLimiter())
     )
@@ -70,14 +80,18 @@ async def _served_school(config: Config) -> int | None:
         return None
 
 
-async def serve(config: Config, stop: asyncio.Event) -> None:
-    """Run until `stop` is set."""
+async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = True) -> None:
+    """Run until `stop` is set. Tests that drive the reminder and lock rounds themselves, on a
+    chosen clock, pass `schedule_jobs=False` (the outbox delivery job always runs)."""
     await open_database(config.database.url)
     application = build_application(config)
     runner: web.AppRunner | None = None
     try:
         await application.initialize()
-        application.bot_data[SCHOOL_KEY] = await _served_school(config)
+        school_id = await _served_school(config)
+        application.bot_data[SCHOOL_KEY] = school_id
+        quiet = QuietHours(config.reminders.quiet_start, config.reminders.quiet_end)
+        application.bot_data[QUIET_KEY] = quiet
         for language in ("vi", "en"):
             with use_language(language):
                 await application.bot.set_my_commands(
@@ -85,6 +99,9 @@ async def serve(config: Config, stop: asyncio.Event) -> None:
                 )
         await application.start()
         outbox_job.schedule(application)
+        if schedule_jobs:
+            reminders_job.schedule(application, quiet, school_id=school_id)
+            locks_job.schedule(application, school_id=school_id)
         webhook = config.telegram.mode == "webhook"
         if webhook:
             await application.bot.set_webhook(

@@ -12,7 +12,7 @@ import argparse
 import datetime as dt
 
 from bot.config import Config
-from core import formatting
+from core import clock, formatting
 from core.errors import InvalidValue, NotFound
 from core.i18n import _
 from core.models import School, SchoolYear, Staff
@@ -30,7 +30,7 @@ async def _school_year(args: argparse.Namespace, config: Config) -> tuple[School
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 async def cmd_calendar_show(args: argparse.Namespace, config: Config) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core.db import connection, dialect
 from core.i18n import _
 from core.models import AuditEvent
@@ -71,7 +72,7 @@ async def record_many(events: Iterable[Event]) -> None:
             await connection().execute_query("SELECT pg_advisory_xact_lock($1)", [_PG_AUDIT_LOCK])
         last = await AuditEvent.all().order_by("-seq").first().only("seq", "hash")
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-        at = dt.datetime.now(dt.UTC)
+        at = clock.now()
         rows = []
         for event in pending:
             seq += 1

@@ -5,14 +5,26 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import errors, fallback, invite, language, menu, signin
+from handlers import (
+    errors,
+    fallback,
+    gradesheet,
+    invite,
+    language,
+    locks,
+    menu,
+    progress,
+    reminders,
+    signin,
+)
 from handlers.common import set_reader_language
 
 
 def register_all(application: Application) -> None:
     """Language first (group -1, for every update), then the flows, the catch-all last."""
     application.add_handler(TypeHandler(Update, set_reader_language), group=-1)
-    for flow in (signin, invite, language, menu):
+    flows = (signin, invite, language, menu, progress, reminders, gradesheet, locks)
+    for flow in flows:
         flow.register(application)
     fallback.register(application)
     errors.register(application)

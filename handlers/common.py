@@ -9,11 +9,12 @@ from telegram.ext import ContextTypes, filters
 
 from core.i18n import _, activate
 from core.models import Role, Staff
-from core.services.access import READ_ALL, Actor
+from core.services.access import LEADERSHIP, READ_ALL, Actor
 from core.services.signin import staff_for
 
 SCHOOL_KEY = "school_id"  # bot_data: the school this bot serves (None: every school in the DB)
 LANGUAGE_KEY = "language"  # user_data of people without a staff record
+QUIET_KEY = "quiet_hours"  # bot_data: core.services.reminders.QuietHours from the configuration
 
 
 async def current_staff(update: Update) -> Staff | None:
@@ -55,6 +56,18 @@ class Menu:
         return _("🎟 Tạo mã mời")
 
     @staticmethod
+    def my_progress() -> str:
+        return _("📋 Tiến độ của tôi")
+
+    @staticmethod
+    def school_progress() -> str:
+        return _("📊 Tiến độ toàn trường")
+
+    @staticmethod
+    def locks() -> str:
+        return _("🔒 Khóa sổ")
+
+    @staticmethod
     def language() -> str:
         return _("🌐 Ngôn ngữ")
 
@@ -86,14 +99,13 @@ class MenuButton(filters.MessageFilter):
 def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     """What this person can do, by role: teachers see their classes, leadership and the office
     the school, admins also invites; everyone language, help and sign-out."""
-    first_row = []
+    rows = []
     if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM):
-        first_row.append(Menu.my_classes())
+        rows.append([Menu.my_progress(), Menu.my_classes()])
     if actor.has(*READ_ALL):
-        first_row.append(Menu.school())
-    rows = [first_row] if first_row else []
-    if actor.has(Role.ADMIN):
-        rows.append([Menu.invite()])
+        rows.append([Menu.school_progress(), Menu.school()])
+    if actor.has(Role.ADMIN, *LEADERSHIP):
+        rows.append([Menu.locks()] + ([Menu.invite()] if actor.has(Role.ADMIN) else []))
     rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from tortoise.transactions import in_transaction
 
-from core import audit, formatting
+from core import audit, clock, formatting
 from core.errors import HocbaError, InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
 from core.models import (
@@ -56,7 +56,7 @@ NOTIFY_RELOCK = "lock.relock"
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,8 +691,9 @@ class Applied:
 async def apply_due_locks(now: dt.datetime, school_id: int | None = None) -> Applied:
     """The lock job: record every calendar lock that has fallen by `now` and every opening
     that has ended, each exactly once, however often it runs (a re-run, or two workers, find
-    them recorded). Writes are refused at the exact moment regardless (`ensure_writable` reads
-    the clock); this run makes it visible: audit events and the teachers' notifications."""
+    them recorded). A calendar lock binds writes from the moment this records it; an opening's
+    end binds at once (`ensure_writable` compares it with the clock), and this run makes the
+    relock visible: audit events and the teachers' notifications."""
     years = SchoolYear.all() if school_id is None else SchoolYear.filter(school_id=school_id)
     applied = Applied([], [])
     for year in await years.order_by("id"):

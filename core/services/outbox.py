@@ -38,7 +38,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, clock
 from core.i18n import _, use_language
 from core.models import Role, Staff
 from core.models.outbox import DeliveryState, Failure, Notification
@@ -95,7 +95,7 @@ DEFAULT_POLICY = Policy()
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
+    return now or clock.now()
 
 
 def _check_buttons(buttons: Keyboard | None) -> list[list[dict[str, str]]] | None:

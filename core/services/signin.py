@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import LANGUAGES, _
 from core.models import AuditEvent, InviteCode, Staff
@@ -49,7 +49,7 @@ def _hash(code: str) -> str:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
+    return now or clock.now()
 
 
 async def find_staff(school_id: int, who: str) -> Staff:

@@ -28,14 +28,17 @@ def bot_config(server: FakeTelegramServer, tmp_path: Path, **env: str) -> Config
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    config: Config, seed: Callable[[], Awaitable[object]] | None = None
+    config: Config,
+    seed: Callable[[], Awaitable[object]] | None = None,
+    *,
+    schedule_jobs: bool = True,
 ) -> AsyncIterator[Config]:
     """Seed the database, then serve until the block ends; a crash of the bot fails the test."""
     if seed is not None:
         async with database(config.database.url):
             await seed()
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(config, stop))
+    task = asyncio.create_task(serve(config, stop, schedule_jobs=schedule_jobs))
     try:
         yield config
     finally:

@@ -1,0 +1,41 @@
+"""A teacher sends a filled grade sheet back: the core importer checks it as a whole and
+either saves it or lists every problem (nothing is written then)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from core.i18n import _
+from core.importing import import_file
+from core.models import SchoolYear
+from handlers.common import current_actor
+from handlers.signin import sign_in_options
+
+MAX_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
+SHEETS = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
+
+
+async def receive(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    actor = await current_actor(update)
+    message = update.effective_message
+    if actor is None:
+        await message.reply_text(sign_in_options())
+        return
+    document = message.document
+    if (document.file_size or 0) > MAX_BYTES:
+        await message.reply_text(
+            _(
+                "Tệp quá lớn ({size:.1f} MB). Bảng điểm chỉ cần vài trăm KB: hãy gửi tệp .xlsx "
+                "của một lớp, một môn."
+            ).format(size=document.file_size / 1024 / 1024)
+        )
+        return
+    year = await SchoolYear.filter(school_id=actor.school_id).order_by("-name").first()
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    report = await import_file(actor, year, "marks", data, document.file_name or "bangdiem.xlsx")
+    await message.reply_text(report.summary())
+
+
+def register(application: Application) -> None:
+    application.add_handler(MessageHandler(SHEETS, receive))
