@@ -33,6 +33,8 @@ from core.services.reminders import QuietHours
 from core.services.schools import find_school
 from handlers import register_all
 from handlers.common import QUIET_KEY, SCHOOL_KEY
+from handlers.corrections import STORE_KEY
+from jobs import corrections as corrections_job
 from jobs import locks as locks_job
 from jobs import outbox as outbox_job
 from jobs import reminders as reminders_job
@@ -92,6 +94,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
         application.bot_data[SCHOOL_KEY] = school_id
         quiet = QuietHours(config.reminders.quiet_start, config.reminders.quiet_end)
         application.bot_data[QUIET_KEY] = quiet
+        application.bot_data[STORE_KEY] = str(config.storage.dir)
         for language in ("vi", "en"):
             with use_language(language):
                 await application.bot.set_my_commands(
@@ -102,6 +105,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
         if schedule_jobs:
             reminders_job.schedule(application, quiet, school_id=school_id)
             locks_job.schedule(application, school_id=school_id)
+            corrections_job.schedule(application, config.storage.dir)
         webhook = config.telegram.mode == "webhook"
         if webhook:
             await application.bot.set_webhook(

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from handlers import (
+    corrections,
     errors,
     fallback,
     gradesheet,
@@ -23,7 +24,7 @@ from handlers.common import set_reader_language
 def register_all(application: Application) -> None:
     """Language first (group -1, for every update), then the flows, the catch-all last."""
     application.add_handler(TypeHandler(Update, set_reader_language), group=-1)
-    flows = (signin, invite, language, menu, progress, reminders, gradesheet, locks)
+    flows = (signin, invite, language, menu, progress, reminders, gradesheet, locks, corrections)
     for flow in flows:
         flow.register(application)
     fallback.register(application)

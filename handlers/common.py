@@ -12,6 +12,7 @@ from core.models import Role, Staff
 from core.services.access import LEADERSHIP, READ_ALL, Actor
 from core.services.signin import staff_for
 
+TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)  # correction requests' menu button
 SCHOOL_KEY = "school_id"  # bot_data: the school this bot serves (None: every school in the DB)
 LANGUAGE_KEY = "language"  # user_data of people without a staff record
 QUIET_KEY = "quiet_hours"  # bot_data: core.services.reminders.QuietHours from the configuration
@@ -67,6 +68,16 @@ class Menu:
     def locks() -> str:
         return _("🔒 Khóa sổ")
 
+    # --- correction requests (handlers/corrections.py)
+    @staticmethod
+    def correction_request() -> str:
+        return _("✏️ Đề nghị sửa điểm")
+
+    @staticmethod
+    def correction_requests() -> str:
+        return _("🗂 Phiếu sửa điểm")
+
+    # --- end of correction requests
     @staticmethod
     def language() -> str:
         return _("🌐 Ngôn ngữ")
@@ -106,6 +117,12 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
         rows.append([Menu.school_progress(), Menu.school()])
     if actor.has(Role.ADMIN, *LEADERSHIP):
         rows.append([Menu.locks()] + ([Menu.invite()] if actor.has(Role.ADMIN) else []))
+    # --- correction requests (handlers/corrections.py): teachers ask, admins and leadership act
+    corrections_row = [Menu.correction_request()] if actor.has(*TEACHING) else []
+    corrections_row += [Menu.correction_requests()] if actor.has(Role.ADMIN, *LEADERSHIP) else []
+    if corrections_row:
+        rows.append(corrections_row)
+    # --- end of correction requests
     rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

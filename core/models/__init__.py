@@ -3,6 +3,17 @@
 from core.models.audit import AuditEvent
 from core.models.botstate import BotState
 from core.models.calendar import DeadlineSetting, TestDate
+from core.models.corrections import (
+    CorrectionItem,
+    CorrectionRequest,
+    CorrectionSettings,
+    Delegation,
+    Evidence,
+    LateAllowance,
+    RequestState,
+    Witness,
+    WitnessRole,
+)
 from core.models.grades import (
     Absence,
     Comment,
@@ -45,11 +56,17 @@ __all__ = [
     "ClassClosure",
     "Comment",
     "Conduct",
+    "CorrectionItem",
+    "CorrectionRequest",
+    "CorrectionSettings",
     "DeadlineSetting",
+    "Delegation",
     "Enrollment",
+    "Evidence",
     "Guardian",
     "InviteCode",
     "IssuedRecord",
+    "LateAllowance",
     "Lock",
     "LockScope",
     "Mark",
@@ -59,6 +76,7 @@ __all__ = [
     "PrimaryAssessment",
     "QualityAssessment",
     "RecordState",
+    "RequestState",
     "Role",
     "School",
     "SchoolClass",
@@ -73,4 +91,6 @@ __all__ = [
     "TeachingAssignment",
     "Term",
     "TestDate",
+    "Witness",
+    "WitnessRole",
 ]

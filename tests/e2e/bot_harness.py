@@ -20,6 +20,7 @@ def bot_config(server: FakeTelegramServer, tmp_path: Path, **env: str) -> Config
         "HOCBA_TELEGRAM_BASE_URL": server.base_url,
         "HOCBA_TELEGRAM_BASE_FILE_URL": server.base_file_url,
         "HOCBA_DATABASE_URL": f"sqlite://{tmp_path / 'bot.sqlite3'}",
+        "HOCBA_STORAGE_DIR": str(tmp_path / "files"),
         "HOCBA_WEB_PORT": str(free_port()),
         **env,
     }
