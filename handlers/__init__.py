@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from handlers import (
+    correction_admin,
     corrections,
     errors,
     fallback,
@@ -17,6 +18,7 @@ from handlers import (
     progress,
     reminders,
     signin,
+    signing,
 )
 from handlers.common import set_reader_language
 
@@ -24,7 +26,18 @@ from handlers.common import set_reader_language
 def register_all(application: Application) -> None:
     """Language first (group -1, for every update), then the flows, the catch-all last."""
     application.add_handler(TypeHandler(Update, set_reader_language), group=-1)
-    flows = (signin, invite, language, menu, progress, reminders, gradesheet, locks, corrections)
+    flows = (
+        signin,
+        invite,
+        language,
+        menu,
+        progress,
+        reminders,
+        gradesheet,
+        locks,
+        corrections,
+        correction_admin,
+    )
     for flow in flows:
         flow.register(application)
     fallback.register(application)

@@ -12,7 +12,7 @@ from core.models import Role, Staff
 from core.services.access import LEADERSHIP, READ_ALL, Actor
 from core.services.signin import staff_for
 
-TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)  # correction requests' menu button
+TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)
 SCHOOL_KEY = "school_id"  # bot_data: the school this bot serves (None: every school in the DB)
 LANGUAGE_KEY = "language"  # user_data of people without a staff record
 QUIET_KEY = "quiet_hours"  # bot_data: core.services.reminders.QuietHours from the configuration
@@ -68,7 +68,6 @@ class Menu:
     def locks() -> str:
         return _("🔒 Khóa sổ")
 
-    # --- correction requests (handlers/corrections.py)
     @staticmethod
     def correction_request() -> str:
         return _("✏️ Đề nghị sửa điểm")
@@ -77,7 +76,12 @@ class Menu:
     def correction_requests() -> str:
         return _("🗂 Phiếu sửa điểm")
 
-    # --- end of correction requests
+    # --- signing (handlers/signing.py)
+    @staticmethod
+    def sign_records() -> str:
+        return _("✍️ Ký học bạ")
+
+    # --- end of signing
     @staticmethod
     def language() -> str:
         return _("🌐 Ngôn ngữ")
@@ -111,18 +115,21 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     """What this person can do, by role: teachers see their classes, leadership and the office
     the school, admins also invites; everyone language, help and sign-out."""
     rows = []
-    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM):
+    if actor.has(*TEACHING):
         rows.append([Menu.my_progress(), Menu.my_classes()])
     if actor.has(*READ_ALL):
         rows.append([Menu.school_progress(), Menu.school()])
     if actor.has(Role.ADMIN, *LEADERSHIP):
         rows.append([Menu.locks()] + ([Menu.invite()] if actor.has(Role.ADMIN) else []))
-    # --- correction requests (handlers/corrections.py): teachers ask, admins and leadership act
+    # correction requests: teachers ask, admins and leadership act
     corrections_row = [Menu.correction_request()] if actor.has(*TEACHING) else []
     corrections_row += [Menu.correction_requests()] if actor.has(Role.ADMIN, *LEADERSHIP) else []
     if corrections_row:
         rows.append(corrections_row)
-    # --- end of correction requests
+    # --- signing (handlers/signing.py): whoever signs a step of the record chain
+    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM, Role.PRINCIPAL, Role.CLERK):
+        rows.append([Menu.sign_records()])
+    # --- end of signing
     rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
