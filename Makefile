@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint demo clean locales locales-extract locales-update
+.PHONY: run test bench bench-signing bench-reminders lint demo clean locales locales-extract locales-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (python3 --version).")'
@@ -20,8 +20,16 @@ run: $(STAMP) locales
 test: $(STAMP) locales
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) bench-signing bench-reminders
 	$(BIN)/python -m tests.bench
+
+# Issue a 1,500-student school through the signing chain (file keys, then a SoftHSM2 token).
+bench-signing: $(STAMP)
+	$(BIN)/python -m tests.bench.signing
+
+# A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
+bench-reminders: $(STAMP)
+	$(BIN)/python -m tests.bench.reminders
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

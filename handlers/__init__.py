@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from handlers import (
+    calendar,
     correction_admin,
     corrections,
     errors,
@@ -14,11 +15,11 @@ from handlers import (
     invite,
     language,
     locks,
+    markentry,
     menu,
     progress,
     reminders,
     signin,
-    signing,
 )
 from handlers.common import set_reader_language
 
@@ -37,6 +38,8 @@ def register_all(application: Application) -> None:
         locks,
         corrections,
         correction_admin,
+        markentry,
+        calendar,
     )
     for flow in flows:
         flow.register(application)

@@ -69,6 +69,10 @@ class Menu:
         return _("🔒 Khóa sổ")
 
     @staticmethod
+    def mark_entry() -> str:
+        return _("✍️ Nhập một điểm")
+
+    @staticmethod
     def correction_request() -> str:
         return _("✏️ Đề nghị sửa điểm")
 
@@ -76,12 +80,6 @@ class Menu:
     def correction_requests() -> str:
         return _("🗂 Phiếu sửa điểm")
 
-    # --- signing (handlers/signing.py)
-    @staticmethod
-    def sign_records() -> str:
-        return _("✍️ Ký học bạ")
-
-    # --- end of signing
     @staticmethod
     def language() -> str:
         return _("🌐 Ngôn ngữ")
@@ -117,6 +115,7 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     rows = []
     if actor.has(*TEACHING):
         rows.append([Menu.my_progress(), Menu.my_classes()])
+        rows.append([Menu.mark_entry()])
     if actor.has(*READ_ALL):
         rows.append([Menu.school_progress(), Menu.school()])
     if actor.has(Role.ADMIN, *LEADERSHIP):
@@ -126,10 +125,6 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     corrections_row += [Menu.correction_requests()] if actor.has(Role.ADMIN, *LEADERSHIP) else []
     if corrections_row:
         rows.append(corrections_row)
-    # --- signing (handlers/signing.py): whoever signs a step of the record chain
-    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM, Role.PRINCIPAL, Role.CLERK):
-        rows.append([Menu.sign_records()])
-    # --- end of signing
     rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

@@ -26,6 +26,7 @@ from core.models import (
     Subject,
     Term,
 )
+from core.models.outbox import DeliveryState, Failure
 from core.rules.catalog import SchoolLevel
 from core.services import gradebook, roster
 from core.services.access import Actor
@@ -266,3 +267,31 @@ async def test_automatic_lock_refuses_writes_and_timed_unlock_relocks(telegram_s
             hoa,
             [gradebook.MarkEntry(student.id, klass, maths, term, MarkKind.FINAL, 1, Decimal("9"))],
         )
+
+
+async def test_blocked_teacher_is_recorded_and_named_in_the_digest(telegram_server, bot) -> None:
+    """Bình (now missing his CK marks) has blocked the bot: the round's message to him fails
+    and is recorded, Hoa's arrives, and the admins' digest after the deadline names him."""
+    final_marks = Mark.filter(subject__code="TH", kind=MarkKind.FINAL)
+    await Mark.filter(id__in=await final_marks.values_list("id", flat=True)).delete()
+    bot["GV011"].block_bot()
+    hoa, binh = await Staff.get(code="GV010"), await Staff.get(code="GV011")
+    result = await round_now()
+    assert sorted(result.reminded) == sorted([hoa.id, binh.id])
+    assert "Nhắc hạn nhập điểm" in (await bot["GV010"].wait_for_message(timeout=10)).text
+    alert = await bot["GV002"].wait_for_message(
+        lambda m: "Không gửi được thông báo" in m.text, timeout=15
+    )
+    assert "Trần Văn Bình (GV011)" in alert.text and "chặn bot" in alert.text
+    failed = await Notification.get(staff=binh, kind="reminder")
+    assert (failed.state, failed.failure) == (DeliveryState.FAILED, Failure.BLOCKED)
+    tried = [c for c in telegram_server.calls_to("sendMessage") if c.chat_id == 7004]
+    assert [c.ok for c in tried if "Nhắc hạn" in c.params["text"]] == [False]  # tried once
+
+    clock.set_time(dt.datetime(2026, 1, 15, 17, 30, tzinfo=VN).astimezone(dt.UTC))
+    assert (await round_now()).escalated == ["entry.term1"]
+    for code in ("GV001", "GV002"):
+        digest = await bot[code].wait_for_message(lambda m: "Quá hạn" in m.text, timeout=10)
+        assert "2 giáo viên chưa nhập xong" in digest.text
+        assert "Trần Văn Bình: thiếu 2 ô điểm" in digest.text
+        assert "Trợ lý không gửi được tin cho: Trần Văn Bình." in digest.text

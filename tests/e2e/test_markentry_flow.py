@@ -1,0 +1,150 @@
+"""A single mark entered in chat (/nhapdiem, «✍️ Nhập một điểm») through the fake Telegram
+server and the real runtime: the guided steps across a restart, a value out of range asked
+again, forged buttons refused with nothing changed, and a locked scope refused.
+
+The small school of tests/deadlines, in a year still to come (so no calendar lock has fallen):
+Bùi Thị Văn (GV02) teaches Ngữ văn in 6A, where Trần Thị Bình has no TX4 yet.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from core.models import Mark, MarkKind, SchoolClass, Staff, Student, Subject
+from tests.deadlines.conftest import build_small, future_year
+from tests.e2e.bot_harness import bot_config, running_bot
+from tests.telegram_fake import FakeTelegramServer
+from tests.telegram_fake.user import BotMessage, FakeUser
+
+PHONES = {"GV02": "+84912000002", "HT01": "+84912000010"}
+WAIT = 10
+BINH = "Trần Thị Bình"
+
+
+async def seed() -> None:
+    small = await build_small(future_year())
+    for code, phone in PHONES.items():
+        await Staff.filter(school=small.school, code=code).update(phone=phone)
+
+
+async def signed_in(server: FakeTelegramServer, code: str, user_id: int) -> FakeUser:
+    user = server.user(user_id, code, phone=PHONES[code])
+    await user.share_contact()
+    await user.wait_for_message(timeout=WAIT)
+    return user
+
+
+async def step(user: FakeUser, button: str, expect: str) -> BotMessage:
+    await user.press(button)
+    message = await user.wait_for_message(timeout=WAIT)
+    assert expect in message.text, message.text
+    return message
+
+
+async def say(user: FakeUser, text: str, expect: str) -> BotMessage:
+    await user.send_text(text)
+    message = await user.wait_for_message(timeout=WAIT)
+    assert expect in message.text, message.text
+    return message
+
+
+async def open_sheet(teacher: FakeUser) -> BotMessage:
+    """The menu button → 6A — Ngữ văn → Học kỳ I: the columns."""
+    await teacher.press_reply("✍️ Nhập một điểm")
+    start = await teacher.wait_for_message(timeout=WAIT)
+    assert start.inline_buttons == ["6A — Ngữ văn", "✖️ Hủy"]
+    await step(teacher, "6A — Ngữ văn", "Chọn học kỳ")
+    return await step(teacher, "Học kỳ I", "Chọn cột điểm")
+
+
+async def binh_tx4() -> Mark | None:
+    return await Mark.get_or_none(
+        student__full_name=BINH, subject__code="NV", kind=MarkKind.REGULAR, index=4
+    )
+
+
+async def test_teacher_enters_one_mark_across_a_restart(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    config = bot_config(telegram_server, tmp_path)
+    async with running_bot(config, seed):
+        teacher = await signed_in(telegram_server, "GV02", 7101)
+        columns = await open_sheet(teacher)
+        assert columns.inline_buttons == ["TX1", "TX2", "TX3", "TX4", "GK", "CK", "✖️ Hủy"]
+        students = await step(teacher, "TX4", "gõ số thứ tự hay một phần tên")
+        assert students.inline_buttons[:3] == [
+            "1. Nguyễn Văn An · 7,0",
+            "2. Trần Thị Bình · —",
+            "3. Phạm Thị Chi · 9,0",
+        ]
+    async with running_bot(config):  # a new process, the same database: the flow goes on
+        asked = await say(teacher, "binh", BINH)  # part of the name, no accents
+        assert "cột TX4: hiện tại (trống)" in asked.text
+        refused = await say(teacher, "11", "Điểm «11» không hợp lệ")
+        assert "từ 0 đến 10" in refused.text  # says what is expected, and asks again
+        assert await binh_tx4() is None
+        check = await say(teacher, "8,5", "Kiểm tra lại")
+        assert "(trống) → 8,5" in check.text
+        await step(teacher, "✅ Lưu", f"Đã lưu TX4 của {BINH}: 8,5")
+        assert (await binh_tx4()).score == Decimal("8.5")
+
+        again = await step(teacher, "➕ Học sinh khác, cột TX4", "cột TX4")
+        assert f"2. {BINH} · 8,5" in again.inline_buttons
+        await say(teacher, "3", "Phạm Thị Chi")  # by class-list number
+        await teacher.send_command("/huy")
+        assert "Đã hủy" in (await teacher.wait_for_message(timeout=WAIT)).text
+        chi = await Mark.get(
+            student__full_name="Phạm Thị Chi", subject__code="NV", kind=MarkKind.REGULAR, index=4
+        )
+        assert chi.score == Decimal("9")
+
+
+async def test_forged_buttons_are_refused_and_change_nothing(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    async with running_bot(bot_config(telegram_server, tmp_path), seed):
+        teacher = await signed_in(telegram_server, "GV02", 7102)
+        await teacher.send_command("/nhapdiem")
+        await teacher.wait_for_message(timeout=WAIT)
+        other = await SchoolClass.get(name="6B")
+        literature = await Subject.get(code="NV")
+        await teacher.press_forged(f"mk:a:{other.id}:{literature.id}")
+        refused = await teacher.wait_for_message(timeout=WAIT)
+        assert "không được phân công dạy môn Ngữ văn lớp 6B" in refused.text
+        # the flow is where it was: the genuine buttons still work
+        await step(teacher, "6A — Ngữ văn", "Chọn học kỳ")
+        await step(teacher, "Học kỳ I", "Chọn cột điểm")
+        await step(teacher, "TX4", "Chọn học sinh")
+        dung = await Student.get(full_name="Lê Văn Dũng")  # of 6B
+        await teacher.press_forged(f"mk:s:{dung.id}")
+        refused = await teacher.wait_for_message(timeout=WAIT)
+        assert "không có trong danh sách lớp 6A" in refused.text
+        await say(teacher, "binh", BINH)
+        assert not await Mark.filter(student=dung, subject=literature).exists()
+
+
+async def test_locked_scope_refuses_with_the_lock_message(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    async with running_bot(bot_config(telegram_server, tmp_path), seed):
+        teacher = await signed_in(telegram_server, "GV02", 7103)
+        principal = await signed_in(telegram_server, "HT01", 7104)
+        await open_sheet(teacher)
+        await step(teacher, "TX4", "Chọn học sinh")
+        await say(teacher, "binh", BINH)
+        await say(teacher, "9", "Kiểm tra lại")
+        # the principal locks the sheet while the teacher is looking at the confirmation
+        await principal.send_command("/khoaso", args="6A Ngữ văn HK1")
+        assert "Đã khóa" in (await principal.wait_for_message(timeout=WAIT)).text
+        await teacher.press("✅ Lưu")
+        refused = await teacher.wait_for_message(lambda m: "Không ghi được" in m.text, timeout=WAIT)
+        assert "Đỗ Thị Hiệu" in refused.text  # who can open it
+        assert await binh_tx4() is None
+        # a new attempt is refused as soon as the term is chosen, before anything is typed
+        await teacher.send_command("/nhapdiem")
+        await teacher.wait_for_message(lambda m: "Chọn lớp và môn" in m.text, timeout=WAIT)
+        await step(teacher, "6A — Ngữ văn", "Chọn học kỳ")
+        await teacher.press("Học kỳ I")
+        early = await teacher.wait_for_message(timeout=WAIT)
+        assert "Không ghi được" in early.text and "Đỗ Thị Hiệu" in early.text
