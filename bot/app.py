@@ -34,6 +34,7 @@ from core.services.schools import find_school
 from handlers import register_all
 from handlers.common import QUIET_KEY, SCHOOL_KEY
 from handlers.corrections import STORE_KEY
+from handlers.signing import SIGNING_KEY
 from jobs import corrections as corrections_job
 from jobs import locks as locks_job
 from jobs import outbox as outbox_job
@@ -67,6 +68,8 @@ def _commands() -> list[BotCommand]:
     return [
         BotCommand("start", _("Bắt đầu, đăng nhập")),
         BotCommand("help", _("Hướng dẫn")),
+        BotCommand("nhapdiem", _("Nhập một điểm")),
+        BotCommand("suadiem", _("Đề nghị sửa điểm")),
         BotCommand("language", _("Đổi ngôn ngữ")),
         BotCommand("dangxuat", _("Đăng xuất")),
     ]
@@ -95,6 +98,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
         quiet = QuietHours(config.reminders.quiet_start, config.reminders.quiet_end)
         application.bot_data[QUIET_KEY] = quiet
         application.bot_data[STORE_KEY] = str(config.storage.dir)
+        application.bot_data[SIGNING_KEY] = config.signing  # handlers/signing.py
         for language in ("vi", "en"):
             with use_language(language):
                 await application.bot.set_my_commands(

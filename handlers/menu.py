@@ -49,11 +49,15 @@ def help_text() -> str:
     return _(
         "<b>Hướng dẫn</b>\n"
         "Chọn việc cần làm trong menu bên dưới, hoặc gõ lệnh:\n"
-        "/start — bắt đầu, đăng nhập\n"
-        "/language — đổi ngôn ngữ\n"
-        "/dangxuat — đăng xuất khỏi tài khoản Telegram này\n"
+        "/nhapdiem — nhập một điểm\n"
+        "/suadiem — đề nghị sửa điểm (kèm minh chứng)\n"
+        "/phieusua — (quản trị, Ban giám hiệu) phiếu đề nghị sửa điểm\n"
+        "/khoaso, /moso — (Hiệu trưởng) khóa, mở sổ\n"
+        "/lich — (quản trị, Hiệu trưởng) lịch hạn nhập điểm\n"
+        "/lichsu — (quản trị, Ban giám hiệu) lịch sử một ô điểm\n"
         "/moi — (quản trị) tạo mã mời cho giáo viên\n"
-        "/help — hướng dẫn này\n\n"
+        "/language — đổi ngôn ngữ; /dangxuat — đăng xuất\n"
+        "Gửi tệp bảng điểm .xlsx để nhập cả bảng.\n\n"
         "Cần trợ giúp thêm, thầy cô liên hệ quản trị học bạ số của trường."
     )
 
