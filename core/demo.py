@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from tortoise.transactions import in_transaction
 
-from core.models import MarkKind, Role, School, SchoolClass, SchoolYear, Subject, Term
+from core.models import Role, School, SchoolClass, SchoolYear, Subject, Term
 from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment, SchoolLevel, grades
@@ -221,9 +221,7 @@ async def _fill_secondary(
         for number, term in terms.items():
             whole_term = complete or number == 1
             for subject in (s for s in subjects if s.taught_in(school_class.grade)):
-                count = tt22.regular_mark_count(subject.yearly_periods(school_class.grade))
-                cells = [(MarkKind.REGULAR, i) for i in range(1, count + 1)]
-                cells += [(MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
+                cells = gradebook.mark_columns(subject, school_class.grade)
                 if not whole_term:
                     cells = cells[: rng.randint(0, 2)]
                 for kind, index in cells:

@@ -43,6 +43,7 @@ from core.models import MarkKind, SchoolClass, Subject, Term
 from core.services import corrections, evidence
 from core.services.access import Actor
 from core.services.corrections import Change, Draft
+from core.services.gradebook import mark_columns
 from core.storage import FileStore
 from handlers.common import Menu, MenuButton, current_actor, main_menu
 
@@ -226,7 +227,7 @@ async def _ask_column(update: Update, draft: dict[str, Any]) -> int:
     school_class = await SchoolClass.get(id=draft["class_id"])
     taken = {(k, i) for k, i, _v in draft["changes"]}
     rows: list[list[tuple[str, str]]] = [[]]
-    for kind, index in corrections.columns(subject, school_class.grade):
+    for kind, index in mark_columns(subject, school_class.grade):
         if (kind.value, index) in taken:
             continue
         cell = await _cell(update, draft, kind, index)

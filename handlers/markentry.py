@@ -41,10 +41,15 @@ from core.errors import HocbaError, InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
 from core.models import MarkKind, School, SchoolClass, Subject, TeachingAssignment, Term
 from core.rules.catalog import Assessment
-from core.rules.secondary import regular_mark_count
 from core.services import gradebook
 from core.services.access import Actor, ensure_can_write_subject
-from core.services.gradebook import MarkValue, SheetRow, mark_column, validate_mark
+from core.services.gradebook import (
+    MarkValue,
+    SheetRow,
+    mark_column,
+    mark_columns,
+    validate_mark,
+)
 from core.services.locks import Touch, ensure_writable
 from core.services.schools import latest_year
 from core.text import fold
@@ -56,16 +61,6 @@ SHEET, TERM, COLUMN, STUDENT, VALUE, CONFIRM = range(6)
 MAX_MATCHES = 10  # students offered after a typed search; more means the search was too loose
 _CODES = {kind: kind.value[0] for kind in MarkKind}  # r, m, f: the column in button data
 _KINDS = {code: kind for kind, code in _CODES.items()}
-
-
-def columns(subject: Subject, grade: int) -> list[tuple[MarkKind, int]]:
-    """The columns a subject has in a grade (Thông tư 22, Điều 7): TX1..TXn by its yearly
-    periods, GK, CK. None for subjects assessed by levels (primary): no single mark there."""
-    if subject.assessment == Assessment.LEVELS:
-        return []
-    count = regular_mark_count(subject.yearly_periods(grade))
-    regular = [(MarkKind.REGULAR, i) for i in range(1, count + 1)]
-    return [*regular, (MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
 
 
 @dataclass(frozen=True)
@@ -116,7 +111,7 @@ async def _sheet(
     if school_class is None or subject is None:
         raise NotFound(_("Không tìm thấy lớp hoặc môn này. Gõ /nhapdiem để chọn lại."))
     await ensure_can_write_subject(actor, school_class, subject)
-    if not columns(subject, school_class.grade):
+    if not mark_columns(subject, school_class.grade):
         raise InvalidValue(
             _("Môn {subject} đánh giá bằng mức, không nhập điểm số ở đây.").format(
                 subject=subject.name
@@ -199,7 +194,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     choices = [
         (f"{a.school_class.name} — {a.subject.name}", f"mk:a:{a.school_class_id}:{a.subject_id}")
         for a in assignments
-        if columns(a.subject, a.school_class.grade)
+        if mark_columns(a.subject, a.school_class.grade)
     ]
     if not choices:
         await _say(update, _("Thầy cô chưa được phân công môn nào có điểm số để nhập."))
@@ -233,7 +228,7 @@ async def chose_term(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft["term"] = number
     buttons = [
         (mark_column(kind, index), f"mk:c:{_CODES[kind]}{index}")
-        for kind, index in columns(sheet.subject, sheet.school_class.grade)
+        for kind, index in mark_columns(sheet.subject, sheet.school_class.grade)
     ]
     await _say(
         update, _("{sheet}. Chọn cột điểm:").format(sheet=sheet.title), _keyboard(buttons, 4)
@@ -246,7 +241,7 @@ async def chose_column(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     draft = _draft(context, "term")
     sheet = await _draft_sheet(actor, draft)
     kind, index = _KINDS[context.match.group(1)], int(context.match.group(2))
-    if (kind, index) not in columns(sheet.subject, sheet.school_class.grade):
+    if (kind, index) not in mark_columns(sheet.subject, sheet.school_class.grade):
         raise InvalidValue(
             _("Môn {subject} lớp {klass} không có cột {column}.").format(
                 subject=sheet.subject.name,

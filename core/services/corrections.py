@@ -63,12 +63,19 @@ from core.models import (
 )
 from core.models.corrections import PENDING_STATES
 from core.rules.catalog import Assessment
-from core.rules.secondary import Verdict, regular_mark_count
+from core.rules.secondary import Verdict
 from core.services import locks
 from core.services.access import LEADERSHIP, Actor, ensure_can_write_subject
 from core.services.calendar import load_calendar
 from core.services.evidence import MAX_FILES, EvidenceFile
-from core.services.gradebook import MarkEntry, MarkValue, mark_column, validate_mark, write_marks
+from core.services.gradebook import (
+    MarkEntry,
+    MarkValue,
+    mark_column,
+    mark_columns,
+    validate_mark,
+    write_marks,
+)
 from core.services.outbox import Attachment, Button, notify_staff
 from core.storage import FileStore
 from core.text import fold
@@ -290,15 +297,6 @@ async def find_students(actor: Actor, school_class: SchoolClass, query: str) -> 
     return [e.student for e in enrolled if needle in fold(e.student.full_name)]
 
 
-def columns(subject: Subject, grade: int) -> list[tuple[MarkKind, int]]:
-    """The columns of a subject in a grade: TX1..TXn, GK, CK."""
-    regular = regular_mark_count(subject.yearly_periods(grade))
-    return [(MarkKind.REGULAR, i) for i in range(1, regular + 1)] + [
-        (MarkKind.MIDTERM, 1),
-        (MarkKind.FINAL, 1),
-    ]
-
-
 async def _ensure_teaches_class(actor: Actor, school_class: SchoolClass) -> None:
     year = await school_class.year
     teaches = await TeachingAssignment.exists(
@@ -360,7 +358,7 @@ async def load_cell(
     if term is None:
         raise NotFound(_("Không có học kỳ này trong năm học của lớp."))
     kind = MarkKind(kind)
-    if (kind, index) not in columns(subject, school_class.grade):
+    if (kind, index) not in mark_columns(subject, school_class.grade):
         raise InvalidValue(
             _("Môn {subject} lớp {klass} không có cột {column}.").format(
                 subject=subject.name, klass=school_class.name, column=mark_column(kind, index)

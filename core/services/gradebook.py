@@ -47,6 +47,16 @@ def mark_column(kind: MarkKind, index: int = 1) -> str:
     return {MarkKind.REGULAR: f"TX{index}", MarkKind.MIDTERM: "GK", MarkKind.FINAL: "CK"}[kind]
 
 
+def mark_columns(subject: Subject, grade: int) -> list[tuple[MarkKind, int]]:
+    """The cells a scored or comment-only subject has per term (Thông tư 22, Điều 7): TX1..TXn
+    by its yearly periods in that grade, then GK and CK; none for primary subjects (levels)."""
+    if subject.assessment == Assessment.LEVELS:
+        return []
+    count = regular_mark_count(subject.yearly_periods(grade))
+    regular = [(MarkKind.REGULAR, i) for i in range(1, count + 1)]
+    return [*regular, (MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
+
+
 def validate_mark(
     subject: Subject, grade: int, kind: MarkKind, index: int, raw: object
 ) -> MarkValue:

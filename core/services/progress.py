@@ -30,6 +30,7 @@ from core.models import (
     Conduct,
     Enrollment,
     Mark,
+    MarkKind,
     PrimaryAssessment,
     QualityAssessment,
     SchoolClass,
@@ -40,10 +41,9 @@ from core.models import (
 )
 from core.rules.catalog import SchoolLevel
 from core.rules.primary import COMPETENCIES, QUALITIES, TestPoint, periodic_tests
-from core.rules.secondary import regular_mark_count
 from core.services.access import READ_ALL, Actor, ensure_can_read
 from core.services.calendar import POINT_COLUMNS, POINT_TERM, Calendar, load_calendar
-from core.services.gradebook import mark_column
+from core.services.gradebook import mark_column, mark_columns
 
 CONDUCT_COLUMN = "RL"
 QUALITY_PREFIX = "PCNL"
@@ -285,9 +285,8 @@ def _subject_columns(level: SchoolLevel, subject: Subject, grade: int, term: int
                 if point in tested:
                     columns.append(_Column(score_column(point), False, POINT_COLUMNS[point]))
         return columns
-    count = regular_mark_count(subject.yearly_periods(grade))
-    regular = [_Column(f"TX{i}", True, f"TX{i}") for i in range(1, count + 1)]
-    return [*regular, _Column("GK", False, "GK"), _Column("CK", False, "CK")]
+    names = [(mark_column(k, i), k is MarkKind.REGULAR) for k, i in mark_columns(subject, grade)]
+    return [_Column(name, regular, name) for name, regular in names]
 
 
 def _homeroom_columns(level: SchoolLevel, term: int) -> list[str]:

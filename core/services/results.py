@@ -18,7 +18,6 @@ from core.models import (
     Absence,
     Conduct,
     Mark,
-    MarkKind,
     PrimaryAssessment,
     QualityAssessment,
     SchoolClass,
@@ -29,7 +28,7 @@ from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment
 from core.services.access import Actor, ensure_can_read
-from core.services.gradebook import class_students, mark_column
+from core.services.gradebook import class_students, mark_column, mark_columns
 
 SubjectValue = Decimal | tt22.Verdict | None
 
@@ -110,9 +109,7 @@ def _subject_term(
     subject: Subject, grade: int, marks: dict[str, object]
 ) -> tuple[SubjectValue, list[str]]:
     """A subject's term result from its cells, or None with the names of the missing cells."""
-    required = tt22.regular_mark_count(subject.yearly_periods(grade))
-    columns = [mark_column(MarkKind.REGULAR, i) for i in range(1, required + 1)]
-    columns += [mark_column(MarkKind.MIDTERM), mark_column(MarkKind.FINAL)]
+    columns = [mark_column(kind, index) for kind, index in mark_columns(subject, grade)]
     missing = [c for c in columns if c not in marks]
     if missing:
         return None, missing

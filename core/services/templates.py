@@ -25,10 +25,10 @@ from core.i18n import _
 from core.models import PrimaryAssessment, SchoolClass, Subject, Term
 from core.rules.catalog import Assessment, SchoolLevel
 from core.rules.primary import TestPoint, periodic_tests
-from core.rules.secondary import Verdict, regular_mark_count
+from core.rules.secondary import Verdict
 from core.services.access import Actor, ensure_can_write_subject
 from core.services.calendar import POINT_TERM
-from core.services.gradebook import class_students, read_sheet
+from core.services.gradebook import class_students, mark_column, mark_columns, read_sheet
 from core.services.progress import level_column, score_column
 from core.text import fold
 
@@ -64,8 +64,7 @@ def _cell_value(value: object) -> object:
 async def _secondary_rows(
     actor: Actor, school_class: SchoolClass, subject: Subject, term: Term
 ) -> tuple[list[str], list[list[object]]]:
-    count = regular_mark_count(subject.yearly_periods(school_class.grade))
-    columns = [f"TX{i}" for i in range(1, count + 1)] + ["GK", "CK"]
+    columns = [mark_column(k, i) for k, i in mark_columns(subject, school_class.grade)]
     sheet = await read_sheet(actor, school_class, subject, term)
     rows = [
         [
