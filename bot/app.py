@@ -35,6 +35,7 @@ from handlers import register_all
 from handlers.common import QUIET_KEY, SCHOOL_KEY
 from handlers.corrections import STORE_KEY
 from handlers.signing import SIGNING_KEY
+from jobs import cert_expiry as cert_expiry_job
 from jobs import corrections as corrections_job
 from jobs import locks as locks_job
 from jobs import outbox as outbox_job
@@ -110,6 +111,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
             reminders_job.schedule(application, quiet, school_id=school_id)
             locks_job.schedule(application, school_id=school_id)
             corrections_job.schedule(application, config.storage.dir)
+            cert_expiry_job.schedule(application)  # jobs/cert_expiry.py
         webhook = config.telegram.mode == "webhook"
         if webhook:
             await application.bot.set_webhook(

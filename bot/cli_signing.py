@@ -16,12 +16,12 @@ from core.demo import COMPLETE_CLASS, SECONDARY
 from core.errors import HocbaError
 from core.i18n import _
 from core.models import Role, School, SchoolClass, SignatureRole, Staff
-from core.pki_demo import CA_FILE, SEAL_CODE, Person, write_school_pki
+from core.pki_demo import CA_FILE, Person, write_school_pki
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.services.verification import verify_file
-from core.signing.backends import backend_of, open_signer
+from core.signing.backends import backend_of, open_signer, signer_code
 from core.signing.trust import load_roots
 
 
@@ -35,15 +35,21 @@ async def _sign_as(
     config: Config, school: School, staff: Staff, school_class: SchoolClass, role: SignatureRole
 ) -> int:
     actor = await Actor.of_staff(staff)
-    code = SEAL_CODE if role is SignatureRole.SEAL else staff.code
+    code = signer_code(staff.code, role)
     batch = await issuance.start_batch(actor, school_class, role, backend_of(config.signing, code))
     with open_signer(config.signing, school.code, code) as signer:
         batch = await issuance.run_batch(batch, signer)
     return batch.done
 
 
-async def issue_class(config: Config, school: School, school_class: SchoolClass) -> int:
-    """Prepare and sign everything of a class in order; returns the number of issued records."""
+async def issue_class(
+    config: Config,
+    school: School,
+    school_class: SchoolClass,
+    stop_before: SignatureRole | None = None,
+) -> int:
+    """Prepare and sign everything of a class in order; returns the number of issued records.
+    `stop_before` leaves that step and the later ones to their signers (tests, a partial run)."""
     admin = Actor.command_line(school.id)
     await issuance.prepare_class(admin, school_class)
     teachers = await Staff.filter(assignments__school_class=school_class).distinct()
@@ -60,6 +66,8 @@ async def issue_class(config: Config, school: School, school_class: SchoolClass)
         (SignatureRole.SEAL, await _signer_staff(school, SignatureRole.SEAL)),
     ]
     for role, people in steps:
+        if role is stop_before:
+            break
         if not people:
             raise HocbaError(_("Trường chưa có ai giữ vai trò {role}.").format(role=role.label))
         await _sign_as(config, school, people[0], school_class, role)

@@ -20,6 +20,7 @@ from handlers import (
     progress,
     reminders,
     signin,
+    signing,
 )
 from handlers.common import set_reader_language
 
@@ -38,6 +39,7 @@ def register_all(application: Application) -> None:
         locks,
         corrections,
         correction_admin,
+        signing,
         markentry,
         calendar,
     )

@@ -81,6 +81,10 @@ class Menu:
         return _("🗂 Phiếu sửa điểm")
 
     @staticmethod
+    def sign_records() -> str:
+        return _("✍️ Ký học bạ")
+
+    @staticmethod
     def language() -> str:
         return _("🌐 Ngôn ngữ")
 
@@ -115,7 +119,7 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     rows = []
     if actor.has(*TEACHING):
         rows.append([Menu.my_progress(), Menu.my_classes()])
-        rows.append([Menu.mark_entry()])
+        rows.append([Menu.mark_entry()])  # handlers/markentry.py
     if actor.has(*READ_ALL):
         rows.append([Menu.school_progress(), Menu.school()])
     if actor.has(Role.ADMIN, *LEADERSHIP):
@@ -125,6 +129,9 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     corrections_row += [Menu.correction_requests()] if actor.has(Role.ADMIN, *LEADERSHIP) else []
     if corrections_row:
         rows.append(corrections_row)
+    # signing: whoever signs a step of the record chain
+    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM, Role.PRINCIPAL, Role.CLERK):
+        rows.append([Menu.sign_records()])
     rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

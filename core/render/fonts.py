@@ -69,10 +69,16 @@ def stamp_font_path() -> Path:
 
 @cache
 def register_reportlab_fonts() -> tuple[str, str]:
-    """Register Noto Sans regular and bold with reportlab once; returns their names."""
+    """Register Noto Sans regular and bold with reportlab once; returns their names.
+
+    Also turns off reportlab's ASCII85 wrapping of streams: PDF takes binary streams, and the
+    wrapping made every record a quarter larger and slower to write.
+    """
+    from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
+    rl_config.useA85 = 0
     pdfmetrics.registerFont(TTFont("NotoSans", str(font_path(REGULAR))))
     pdfmetrics.registerFont(TTFont("NotoSans-Bold", str(font_path(BOLD))))
     return "NotoSans", "NotoSans-Bold"

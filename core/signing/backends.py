@@ -3,7 +3,7 @@
 The core does not import the bot's `Config`; it takes anything shaped like its [signing]
 section (`SigningSettings`). A person's backend is `[signing.people]` for their staff code,
 else the default `backend`. Remote (CSC) signers never sign here: their documents go through
-a prepared batch and one approval (core.services.remote_signing).
+a prepared batch and one approval (core.services.issuance.prepare_remote / complete_remote).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from core.i18n import _
-from core.pki_demo import pkcs12_path
+from core.models.records import SignatureRole
+from core.pki_demo import SEAL_CODE, pkcs12_path
 from core.signing.keys import Signer, SignerUnavailable, load_pkcs11, load_pkcs12, pkcs11_session
 
 
@@ -30,6 +31,12 @@ class SigningSettings(Protocol):
 
 def backend_of(settings: SigningSettings, code: str) -> str:
     return settings.people.get(code, settings.backend)
+
+
+def signer_code(staff_code: str, role: SignatureRole) -> str:
+    """Whose key signs a step: the school's seal for the seal step (the clerk operates it),
+    the person's own otherwise."""
+    return SEAL_CODE if role is SignatureRole.SEAL else staff_code
 
 
 @contextmanager

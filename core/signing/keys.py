@@ -2,7 +2,7 @@
 
 signxml calls `key.sign(data, padding, algorithm)` and pyhanko (through core.signing.pades)
 calls the same, so a key held in memory (PKCS#12), on a token (PKCS#11) or captured for a
-remote service (core.signing.deferred) plugs into both in one way. Loading is done once per
+remote service (core.signing.chain.RemoteKey) plugs into both in one way. Loading is done once per
 signer and the loaded key is kept: reloading and re-validating an RSA key costs ~40 ms, more
 than the signature itself.
 """
@@ -119,7 +119,12 @@ def pkcs11_session(module: str, token_label: str, pin: str) -> Iterator[object]:
             _("Không thấy thiết bị ký (token) «{label}».").format(label=token_label)
         ) from exc
     try:
-        session = token.open(user_pin=pin)
+        try:
+            session = token.open(user_pin=pin)
+        except p11e.UserAlreadyLoggedIn:
+            # A login is per process, not per session: another signer of this process (the
+            # seal while a principal's batch runs) already logged in to the same token.
+            session = token.open()
     except p11e.PKCS11Error as exc:
         raise SignerUnavailable(
             _("Không mở được thiết bị ký «{label}»: sai mã PIN?").format(label=token_label)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -29,8 +30,9 @@ from io import BytesIO
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image
 from pyhanko.pdf_utils import generic
@@ -42,12 +44,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, PdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_cms import Signer as PyhankoSigner
 from pyhanko.stamp import TextStampStyle
 from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from core.errors import InvalidValue
 from core.formatting import SCHOOL_TZ, date_time
 from core.i18n import _
 from core.models.records import SignatureRole
@@ -84,13 +88,14 @@ class CmsTemplate:
         at = self._attrs_digest_at
         return self._attrs[:at] + document_digest + self._attrs[at + len(document_digest) :]
 
-    def fill(self, document_digest: bytes, signature: bytes) -> cms.ContentInfo:
+    def fill(self, document_digest: bytes, signature: bytes) -> bytes:
+        """The container's DER for this document and signature value."""
         if len(signature) != self._signature_len:
             raise ValueError("signature length differs from the template's")
         data = bytearray(self.der)
         data[self._digest_at : self._digest_at + len(document_digest)] = document_digest
         data[self._signature_at : self._signature_at + len(signature)] = signature
-        return cms.ContentInfo.load(bytes(data))
+        return bytes(data)
 
 
 def _unique(data: bytes, marker: bytes) -> int:
@@ -101,8 +106,8 @@ def _unique(data: bytes, marker: bytes) -> int:
 
 
 class HeldKeySigner(PyhankoSigner):
-    """A pyhanko signer over a key object that stays loaded (file, token) between signatures,
-    with the CMS container built once from pyhanko's own output (`CmsTemplate`)."""
+    """pyhanko's signer over our `Signer`: it builds the CMS container once (`CmsTemplate`);
+    the private key itself is used by `PadesSigner`, or by a remote service."""
 
     def __init__(self, signer: Signer) -> None:
         chain = [asn1_certificate(c) for c in signer.chain]
@@ -115,13 +120,9 @@ class HeldKeySigner(PyhankoSigner):
         self.template: CmsTemplate | None = None
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
-        if self._placeholder is not None:
-            return self._placeholder
-        if dry_run:  # pyhanko's size estimate: a placeholder of the right length suffices
-            return bytes(self._key.key_size // 8)
-        if digest_algorithm != "sha256":
-            raise ValueError(f"unsupported digest {digest_algorithm}")
-        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        if self._placeholder is None:
+            raise RuntimeError("pyhanko signs only through PadesSigner's template")
+        return self._placeholder
 
     async def cms_template(self) -> CmsTemplate:
         """Build (once) the template from pyhanko's own PAdES container with marker values."""
@@ -139,43 +140,6 @@ class HeldKeySigner(PyhankoSigner):
                 placeholder, self._placeholder = self._placeholder, None
             self.template = CmsTemplate(info.dump(), digest_marker, placeholder)
         return self.template
-
-    async def async_sign(
-        self,
-        data_digest: bytes,
-        digest_algorithm: str,
-        dry_run=False,
-        use_pades=False,
-        timestamper=None,
-        signed_attr_settings: PdfCMSSignedAttributes | None = None,
-        is_pdf_sig=True,
-        encap_content_info=None,
-    ) -> cms.ContentInfo:
-        settings = signed_attr_settings or PdfCMSSignedAttributes()
-        templated = (
-            digest_algorithm == "sha256"
-            and use_pades
-            and is_pdf_sig
-            and timestamper is None
-            and encap_content_info is None
-            and settings.adobe_revinfo_attr is None
-            and settings.cades_signed_attrs is None
-        )
-        if not templated:  # anything else goes the way pyhanko builds it
-            return await super().async_sign(
-                data_digest,
-                digest_algorithm,
-                dry_run=dry_run,
-                use_pades=use_pades,
-                timestamper=timestamper,
-                signed_attr_settings=signed_attr_settings,
-                is_pdf_sig=is_pdf_sig,
-                encap_content_info=encap_content_info,
-            )
-        template = await self.cms_template()
-        to_sign = template.signed_attributes(data_digest)
-        signature = await self.async_sign_raw(to_sign, digest_algorithm, dry_run)
-        return template.fill(data_digest, signature)
 
 
 @cache
@@ -243,6 +207,36 @@ def _render_stamp(style: TextStampStyle, width: float, height: float) -> generic
     return PdfFileReader(BytesIO(out.getvalue())).root.raw_get(_STAMP_KEY)
 
 
+@dataclass(frozen=True)
+class PreparedPdf:
+    """A PDF between the two phases of signing; stored as is for remote signing."""
+
+    document: bytes  # with the signature dictionary and an empty, reserved /Contents
+    digest: bytes  # SHA-256 of the /ByteRange
+    start: int  # the reserved region in `document`
+    end: int
+    to_sign: bytes  # the CMS signed attributes, what the private key signs
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "document": b64encode(self.document).decode(),
+            "digest": self.digest.hex(),
+            "start": self.start,
+            "end": self.end,
+            "to_sign": b64encode(self.to_sign).decode(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> PreparedPdf:
+        return cls(
+            b64decode(data["document"]),
+            bytes.fromhex(data["digest"]),
+            int(data["start"]),
+            int(data["end"]),
+            b64decode(data["to_sign"]),
+        )
+
+
 class PadesSigner:
     """One signer's PAdES step of a batch (role, moment): key, CMS template and stamp made once,
     then `sign` for each document."""
@@ -278,13 +272,46 @@ class PadesSigner:
             self._bytes_reserved = 2 * size + 512
         return self._bytes_reserved
 
-    async def sign(self, pdf: bytes) -> bytes:
-        """Add the role's PAdES signature (B-B, SHA-256) in its box on the last page."""
+    async def prepare(self, pdf: bytes) -> PreparedPdf:
+        """Phase one: the document with its signature field, stamp and an empty container, and
+        what the key must sign (`to_sign`)."""
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        out = await self._pdf_signer().async_sign_pdf(
-            writer, output=BytesIO(), bytes_reserved=await self._reserved()
+        digest, _tbs, output = await self._pdf_signer().async_digest_doc_for_signing(
+            writer, bytes_reserved=await self._reserved()
         )
-        return out.getvalue()
+        template = await self.cms_signer.cms_template()
+        return PreparedPdf(
+            output.getvalue(),
+            digest.document_digest,
+            digest.reserved_region_start,
+            digest.reserved_region_end,
+            template.signed_attributes(digest.document_digest),
+        )
+
+    async def finish(self, prepared: PreparedPdf, signature: bytes) -> bytes:
+        """Phase two: check the signature value against the certificate (it may come from a
+        remote service), then write the container into the reserved space."""
+        public_key = self.signer.certificate.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        try:
+            public_key.verify(signature, prepared.to_sign, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature as exc:
+            raise InvalidValue(
+                _("Chữ ký trả về không khớp chứng thư của người ký; không lưu.")
+            ) from exc
+        template = await self.cms_signer.cms_template()
+        output = BytesIO(prepared.document)
+        PreparedByteRangeDigest(prepared.digest, prepared.start, prepared.end).fill_with_cms(
+            output, template.fill(prepared.digest, signature)
+        )
+        return output.getvalue()
+
+    async def sign(self, pdf: bytes) -> bytes:
+        """Add the role's PAdES signature (B-B, SHA-256) in its box on the last page, with a key
+        at hand (file or token)."""
+        prepared = await self.prepare(pdf)
+        signature = self.signer.key.sign(prepared.to_sign, padding.PKCS1v15(), hashes.SHA256())
+        return await self.finish(prepared, signature)
 
 
 _held: dict[tuple[int, SignatureRole, dt.datetime], PadesSigner] = {}

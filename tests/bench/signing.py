@@ -1,35 +1,74 @@
-"""`make bench-signing`: records per second for the signing chain with file-based keys.
+"""`make bench-signing`: issue a 1,500-student school through the signing chain, and compare.
 
-Issues N student records (XML with the homeroom, principal and seal signatures + PDF with the
-two PAdES signatures) from one record's data, on all cores (one process each), and prints
-records per second, seconds, peak memory, the share of rendering / XML signing / PDF signing,
-and the bare library calls on the same document for comparison. The SoftHSM2 run is not
-written yet.
+Every record goes through exactly the service's code (core.signing.chain.sign_record_step):
+the XML built and signed by the homeroom teacher, the principal and the school's seal, the PDF
+rendered when the principal signs and signed as PAdES by the principal and the seal. Keys are
+opened the way the service opens them (core.signing.backends.open_signer): PKCS#12 files, then
+a SoftHSM2 token when softhsm2 is installed. The records are spread over all cores, one
+process each, each opening its keys once.
+
+Printed per backend: records per second and seconds in all (wall clock, workers' start and key
+loading included), peak memory, the share of rendering (XML build + PDF layout) / XML signing /
+PDF signing. Then, on one core and on the same documents in the same run, the bare library
+calls used the obvious way (signxml's XMLSigner with the key file, pyhanko's SimpleSigner from
+the key file with the same visible stamp) against ours, and the ratio, so that a figure still
+means something on a noisy machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import multiprocessing
 import os
 import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
+
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core.formatting import SCHOOL_TZ
 from core.models.records import RECORD_ORDER, SignatureRole
-from core.pki_demo import issue, make_ca
+from core.pki_demo import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
 from core.render import xml_record as fmt
 from core.render.pdf_record import render_record_pdf
-from core.signing.chain import countersigned
+from core.signing.backends import open_signer
+from core.signing.chain import sign_record_step
 from core.signing.keys import Signer
-from core.signing.pades import sign_pdf
-from core.signing.xmldsig import sign_xml
+from core.signing.pades import BOXES, FIELD_NAMES, stamp_style
 
 SCHOOL = fmt.SchoolInfo("THCS-BENCH", "Trường THCS Bench", "Trung học cơ sở", "Hà Nội", "Ba Vì")
+PASSWORD = "bench"
+CODES = {
+    SignatureRole.HOMEROOM: "GVCN",
+    SignatureRole.PRINCIPAL: "HT",
+    SignatureRole.SEAL: SEAL_CODE,
+}
+PEOPLE = [
+    Person("GVCN", "Nguyễn Thị Ánh Tuyết", "Giáo viên chủ nhiệm"),
+    Person("HT", "Trần Đức Thắng", "Hiệu trưởng"),
+]
+BARE_SAMPLE = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The [signing] section the service would read (core.signing.backends.SigningSettings)."""
+
+    backend: str
+    pkcs12_dir: Path
+    pkcs12_password: str = PASSWORD
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = ""
+    people: dict[str, str] = field(default_factory=dict)
 
 
 def _record(n: int) -> fmt.StudentRecord:
@@ -63,99 +102,190 @@ def _record(n: int) -> fmt.StudentRecord:
     )
 
 
-def _signers() -> dict[SignatureRole, Signer]:
-    ca = make_ca()
-    made = {role: issue(ca, f"Người ký {role.value}", SCHOOL.name) for role in RECORD_ORDER}
-    return {r: Signer(i.key, i.certificate, i.chain) for r, i in made.items()}
+_worker: dict[str, object] = {}
 
 
-def _work(numbers: range) -> tuple[float, float, float]:
-    signers = _signers()
-    now = dt.datetime.now(SCHOOL_TZ)
-    timings = [0.0, 0.0, 0.0]  # render, XML, PDF
-
-    async def run() -> None:
-        for n in numbers:
-            t0 = time.perf_counter()
-            xml = fmt.build_record(_record(n))
-            for role in RECORD_ORDER:
-                xml = sign_xml(xml, signers[role], role.signature_id, now, countersigned(role))
-            t1 = time.perf_counter()
-            pdf = render_record_pdf(_record(n))
-            t2 = time.perf_counter()
-            principal = signers[SignatureRole.PRINCIPAL]
-            pdf = await sign_pdf(pdf, principal, SignatureRole.PRINCIPAL, now)
-            await sign_pdf(pdf, signers[SignatureRole.SEAL], SignatureRole.SEAL, now)
-            t3 = time.perf_counter()
-            timings[0] += t2 - t1
-            timings[1] += t1 - t0
-            timings[2] += t3 - t2
-
-    asyncio.run(run())
-    return tuple(timings)  # type: ignore[return-value]
+def _open_keys(settings: Settings, environment: dict[str, str] | None = None) -> None:
+    """Pool initialiser: open this worker's keys once, as the service does for a batch."""
+    os.environ.update(environment or {})
+    stack = ExitStack()
+    _worker["stack"] = stack
+    _worker["signers"] = {
+        role: stack.enter_context(open_signer(settings, SCHOOL.code, code))
+        for role, code in CODES.items()
+    }
 
 
-def _bare(samples: int = 20) -> tuple[float, float]:
-    """pyhanko's own file-style signer (SimpleSigner) on the same PDF, ms per record."""
-    from io import BytesIO
-
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers as ph
-
-    signer_objects = _signers()
-    pdf = render_record_pdf(_record(1))
-    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-
-    pem_signers = []
-    for s in (signer_objects[SignatureRole.PRINCIPAL], signer_objects[SignatureRole.SEAL]):
-        key = s.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        cert = s.certificate.public_bytes(Encoding.PEM)
-        directory = Path(tempfile.mkdtemp())
-        (directory / "k.pem").write_bytes(key)
-        (directory / "c.pem").write_bytes(cert)
-        pem_signers.append(ph.SimpleSigner.load(str(directory / "k.pem"), str(directory / "c.pem")))
-    start = time.perf_counter()
-    for _ in range(samples):
-        data = pdf
-        for index, signer in enumerate(pem_signers):
-            out = ph.sign_pdf(
-                IncrementalPdfFileWriter(BytesIO(data)),
-                ph.PdfSignatureMetadata(field_name=f"S{index}"),
-                signer=signer,
-            )
-            data = out.getvalue()
-    bare_pdf = (time.perf_counter() - start) / samples * 1000
-    return bare_pdf, 0.0
+async def _issue(numbers: range, signers: dict[SignatureRole, Signer]) -> Counter[str]:
+    timings: Counter[str] = Counter()
+    moment = dt.datetime.now(SCHOOL_TZ)  # one batch step per signer: one moment
+    for n in numbers:
+        start = time.perf_counter()
+        xml, pdf = fmt.build_record(_record(n)), None
+        timings["render"] += time.perf_counter() - start
+        for role in RECORD_ORDER:
+            xml, pdf = await sign_record_step(xml, pdf, role, signers[role], moment, timings)
+    return timings
 
 
-def main(count: int = 1500) -> int:
+def _work(numbers: range) -> tuple[Counter[str], float]:
+    """One worker's share; returns its timings and its peak resident memory (MiB)."""
+    timings = asyncio.run(_issue(numbers, _worker["signers"]))  # type: ignore[arg-type]
+    return timings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_backend(name: str, settings: Settings, count: int) -> None:
     workers = os.cpu_count() or 1
     chunks = [range(i, count, workers) for i in range(workers)]
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
+    # forkserver: a PKCS#11 library initialised in this process must not be inherited by fork
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # workers start with the libraries imported
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_open_keys,
+        initargs=(settings, {k: v for k, v in os.environ.items() if k == "SOFTHSM2_CONF"}),
+    ) as pool:
         results = list(pool.map(_work, chunks))
     seconds = time.perf_counter() - start
-    render, xml, pdf = (sum(r[i] for r in results) for i in range(3))
-    total = render + xml + pdf
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    timings = sum((r[0] for r in results), Counter())
+    total = sum(timings.values())
     print(
-        f"signing, file keys   {count} records in {seconds:.1f} s on {workers} processes: "
-        f"{count / seconds:.1f} records/s, peak {peak:.0f} MiB per worker"
+        f"{name:<12} {count} records in {seconds:.1f} s on {workers} processes: "
+        f"{count / seconds:.1f} records/s; peak memory {max(r[1] for r in results):.0f} MiB "
+        "per worker"
     )
     print(
-        f"  share of time      rendering {render / total:.0%}, XML signing {xml / total:.0%}, "
-        f"PDF signing {pdf / total:.0%}"
+        f"{'':<12} share: rendering {timings['render'] / total:.0%}, XML signing "
+        f"{timings['xml'] / total:.0%}, PDF signing {timings['pdf'] / total:.0%}; per record on "
+        f"one core {timings['render'] / count * 1000:.1f} + {timings['xml'] / count * 1000:.1f} "
+        f"+ {timings['pdf'] / count * 1000:.1f} ms"
     )
+
+
+def _bare_xml(xml: bytes, key_pem: bytes, cert_pem: bytes) -> bytes:
+    """signxml as its documentation shows it: enveloped RSA-SHA256, key given as PEM."""
+    from lxml import etree
+    from signxml import SignatureMethod, XMLSigner
+
+    root = fmt.parse_own(xml)
+    signed = XMLSigner(signature_algorithm=SignatureMethod.RSA_SHA256).sign(
+        root, key=key_pem, cert=cert_pem
+    )
+    return etree.tostring(signed)
+
+
+async def _bare_pdf(pdf: bytes, key_file: Path, cert_file: Path, role: SignatureRole) -> bytes:
+    """pyhanko as its documentation shows it: SimpleSigner from key files, PAdES, the same
+    visible stamp (already with our small stamp font, which favours pyhanko here)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
+    name = FIELD_NAMES[role]
+    pdf_signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name=name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+        ),
+        signer=signer,
+        stamp_style=stamp_style(role, "Trần Đức Thắng", dt.datetime.now(SCHOOL_TZ)),
+        new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=BOXES[role]),
+    )
+    out = await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO())
+    return out.getvalue()
+
+
+def compare_with_bare(settings: Settings) -> None:
+    """Ours and the bare calls on the same BARE_SAMPLE records, one core, same run."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    directory = Path(tempfile.mkdtemp(prefix="hocba-bench-"))
+    files = {}
+    for role, code in CODES.items():
+        key, cert, _extra = pkcs12.load_key_and_certificates(
+            pkcs12_path(settings.pkcs12_dir, SCHOOL.code, code).read_bytes(), PASSWORD.encode()
+        )
+        key_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())  # type: ignore[union-attr]
+        cert_pem = cert.public_bytes(Encoding.PEM)  # type: ignore[union-attr]
+        (directory / f"{code}.key").write_bytes(key_pem)
+        (directory / f"{code}.crt").write_bytes(cert_pem)
+        files[role] = (key_pem, cert_pem, directory / f"{code}.key", directory / f"{code}.crt")
+    numbers = range(100_000, 100_000 + BARE_SAMPLE)
+
+    async def bare() -> Counter[str]:
+        timings: Counter[str] = Counter()
+        for n in numbers:
+            start = time.perf_counter()
+            xml = fmt.build_record(_record(n))
+            pdf = render_record_pdf(fmt.record_from_xml(fmt.parse_own(xml)))
+            middle = time.perf_counter()
+            for role in RECORD_ORDER:
+                _bare_xml(xml, files[role][0], files[role][1])
+            signed_xml = time.perf_counter()
+            for role in (SignatureRole.PRINCIPAL, SignatureRole.SEAL):
+                pdf = await _bare_pdf(pdf, files[role][2], files[role][3], role)
+            timings["render"] += middle - start
+            timings["xml"] += signed_xml - middle
+            timings["pdf"] += time.perf_counter() - signed_xml
+        return timings
+
+    _open_keys(settings)
+    ours = asyncio.run(_issue(numbers, _worker["signers"]))  # type: ignore[arg-type]
+    theirs = asyncio.run(bare())
+    print(f"same {BARE_SAMPLE} records on one core, ms per record (ours vs bare library calls):")
+    for part, label in (("xml", "3 XML signatures"), ("pdf", "2 PAdES with stamps")):
+        a, b = ours[part] / BARE_SAMPLE * 1000, theirs[part] / BARE_SAMPLE * 1000
+        print(f"  {label:<22} {a:7.1f} vs {b:7.1f}   ratio {b / a:5.1f}x")
+    a, b = sum(ours.values()), sum(theirs.values())
     print(
-        f"  per record (1 core) render {render / count * 1000:.1f} ms, 3 XML signatures "
-        f"{xml / count * 1000:.1f} ms, 2 PAdES {pdf / count * 1000:.1f} ms"
+        f"  {'whole record':<22} {a / BARE_SAMPLE * 1000:7.1f} vs {b / BARE_SAMPLE * 1000:7.1f}"
+        f"   ratio {b / a:5.1f}x  (bare ≈ {BARE_SAMPLE / b:.1f} records/s per core)"
     )
-    bare_pdf, _unused = _bare()
-    print(
-        f"  bare pyhanko SimpleSigner, 2 invisible PAdES on the same PDF: {bare_pdf:.1f} ms "
-        f"(ours, with stamps: {pdf / count * 1000:.1f} ms)"
-    )
+
+
+def main(count: int = 1500) -> int:
+    with tempfile.TemporaryDirectory(prefix="hocba-bench-") as tmp:
+        keys = Path(tmp) / "keys"
+        write_school_pki(keys, SCHOOL.code, SCHOOL.name, PEOPLE, PASSWORD)
+        files = Settings("pkcs12", keys)
+        run_backend("file keys", files, count)
+        token = _token(Path(tmp), keys)
+        if isinstance(token, str):
+            print(f"{'token':<12} skipped: {token}")
+        else:
+            run_backend("SoftHSM2", token, count)
+        compare_with_bare(files)
     return 0
+
+
+def _token(directory: Path, keys: Path) -> Settings | str:
+    """The same keys on a SoftHSM2 token, or why there is none."""
+    from core.pki_demo import Issued
+    from tests.signing.softhsm import make_token, missing
+
+    reason = missing()
+    if reason:
+        return reason
+    load_or_make_ca(keys)  # the CA stays the files' CA
+    loaded = {}
+    for code in CODES.values():
+        key, cert, extra = pkcs12.load_key_and_certificates(
+            pkcs12_path(keys, SCHOOL.code, code).read_bytes(), PASSWORD.encode()
+        )
+        loaded[code] = Issued(key, cert, (cert, *extra))  # type: ignore[arg-type]
+    token = make_token(directory / "softhsm", loaded)
+    return Settings(
+        "pkcs11",
+        keys,
+        pkcs11_module=token.module,
+        pkcs11_token_label=token.label,
+        pkcs11_pin=token.pin,
+    )
 
 
 if __name__ == "__main__":

@@ -1,17 +1,28 @@
-"""Fixtures of the signing tests: a test PKI, signers, a signed record, the system verifiers."""
+"""Fixtures of the signing tests: a test PKI, signers, a signed record, the system verifiers,
+a SoftHSM2 token."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from bot.cli_signing import demo_signing
+from bot.config import Config, load_config
+from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
 from core.formatting import SCHOOL_TZ
-from core.pki_demo import Issued, issue, make_ca, pem
+from core.models import Role, School, SchoolClass, Staff
+from core.pki_demo import SEAL_CODE, Issued, issue, make_ca, pem
 from core.render import xml_record as fmt
+from core.services.schools import find_class, latest_year
 from core.signing.keys import Signer
+from tests.signing import softhsm
+from tests.signing.csc_server import CscServer, start_csc
 
 SCHOOL = fmt.SchoolInfo("THCS-DA", "Trường THCS Đại An", "Trung học cơ sở", "Ninh Bình", "Ý Yên")
 
@@ -93,3 +104,71 @@ def record() -> fmt.StudentRecord:
 @pytest.fixture
 def now() -> dt.datetime:
     return dt.datetime.now(SCHOOL_TZ)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A [signing] section for core.signing.backends, without the bot's configuration."""
+
+    backend: str
+    pkcs12_dir: Path = Path("/nonexistent")
+    pkcs12_password: str = ""
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = ""
+    people: Mapping[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(ca: Issued, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A SoftHSM2 token made for this run (SOFTHSM2_CONF in a temp dir) holding the school's
+    seal under the label SEAL, as the clerk's server would have it."""
+    reason = softhsm.missing()
+    if reason:
+        pytest.skip(reason)
+    before = os.environ.get("SOFTHSM2_CONF")
+    seal = issue(ca, SCHOOL.name, SCHOOL.name)
+    token = softhsm.make_token(tmp_path_factory.mktemp("softhsm"), {SEAL_CODE: seal})
+    yield Settings(
+        "pkcs11",
+        pkcs11_module=token.module,
+        pkcs11_token_label=token.label,
+        pkcs11_pin=token.pin,
+    )
+    if before is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = before
+
+
+@pytest.fixture(scope="session")
+def demo_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One key folder for every demo of the run: the demo's staff codes repeat, so the PKCS#12
+    files made by the first test serve the others (RSA key generation is the slow part)."""
+    return tmp_path_factory.mktemp("demo-keys")
+
+
+@pytest.fixture
+async def demo(db: str, demo_keys: Path) -> tuple[Config, School, SchoolClass]:
+    """The demo school with its test PKI (PKCS#12 files) and class 6A closed."""
+    if "postgres" in db:
+        pytest.skip("the full chain runs once, on SQLite; the services are dialect-neutral")
+    config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(demo_keys)})
+    await create_demo("2025-2026")
+    await demo_signing(config)
+    school = await School.get(code=SECONDARY.code)
+    school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
+    return config, school, school_class
+
+
+@pytest.fixture
+async def csc(demo_keys: Path, demo) -> AsyncIterator[CscServer]:
+    """certomancer-csc-dummy on loopback, holding a remote credential for the demo school's
+    principal (labelled by staff code, as core.signing.csc expects)."""
+    _config, school, _class = demo
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    server = await start_csc(
+        demo_keys / "csc", {principal.code: principal.full_name}, school.name, school.code
+    )
+    yield server
+    await server.stop()

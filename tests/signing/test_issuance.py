@@ -8,28 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_signing import demo_signing, issue_class
-from bot.config import load_config
-from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
+from bot.cli_signing import issue_class
 from core.errors import NotFound, PermissionDenied
-from core.models import IssuedRecord, RecordState, School, SignatureRole, Staff
+from core.models import IssuedRecord, RecordState, SignatureRole, Staff
 from core.services import issuance
 from core.services.access import Actor
-from core.services.schools import find_class, latest_year
 from core.services.verification import verify_file
 from core.signing.trust import load_roots
-
-
-@pytest.fixture
-async def demo(db: str, tmp_path: Path):
-    if "postgres" in db:
-        pytest.skip("the full chain runs once, on SQLite; the services are dialect-neutral")
-    config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(tmp_path / "keys")})
-    await create_demo("2025-2026")
-    await demo_signing(config)
-    school = await School.get(code=SECONDARY.code)
-    school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
-    return config, school, school_class
 
 
 async def test_order_and_rights_are_checked_in_core(demo):

@@ -3,6 +3,7 @@ pyhanko's validator, and tampering detected."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 
 from core.models.records import SignatureRole
@@ -57,3 +58,15 @@ async def test_tampered_pdf_fails(record, signers, ca_file, tmp_path):
     assert "Signature is Valid" not in out
     reports = await verify_pdf(tampered, load_roots([ca_file]))
     assert reports and not any(r.ok for r in reports)
+
+
+async def test_stamp_shows_the_school_clock(record, signers, tmp_path):
+    """Signed at 07:30 UTC: the stamp says 14:30 (Asia/Ho_Chi_Minh), not the server's UTC."""
+    moment = dt.datetime(2026, 6, 28, 7, 30, tzinfo=dt.UTC)
+    pdf = await sign_pdf(render_record_pdf(record), signers["ht"], SignatureRole.PRINCIPAL, moment)
+    path = tmp_path / "stamp.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        [tool("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Thời gian: 14:30" in text and "28/06/2026" in text

@@ -1,0 +1,42 @@
+"""The daily certificate-expiry job: warns each signer 30 and 7 days before their certificate
+expires (core.services.cert_expiry), in the morning on the school's clock, through the outbox;
+the warnings' keys make a rerun (or a restart) send nothing twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from core import clock
+from core.formatting import SCHOOL_TZ
+from core.models import School
+from core.services.cert_expiry import warn_expiring
+from core.signing.backends import SigningSettings
+
+log = logging.getLogger("hocba.jobs.cert_expiry")
+RUN_AT = dt.time(7, 0, tzinfo=SCHOOL_TZ)
+
+
+async def run(settings: SigningSettings, school_id: int | None = None) -> int:
+    """One pass over the served school(s); returns how many warnings were enqueued."""
+    schools = School.all() if school_id is None else School.filter(id=school_id)
+    new = 0
+    for school in await schools:
+        new += await warn_expiring(settings, school, clock.now())
+    if new:
+        log.info("enqueued %d certificate expiry warnings", new)
+    return new
+
+
+def schedule(application: Application) -> None:
+    """Every day at RUN_AT, with the [signing] settings and served school from bot_data."""
+    from handlers.common import SCHOOL_KEY
+    from handlers.signing import SIGNING_KEY
+
+    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        data = context.application.bot_data
+        await run(data[SIGNING_KEY], data.get(SCHOOL_KEY))
+
+    application.job_queue.run_daily(job, time=RUN_AT, name="cert_expiry")

@@ -1,0 +1,112 @@
+"""Remote signing through CSC v1 against certomancer-csc-dummy: the principal signs the class
+with ONE authorisation for all its records; a refusal or a timeout signs nothing; a restart
+between the authorisation and signHash resumes from the database."""
+
+from __future__ import annotations
+
+import subprocess
+
+import aiohttp
+import pytest
+
+from bot.cli_signing import issue_class
+from core.models import (
+    BatchState,
+    IssuedRecord,
+    Role,
+    SignatureRole,
+    SigningBatch,
+    Staff,
+)
+from core.services import issuance
+from core.services.access import Actor
+from core.signing.csc import CscClient, RemoteRefused
+from tests.signing.conftest import tool
+from tests.signing.test_xml_signatures import ID_ATTRS
+
+
+async def _principal_batch(demo, server, session) -> tuple[SigningBatch, CscClient]:
+    """Everything signed up to the principal, then the principal's batch prepared remotely."""
+    config, school, school_class = demo
+    await issue_class(config, school, school_class, stop_before=SignatureRole.PRINCIPAL)
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    client = CscClient(session, server.url)
+    credential = await client.credential(school.code, principal.code)
+    batch = await issuance.start_batch(
+        await Actor.of_staff(principal), school_class, SignatureRole.PRINCIPAL, "csc"
+    )
+    return await issuance.prepare_remote(batch, credential), client
+
+
+async def _records(demo) -> list[IssuedRecord]:
+    return await IssuedRecord.filter(school_class=demo[2]).order_by("id")
+
+
+async def test_whole_class_with_one_authorisation(demo, csc, tmp_path):
+    async with aiohttp.ClientSession() as session:
+        batch, client = await _principal_batch(demo, csc, session)
+        batch = await issuance.complete_remote(batch, client, wait=10)
+    records = await _records(demo)
+    assert batch.state is BatchState.DONE and batch.done == len(records) == 40
+    assert csc.control.authorisations == [2 * len(records)]  # XML + PDF of each record, once
+    assert all(r.next_role is SignatureRole.SEAL for r in records)
+    xml_path, pdf_path = tmp_path / "r.xml", tmp_path / "r.pdf"
+    xml_path.write_bytes(records[0].xml)
+    pdf_path.write_bytes(records[0].pdf or b"")
+    demo_ca = demo[0].signing.pkcs12_dir / "ca.pem"
+    for sig_id, root in (("chuky-ht", csc.root_file), ("chuky-gvcn", demo_ca)):
+        command = [tool("xmlsec1"), "--verify", "--trusted-pem", str(root), *ID_ATTRS]
+        result = subprocess.run(
+            [*command, "--node-id", sig_id, str(xml_path)], capture_output=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+    out = subprocess.run(
+        [tool("pdfsig"), "-nocert", str(pdf_path)], capture_output=True, text=True, check=False
+    ).stdout
+    assert out.count("Signature Validation: Signature is Valid.") == 1
+
+
+async def test_refusal_signs_nothing(demo, csc):
+    before = [(r.xml, r.pdf) for r in await _records(demo)]
+    csc.control.answer = "refuse"
+    async with aiohttp.ClientSession() as session:
+        batch, client = await _principal_batch(demo, csc, session)
+        before = [(r.xml, r.pdf) for r in await _records(demo)]
+        with pytest.raises(RemoteRefused, match="từ chối"):
+            await issuance.complete_remote(batch, client, wait=10)
+    batch = await SigningBatch.get(id=batch.id)
+    assert batch.state is BatchState.REFUSED and "chưa ký học bạ nào" in batch.message
+    assert [(r.xml, r.pdf) for r in await _records(demo)] == before
+    assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))
+
+
+async def test_timeout_signs_nothing(demo, csc):
+    csc.control.answer = "wait"
+    async with aiohttp.ClientSession() as session:
+        batch, client = await _principal_batch(demo, csc, session)
+        with pytest.raises(RemoteRefused, match="Hết thời gian"):
+            await issuance.complete_remote(batch, client, wait=0.5)
+    assert (await SigningBatch.get(id=batch.id)).state is BatchState.REFUSED
+    assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))
+
+
+class _Crash(Exception):
+    """The process dies after the approval, before signHash."""
+
+
+class _CrashingClient(CscClient):
+    async def sign_hashes(self, credential_id, sad, hashes):
+        raise _Crash
+
+
+async def test_restart_between_authorisation_and_signing_resumes(demo, csc):
+    async with aiohttp.ClientSession() as session:
+        batch, client = await _principal_batch(demo, csc, session)
+        with pytest.raises(_Crash):
+            await issuance.complete_remote(batch, _CrashingClient(session, csc.url), wait=10)
+        stored = await SigningBatch.get(id=batch.id)  # what a restarted process finds
+        assert stored.state is BatchState.AWAITING and stored.remote.get("sad")
+        done = await issuance.complete_remote(stored, client, wait=10)
+    assert done.state is BatchState.DONE
+    assert len(csc.control.authorisations) == 1  # no second approval asked
+    assert all(r.next_role is SignatureRole.SEAL for r in await _records(demo))
