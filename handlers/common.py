@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.ext import ContextTypes, filters
@@ -30,6 +31,25 @@ async def current_actor(update: Update) -> Actor | None:
 
 def served_school(context: ContextTypes.DEFAULT_TYPE) -> int | None:
     return context.bot_data.get(SCHOOL_KEY)
+
+
+StaffButton = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]
+
+
+def staff_button(
+    handler: StaffButton,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """A button meant for signed-in staff: the press is acknowledged (Telegram shows a spinner
+    until it is), and the handler runs with the actor; anyone else's press changes nothing."""
+
+    @functools.wraps(handler)
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.callback_query.answer()
+        actor = await current_actor(update)
+        if actor is not None:
+            await handler(update, context, actor)
+
+    return pressed
 
 
 async def set_reader_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

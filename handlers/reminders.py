@@ -11,9 +11,10 @@ from core import clock, formatting
 from core.i18n import _
 from core.models import SchoolClass, SchoolYear, Subject, Term
 from core.services import reminders
+from core.services.access import Actor
 from core.services.progress import teacher_progress
 from core.services.templates import grade_sheet_template
-from handlers.common import QUIET_KEY, current_actor
+from handlers.common import QUIET_KEY, staff_button
 
 MAX_NAMES = 15
 
@@ -22,13 +23,10 @@ async def _year(school_id: int) -> SchoolYear | None:
     return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
 
 
-async def details(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_button
+async def details(update: Update, _context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """Every missing cell, by class and subject: the students' names per column."""
     query = update.callback_query
-    actor = await current_actor(update)
-    await query.answer()
-    if actor is None:
-        return
     sheets = await reminders.outstanding(actor, now=clock.now())
     lines = []
     for sheet in sheets:
@@ -54,13 +52,10 @@ async def details(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def done(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_button
+async def done(update: Update, _context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """The core checks; the answer is a confirmation or what is still missing."""
     query = update.callback_query
-    actor = await current_actor(update)
-    await query.answer()
-    if actor is None:
-        return
     sheets = await reminders.outstanding(actor, now=clock.now())
     if not sheets:
         text = _("✅ Cảm ơn thầy cô: đã đủ điểm cho hạn gần nhất.")
@@ -85,12 +80,9 @@ async def snooze_options(update: Update, _context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
-async def snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_button
+async def snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     query = update.callback_query
-    actor = await current_actor(update)
-    await query.answer()
-    if actor is None:
-        return
     now = clock.now()
     quiet: reminders.QuietHours = context.bot_data[QUIET_KEY]
     if context.match.group(1) == "2h":
@@ -104,13 +96,12 @@ async def snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def template_choices(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_button
+async def template_choices(
+    update: Update, _context: ContextTypes.DEFAULT_TYPE, actor: Actor
+) -> None:
     """One button per class × subject × term the teacher still has gaps in."""
     query = update.callback_query
-    actor = await current_actor(update)
-    await query.answer()
-    if actor is None:
-        return
     year = await _year(actor.school_id)
     group = await teacher_progress(actor, year, now=clock.now())
     buttons = [
@@ -133,12 +124,9 @@ async def template_choices(update: Update, _context: ContextTypes.DEFAULT_TYPE) 
     )
 
 
-async def send_template(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_button
+async def send_template(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     query = update.callback_query
-    actor = await current_actor(update)
-    await query.answer()
-    if actor is None:
-        return
     class_id, subject_id, term_number = (int(g) for g in context.match.groups())
     school_class = await SchoolClass.get_or_none(id=class_id, year__school_id=actor.school_id)
     subject = await Subject.get_or_none(id=subject_id, school_id=actor.school_id)
