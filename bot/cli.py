@@ -27,6 +27,7 @@ from core.importing import import_file
 from core.models import School, SchoolClass, SchoolYear
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor
+from core.services.corrections import set_routing
 from core.services.results import class_results
 from core.services.schools import (
     create_school,
@@ -170,6 +171,20 @@ async def _bot_username(config: Config) -> str | None:
         return None
 
 
+async def cmd_corrections_routing(args: argparse.Namespace, config: Config) -> int:
+    school = await _school(args, config)
+    found = await set_routing(
+        Actor.command_line(school.id), direct=args.route == "direct", open_minutes=args.minutes
+    )
+    route = _("thẳng tới Hiệu trưởng") if found.direct_to_principal else _("qua ban quản trị")
+    print(
+        _("Phiếu đề nghị sửa điểm được chuyển {route}; ô điểm được duyệt mở {n} phút.").format(
+            route=route, n=found.open_minutes
+        )
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hocba", description=_("Trợ lý Học bạ số."))
     parser.add_argument("--config", help=_("tệp cấu hình (mặc định: config.toml nếu có)"))
@@ -222,6 +237,17 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_verify)
 
     add_deadline_commands(commands)
+
+    fixes = commands.add_parser("corrections", help=_("phiếu đề nghị sửa điểm"))
+    fixes_sub = fixes.add_subparsers(dest="corrections_command", required=True, metavar="LỆNH")
+    routing = fixes_sub.add_parser("routing", help=_("cách chuyển phiếu tới Hiệu trưởng"))
+    routing.add_argument(
+        "route",
+        choices=["board", "direct"],
+        help=_("board: qua ban quản trị (mặc định); direct: thẳng tới Hiệu trưởng"),
+    )
+    routing.add_argument("--minutes", type=int, help=_("số phút mở ô điểm sau khi duyệt (5–240)"))
+    routing.set_defaults(run=cmd_corrections_routing)
 
     serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
     serve.set_defaults(run=None)

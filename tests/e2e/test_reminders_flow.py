@@ -194,7 +194,7 @@ async def _template(teacher) -> bytes:
 async def test_template_round_trip_bad_then_good(telegram_server, bot) -> None:
     await round_now()
     teacher = bot["GV010"]
-    await teacher.wait_for_message(timeout=10)
+    reminder = await teacher.wait_for_message(timeout=10)
     template = await _template(teacher)
     bad = _fill(template, {"TX3": 11, "TX4": 7, "GK": "7,5", "CK": 8})
     await teacher.send_document(bad, "bang-diem.xlsx", "application/vnd.ms-excel")
@@ -206,6 +206,8 @@ async def test_template_round_trip_bad_then_good(telegram_server, bot) -> None:
     saved = await teacher.wait_for_message(timeout=10)
     assert "Đã nhập" in saved.text
     assert await Mark.filter(subject__code="TOAN").count() == 12
+    await teacher.press("✅ Đã nhập xong", message_id=reminder.message_id)  # "done", no gaps
+    assert "đã đủ điểm" in (await teacher.wait_for_message(timeout=10)).text
     await teacher.send_command("/start")
     await teacher.wait_for_message(timeout=10)
     await teacher.press_reply("📋 Tiến độ của tôi")

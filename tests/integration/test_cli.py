@@ -104,3 +104,15 @@ def test_staff_invite_prints_a_one_time_code(
     assert lines[1].startswith("/start ") and len(lines[1]) > 20  # no token: no deep link
     assert main(["--school", "THCS-DEMO", "staff", "invite", "Không Có Ai"]) == 1
     assert "Không tìm thấy cán bộ" in capsys.readouterr().err
+
+
+def test_correction_routing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    args = ["--school", "THCS-DEMO", "corrections", "routing"]
+    assert main([*args, "direct", "--minutes", "45"]) == 0
+    assert "thẳng tới Hiệu trưởng" in capsys.readouterr().out
+    assert main([*args, "board"]) == 0
+    assert "qua ban quản trị; ô điểm được duyệt mở 45 phút" in capsys.readouterr().out
+    assert main([*args, "board", "--minutes", "500"]) == 1
+    assert "từ 5 đến 240 phút" in capsys.readouterr().err
