@@ -569,7 +569,9 @@ async def prepare_remote(batch: SigningBatch, credential: Credential) -> Signing
     signing and a restart in between all work from the database."""
     if batch.state is not BatchState.PREPARED or batch.remote:
         raise InvalidValue(
-            _("Phiên ký này không còn chuẩn bị để ký từ xa được nữa ({state}).").format(state=batch.state.label)
+            _("Phiên ký này không còn chuẩn bị để ký từ xa được nữa ({state}).").format(
+                state=batch.state.label
+            )
         )
     role = SignatureRole(batch.role)
     moment = dt.datetime.now(SCHOOL_TZ)
