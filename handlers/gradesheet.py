@@ -8,7 +8,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from core.i18n import _
 from core.importing import import_file
-from core.models import SchoolYear
+from core.services.schools import current_year
 from handlers.common import current_actor
 from handlers.signin import sign_in_options
 
@@ -31,7 +31,7 @@ async def receive(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             ).format(size=document.file_size / 1024 / 1024)
         )
         return
-    year = await SchoolYear.filter(school_id=actor.school_id).order_by("-name").first()
+    year = await current_year(actor.school_id)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     report = await import_file(actor, year, "marks", data, document.file_name or "bangdiem.xlsx")
     await message.reply_text(report.summary())

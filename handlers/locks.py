@@ -12,8 +12,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from core import clock, formatting
 from core.errors import InvalidValue
 from core.i18n import _
-from core.models import SchoolYear
 from core.services import locks
+from core.services.schools import current_year
 from handlers.common import Menu, MenuButton, current_actor, main_menu
 
 
@@ -24,15 +24,11 @@ def usage() -> str:
     )
 
 
-async def _year(school_id: int) -> SchoolYear | None:
-    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
-
-
 async def show(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
-    states = await locks.lock_states(actor, await _year(actor.school_id), clock.now())
+    states = await locks.lock_states(actor, await current_year(actor.school_id), clock.now())
     lines = [_("<b>Khóa sổ</b>")]
     lines += [f"🔒 {state.description}" for state in states] or [_("Chưa có phạm vi nào bị khóa.")]
     lines += ["", usage()]
@@ -46,7 +42,7 @@ async def lock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await show(update, context)
         return
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     scope = await locks.parse_scope(year, context.args)
     await locks.lock(actor, scope, now=clock.now())
     await update.effective_message.reply_text(
@@ -68,7 +64,7 @@ async def unlock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not 0 < hours <= 24 * 14:
         raise InvalidValue(_("Thời hạn mở từ vài phút đến 14 ngày (336 giờ)."))
     now = clock.now()
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     scope = await locks.parse_scope(year, parts[0].split())
     until = now + dt.timedelta(hours=hours)
     await locks.unlock(actor, scope, reason=parts[2], until=until, now=now)

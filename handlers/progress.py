@@ -8,23 +8,19 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from core import clock
 from core.i18n import _
-from core.models import SchoolYear
 from core.services import reminders
 from core.services.progress import school_progress, teacher_progress
+from core.services.schools import current_year
 from handlers.common import QUIET_KEY, Menu, MenuButton, current_actor, main_menu
 
 TOP = 12  # rows per list: the rest is one tap away in the school's spreadsheet views
-
-
-async def _year(school_id: int) -> SchoolYear | None:
-    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
 
 
 async def mine(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
-    group = await teacher_progress(actor, await _year(actor.school_id), now=clock.now())
+    group = await teacher_progress(actor, await current_year(actor.school_id), now=clock.now())
     lines = reminders.describe(group.sheets)
     text = (
         "\n".join([_("<b>Tiến độ nhập điểm của thầy cô</b>"), *lines])
@@ -39,7 +35,7 @@ async def school(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     if actor is None:
         return
     now = clock.now()
-    progress = await school_progress(actor, await _year(actor.school_id), now=now)
+    progress = await school_progress(actor, await current_year(actor.school_id), now=now)
     teachers = [g for g in progress.by_teacher if g.key is not None and g.sheets]
     late = [g for g in teachers if any(s.late(now) for s in g.sheets)]
     lines = [_("<b>Tiến độ nhập điểm toàn trường</b>"), _("Theo giáo viên (trễ hạn trước):")]

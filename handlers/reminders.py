@@ -9,18 +9,15 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from core import clock, formatting
 from core.i18n import _
-from core.models import SchoolClass, SchoolYear, Subject, Term
+from core.models import SchoolClass, Subject, Term
 from core.services import reminders
 from core.services.access import Actor
 from core.services.progress import teacher_progress
+from core.services.schools import current_year
 from core.services.templates import grade_sheet_template
 from handlers.common import QUIET_KEY, staff_button
 
 MAX_NAMES = 15
-
-
-async def _year(school_id: int) -> SchoolYear | None:
-    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
 
 
 @staff_button
@@ -102,7 +99,7 @@ async def template_choices(
 ) -> None:
     """One button per class × subject × term the teacher still has gaps in."""
     query = update.callback_query
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     group = await teacher_progress(actor, year, now=clock.now())
     buttons = [
         [

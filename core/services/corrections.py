@@ -77,6 +77,7 @@ from core.services.gradebook import (
     write_marks,
 )
 from core.services.outbox import Attachment, Button, notify_staff
+from core.services.schools import current_year
 from core.storage import FileStore
 from core.text import fold
 
@@ -261,7 +262,7 @@ async def revoke_delegation(actor: Actor, vice_principal: Staff, now: dt.datetim
 
 
 async def _current_year(school_id: int) -> SchoolYear:
-    year = await SchoolYear.filter(school_id=school_id).order_by("-name").first()
+    year = await current_year(school_id)
     if year is None:
         raise NotFound(_("Trường chưa có năm học nào."))
     return year

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from core.errors import PermissionDenied
 from core.i18n import _
-from core.models import Enrollment, SchoolClass, SchoolYear, Staff, TeachingAssignment
+from core.models import Enrollment, SchoolClass, Staff, TeachingAssignment
 from core.services.access import READ_ALL, Actor
+from core.services.schools import current_year
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,9 @@ class SchoolOverview:
     staff_linked: int
 
 
-async def _latest_year(school_id: int) -> SchoolYear | None:
-    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
-
-
 async def my_teaching(actor: Actor) -> Teaching:
     """The classes and subjects assigned to the actor in the latest year."""
-    year = await _latest_year(actor.school_id)
+    year = await current_year(actor.school_id)
     if year is None or actor.staff_id is None:
         return Teaching(None, [], [])
     homeroom = await SchoolClass.filter(year=year, homeroom_id=actor.staff_id).order_by("name")
@@ -52,7 +49,7 @@ async def school_overview(actor: Actor) -> SchoolOverview:
     """Counts only (no personal data): for leadership and the office."""
     if not actor.has(*READ_ALL):
         raise PermissionDenied(_("Chỉ Ban giám hiệu và văn phòng xem được tổng quan của trường."))
-    year = await _latest_year(actor.school_id)
+    year = await current_year(actor.school_id)
     classes = students = 0
     if year is not None:
         classes = await SchoolClass.filter(year=year).count()

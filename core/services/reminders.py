@@ -19,11 +19,12 @@ from tortoise.transactions import in_transaction
 from core import formatting
 from core.errors import PermissionDenied
 from core.i18n import _
-from core.models import Role, School, SchoolYear, Staff
+from core.models import Role, School, Staff
 from core.services import outbox
 from core.services.access import LEADERSHIP, Actor
 from core.services.calendar import Deadline, DeadlineKind, load_calendar
 from core.services.progress import Group, Sheet, school_progress, teacher_progress
+from core.services.schools import current_year
 
 # Deadlines about entering marks; correction cut-offs and milestones have their own flows.
 GAP_KINDS = frozenset({DeadlineKind.REGULAR, DeadlineKind.PERIODIC, DeadlineKind.ENTRY})
@@ -64,10 +65,6 @@ class RoundResult:
 def job_actor(school: School) -> Actor:
     """The scheduled jobs act with the admin's reading rights, logged as "job"."""
     return Actor(school_id=school.id, label="job", roles=frozenset({Role.ADMIN}))
-
-
-async def _year(school_id: int) -> SchoolYear | None:
-    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
 
 
 def _short_key(parts: Iterable[str]) -> str:
@@ -135,7 +132,7 @@ async def run_round(
     """Remind every teacher with gaps for the deadlines whose reminder fell in (since, now],
     and escalate the deadlines that passed in that span."""
     result = RoundResult()
-    year = await _year(school.id)
+    year = await current_year(school.id)
     if year is None:
         return result
     calendar = await load_calendar(year)
@@ -215,7 +212,7 @@ async def _escalate(
 
 
 async def _current_gaps(actor: Actor, staff_id: int, now: dt.datetime) -> Group:
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     if year is None:
         raise PermissionDenied(_("Trường chưa có năm học nào."))
     return await teacher_progress(actor, year, now=now, staff_id=staff_id)
@@ -252,7 +249,7 @@ def _gaps_text(title: Callable[[], str], sheets: Sequence[Sheet]) -> Callable[[]
 
 async def late_teachers(actor: Actor, *, now: dt.datetime) -> list[int]:
     """Teachers with a gap already due: whom "remind all late ones" reaches."""
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     if year is None:
         return []
     progress = await school_progress(actor, year, now=now)
@@ -278,7 +275,7 @@ async def snooze(actor: Actor, until: dt.datetime, *, now: dt.datetime) -> None:
 async def outstanding(actor: Actor, *, now: dt.datetime) -> list[Sheet]:
     """What the teacher still has to enter for the next deadline (or already late): the
     answer to "Đã nhập xong"."""
-    year = await _year(actor.school_id)
+    year = await current_year(actor.school_id)
     if year is None:
         return []
     calendar = await load_calendar(year)

@@ -100,8 +100,13 @@ async def find_school(code: str | None = None) -> School:
     raise NotFound(_("Có nhiều trường: hãy chọn một trường bằng --school MÃ_TRƯỜNG."))
 
 
+async def current_year(school_id: int) -> SchoolYear | None:
+    """The school's latest year: the one teachers, jobs and the bot work in."""
+    return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
+
+
 async def latest_year(school: School) -> SchoolYear:
-    year = await SchoolYear.filter(school=school).order_by("-name").first()
+    year = await current_year(school.id)
     if year is None:
         raise NotFound(_("Trường {name} chưa có năm học nào.").format(name=school.name))
     return year
