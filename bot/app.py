@@ -1,8 +1,9 @@
 """Building and running the python-telegram-bot Application from the configuration.
 
-One event loop runs everything: the record core's database, the PTB application (polling, or
-updates pushed by the webhook), and the aiohttp server. SIGTERM/SIGINT stop it gracefully:
-no new updates are taken, the ones in hand finish, then the database closes.
+One event loop runs the record core's database, the PTB application (polling, or updates pushed
+by the webhook) and the aiohttp server; CPU-heavy work goes to the runtime's worker pool.
+SIGTERM/SIGINT stop it gracefully: no new updates are taken, the ones in hand finish, then the
+workers stop and the database closes.
 """
 
 from __future__ import annotations
@@ -23,37 +24,31 @@ from telegram.ext import (
     PersistenceInput,
 )
 
+from bot.bootstrap import BotApplication, attach, running
 from bot.config import Config
-from bot.persistence import DatabasePersistence, PersistentApplication
+from bot.persistence import DatabasePersistence
 from bot.web import WEBHOOK_PATH, make_web_app
-from core.db import close_database, open_database
-from core.errors import NotFound
 from core.i18n import _, use_language
-from core.services.reminders import QuietHours
-from core.services.schools import find_school
+from core.runtime import Runtime
 from handlers import register_all
-from handlers.common import QUIET_KEY, SCHOOL_KEY
-from handlers.corrections import STORE_KEY
-from handlers.signing import SIGNING_KEY
-from jobs import cert_expiry as cert_expiry_job
-from jobs import corrections as corrections_job
-from jobs import locks as locks_job
-from jobs import outbox as outbox_job
-from jobs import reminders as reminders_job
+from handlers.context import CONTEXT_TYPES
+from jobs import schedule_all
 
 log = logging.getLogger("hocba.bot")
 
 
-def build_application(config: Config) -> Application:
-    """The PTB application with our persistence: call it after `open_database`, because PTB
-    reads the persisted conversations in `initialize()`."""
+def build_application(config: Config, runtime: Runtime) -> Application:
+    """The PTB application with our persistence and the runtime: call it after the database is
+    open (`bot.bootstrap.running`), because PTB reads the persisted conversations in
+    `initialize()`."""
     builder = (
         ApplicationBuilder()
         .token(config.require_token())
-        .application_class(PersistentApplication)
-        # bot_data holds this process's settings (served school, quiet hours): not persisted
+        .application_class(BotApplication)
+        .context_types(CONTEXT_TYPES)
+        # bot_data is not used: the runtime carries this process's settings
         .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=runtime.zone))
         .rate_limiter(AIORateLimiter())
     )
     if config.telegram.base_url:
@@ -61,6 +56,7 @@ def build_application(config: Config) -> Application:
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)
     application = builder.build()
+    attach(application, runtime)
     register_all(application)
     return application
 
@@ -76,67 +72,46 @@ def _commands() -> list[BotCommand]:
     ]
 
 
-async def _served_school(config: Config) -> int | None:
-    """The configured school, or the only one in the database; None serves every school."""
-    try:
-        return (await find_school(config.school.code or None)).id
-    except NotFound:
-        if config.school.code:
-            raise
-        return None
-
-
 async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = True) -> None:
     """Run until `stop` is set. Tests that drive the reminder and lock rounds themselves, on a
     chosen clock, pass `schedule_jobs=False` (the outbox delivery job always runs)."""
-    await open_database(config.database.url)
-    application = build_application(config)
-    runner: web.AppRunner | None = None
-    try:
-        await application.initialize()
-        school_id = await _served_school(config)
-        application.bot_data[SCHOOL_KEY] = school_id
-        quiet = QuietHours(config.reminders.quiet_start, config.reminders.quiet_end)
-        application.bot_data[QUIET_KEY] = quiet
-        application.bot_data[STORE_KEY] = str(config.storage.dir)
-        application.bot_data[SIGNING_KEY] = config.signing  # handlers/signing.py
-        for language in ("vi", "en"):
-            with use_language(language):
-                await application.bot.set_my_commands(
-                    _commands(), language_code=None if language == "vi" else language
+    async with running(config) as runtime:
+        application = build_application(config, runtime)
+        runner: web.AppRunner | None = None
+        try:
+            await application.initialize()
+            for language in ("vi", "en"):
+                with use_language(language):
+                    await application.bot.set_my_commands(
+                        _commands(), language_code=None if language == "vi" else language
+                    )
+            await application.start()
+            schedule_all(application, runtime, scheduled=schedule_jobs)
+            webhook = config.telegram.mode == "webhook"
+            if webhook:
+                await application.bot.set_webhook(
+                    config.telegram.webhook_url,
+                    secret_token=config.telegram.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
                 )
-        await application.start()
-        outbox_job.schedule(application)
-        if schedule_jobs:
-            reminders_job.schedule(application, quiet, school_id=school_id)
-            locks_job.schedule(application, school_id=school_id)
-            corrections_job.schedule(application, config.storage.dir)
-            cert_expiry_job.schedule(application)  # jobs/cert_expiry.py
-        webhook = config.telegram.mode == "webhook"
-        if webhook:
-            await application.bot.set_webhook(
-                config.telegram.webhook_url,
-                secret_token=config.telegram.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
+            else:
+                await application.bot.delete_webhook()
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            runner = web.AppRunner(
+                make_web_app(application, config.telegram.webhook_secret if webhook else None)
             )
-        else:
-            await application.bot.delete_webhook()
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        runner = web.AppRunner(
-            make_web_app(application, config.telegram.webhook_secret if webhook else None)
-        )
-        await runner.setup()
-        await web.TCPSite(runner, config.web.host, config.web.port).start()
-        log.info(
-            "serving (%s), web on %s:%s%s",
-            config.telegram.mode,
-            config.web.host,
-            config.web.port,
-            WEBHOOK_PATH if webhook else "",
-        )
-        await stop.wait()
-    finally:
-        await _shutdown(application, runner)
+            await runner.setup()
+            await web.TCPSite(runner, config.web.host, config.web.port).start()
+            log.info(
+                "serving (%s), web on %s:%s%s",
+                config.telegram.mode,
+                config.web.host,
+                config.web.port,
+                WEBHOOK_PATH if webhook else "",
+            )
+            await stop.wait()
+        finally:
+            await _shutdown(application, runner)
 
 
 async def _shutdown(application: Application, runner: web.AppRunner | None) -> None:
@@ -147,7 +122,7 @@ async def _shutdown(application: Application, runner: web.AppRunner | None) -> N
         steps.append(application.updater.stop)
     if application.running:
         steps.append(application.stop)
-    steps += [application.shutdown, close_database]
+    steps.append(application.shutdown)
     for step in steps:
         try:
             await step()

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot.bootstrap import running
 from bot.cli_deadlines import add_deadline_commands
 from bot.cli_signing import cmd_export, cmd_issue, cmd_verify, demo_signing
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
-from core import audit, formatting
-from core.db import database
+from core import audit, clock, formatting
 from core.demo import COMPLETE_CLASS, create_demo
 from core.errors import HocbaError, NotFound
 from core.i18n import _, use_language
 from core.importing import import_file
 from core.models import School, SchoolClass, SchoolYear
 from core.rules.catalog import SchoolLevel
+from core.runtime import Runtime
 from core.services.access import Actor
 from core.services.corrections import set_routing
 from core.services.results import class_results
@@ -41,7 +41,7 @@ from core.services.schools import (
 from core.services.signin import create_invite
 from handlers.invite import deep_link
 
-Command = Callable[[argparse.Namespace, Config], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Config, Runtime], Awaitable[int]]
 
 
 async def _school(args: argparse.Namespace, config: Config) -> School:
@@ -52,7 +52,7 @@ async def _year(args: argparse.Namespace, school: School) -> SchoolYear:
     return await ensure_year(school, args.year) if args.year else await latest_year(school)
 
 
-async def cmd_init(args: argparse.Namespace, config: Config) -> int:
+async def cmd_init(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     if args.code:
         if not (args.name and args.level):
             raise HocbaError(_("Tạo trường mới cần cả --code, --name và --level."))
@@ -67,7 +67,7 @@ async def cmd_init(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_import(args: argparse.Namespace, config: Config) -> int:
+async def cmd_import(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school = await _school(args, config)
     year = await _year(args, school)
     path = Path(args.file)
@@ -80,8 +80,8 @@ async def cmd_import(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    created = await create_demo(args.year or year_name_for(dt.date.today()))
+async def cmd_demo(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    created = await create_demo(args.year or year_name_for(clock.today()))
     for school in created:
         print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
     if not created:
@@ -117,14 +117,14 @@ async def _find_class(args: argparse.Namespace, config: Config) -> tuple[School,
     )
 
 
-async def cmd_results(args: argparse.Namespace, config: Config) -> int:
+async def cmd_results(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, school_class = await _find_class(args, config)
     results = await class_results(Actor.command_line(school.id), school_class)
     print(render_results(school, await school_class.year, results, term=args.term))
     return 0
 
 
-async def cmd_audit_verify(args: argparse.Namespace, config: Config) -> int:
+async def cmd_audit_verify(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     result = await audit.verify()
     for problem in result.problems:
         print(problem)
@@ -141,7 +141,7 @@ async def cmd_audit_verify(args: argparse.Namespace, config: Config) -> int:
     return 0 if result.ok else 1
 
 
-async def cmd_staff_invite(args: argparse.Namespace, config: Config) -> int:
+async def cmd_staff_invite(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school = await _school(args, config)
     invite = await create_invite(Actor.command_line(school.id), args.who)
     print(
@@ -171,7 +171,9 @@ async def _bot_username(config: Config) -> str | None:
         return None
 
 
-async def cmd_corrections_routing(args: argparse.Namespace, config: Config) -> int:
+async def cmd_corrections_routing(
+    args: argparse.Namespace, config: Config, runtime: Runtime
+) -> int:
     school = await _school(args, config)
     found = await set_routing(
         Actor.command_line(school.id), direct=args.route == "direct", open_minutes=args.minutes
@@ -255,8 +257,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(command: Command, args: argparse.Namespace, config: Config) -> int:
-    async with database(config.database.url):
-        return await command(args, config)
+    async with running(config) as runtime:
+        return await command(args, config, runtime)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

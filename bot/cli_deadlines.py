@@ -16,6 +16,7 @@ from core import clock, formatting
 from core.errors import InvalidValue, NotFound
 from core.i18n import _
 from core.models import School, SchoolYear, Staff
+from core.runtime import Runtime
 from core.services import calendar, locks, progress
 from core.services.access import Actor
 from core.services.schools import ensure_year, find_class, find_school, latest_year
@@ -33,7 +34,7 @@ def _now() -> dt.datetime:
     return clock.now()
 
 
-async def cmd_calendar_show(args: argparse.Namespace, config: Config) -> int:
+async def cmd_calendar_show(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, year = await _school_year(args, config)
     print(_("Lịch hạn của {school}, năm học {year}:").format(school=school.name, year=year.name))
     for entry in await calendar.show_calendar(Actor.command_line(school.id), year):
@@ -43,7 +44,7 @@ async def cmd_calendar_show(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_calendar_set(args: argparse.Namespace, config: Config) -> int:
+async def cmd_calendar_set(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, year = await _school_year(args, config)
     entry = await calendar.set_deadline(
         Actor.command_line(school.id), year, args.key, " ".join(args.value)
@@ -63,7 +64,7 @@ async def _principal(school: School, code: str | None) -> Staff:
     return staff
 
 
-async def cmd_lock(args: argparse.Namespace, config: Config) -> int:
+async def cmd_lock(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, year = await _school_year(args, config)
     actor = Actor.command_line(school.id)
     now = _now()
@@ -92,7 +93,7 @@ async def cmd_lock(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_unlock(args: argparse.Namespace, config: Config) -> int:
+async def cmd_unlock(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, year = await _school_year(args, config)
     scope = await locks.parse_scope(year, args.scope)
     cal = await calendar.load_calendar(year)
@@ -142,7 +143,7 @@ def _print_group(group: progress.Group, now: dt.datetime, *, by_teacher: bool, n
             print(f"        {_gap_line(gap, now, names)}")
 
 
-async def cmd_progress(args: argparse.Namespace, config: Config) -> int:
+async def cmd_progress(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, year = await _school_year(args, config)
     actor = Actor.command_line(school.id)
     now = _now()

@@ -17,6 +17,7 @@ from core.errors import HocbaError
 from core.i18n import _
 from core.models import Role, School, SchoolClass, SignatureRole, Staff
 from core.pki_demo import CA_FILE, Person, write_school_pki
+from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
@@ -86,7 +87,7 @@ async def _class(args: argparse.Namespace, config: Config) -> tuple[School, Scho
     return await _find_class(args, config)
 
 
-async def cmd_issue(args: argparse.Namespace, config: Config) -> int:
+async def cmd_issue(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, school_class = await _class(args, config)
     issued = await issue_class(config, school, school_class)
     print(
@@ -97,7 +98,7 @@ async def cmd_issue(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_export(args: argparse.Namespace, config: Config) -> int:
+async def cmd_export(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, school_class = await _class(args, config)
     target = Path(args.dir)
     target.mkdir(parents=True, exist_ok=True)
@@ -116,7 +117,7 @@ async def cmd_export(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_verify(args: argparse.Namespace, config: Config) -> int:
+async def cmd_verify(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise HocbaError(_("Không thấy tệp {path}.").format(path=path))

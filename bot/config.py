@@ -109,6 +109,12 @@ class TrustConfig:
 
 
 @dataclass(frozen=True)
+class WorkersConfig:
+    # worker processes for signing, rendering and spreadsheets; 0 = one per CPU core
+    processes: int = field(default=0, metadata={"between": (0, 256)})
+
+
+@dataclass(frozen=True)
 class RemindersConfig:
     quiet_start: time = time(21, 0)
     quiet_end: time = time(6, 30)
@@ -124,6 +130,7 @@ class Config:
     signing: SigningConfig = field(default_factory=SigningConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError telling a school admin how to get one."""

@@ -4,25 +4,20 @@ Every function formats for the current language (`core.i18n.use_language`), thro
 data, so Vietnamese reads 7,3 / 1.500 / Thứ Sáu, 28 tháng 11, 2025 and English reads
 7.3 / 1,500 / Friday, November 28, 2025.
 
-Times are shown in the school's zone (Asia/Ho_Chi_Minh unless a caller passes the zone from the
-configuration). The record core keeps instants in UTC, so a naive datetime is read as UTC.
+Times are shown in the school's zone (`core.clock.zone()`, from the configuration). The record
+core keeps instants in UTC, so a naive datetime is read as UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 
+from core import clock
 from core.i18n import current_locale
-
-try:
-    SCHOOL_TZ: dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
-except ZoneInfoNotFoundError:  # no tz database on the host: Vietnam has been UTC+7 since 1975
-    SCHOOL_TZ = dt.timezone(dt.timedelta(hours=7), "+07")
 
 # CLDR's numeric date for vi is d/M/y (5/1/2025); schools, and this product's own messages and
 # import examples, write 05/01/2025. Other languages take CLDR's yMd.
@@ -48,7 +43,7 @@ def to_school_time(value: dt.datetime, tz: dt.tzinfo | None = None) -> dt.dateti
     """The same instant on the school's clock; a naive datetime is taken as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(tz or SCHOOL_TZ)
+    return value.astimezone(tz or clock.zone())
 
 
 def _day(value: dt.date, tz: dt.tzinfo | None) -> dt.date:

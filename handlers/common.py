@@ -14,9 +14,7 @@ from core.services.access import LEADERSHIP, READ_ALL, Actor
 from core.services.signin import staff_for
 
 TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)
-SCHOOL_KEY = "school_id"  # bot_data: the school this bot serves (None: every school in the DB)
 LANGUAGE_KEY = "language"  # user_data of people without a staff record
-QUIET_KEY = "quiet_hours"  # bot_data: core.services.reminders.QuietHours from the configuration
 
 
 async def current_staff(update: Update) -> Staff | None:
@@ -27,10 +25,6 @@ async def current_staff(update: Update) -> Staff | None:
 async def current_actor(update: Update) -> Actor | None:
     staff = await current_staff(update)
     return await Actor.of_staff(staff) if staff else None
-
-
-def served_school(context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    return context.bot_data.get(SCHOOL_KEY)
 
 
 StaffButton = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -47,7 +46,6 @@ from core.services.gradebook import mark_columns
 from core.storage import FileStore
 from handlers.common import Menu, MenuButton, current_actor, main_menu
 
-STORE_KEY = "file_store_dir"  # bot_data: where the content-addressed file store lives
 DRAFT = "correction_draft"  # user_data: the teacher's request being filled in
 SUPPLEMENT = "correction_supplement"  # user_data: an answer to the principal being written
 PICKED = "correction_picked"  # user_data: requests ticked in the pending list
@@ -58,10 +56,7 @@ DECISION_TEXT, APPLY_VALUE = range(12, 14)
 
 
 def file_store(context: ContextTypes.DEFAULT_TYPE) -> FileStore:
-    root = context.bot_data.get(STORE_KEY)
-    if not root:
-        raise HocbaError(_("Trợ lý chưa được cấu hình kho lưu tệp; hãy báo quản trị hệ thống."))
-    return FileStore(Path(root))
+    return context.runtime.files  # type: ignore[attr-defined]
 
 
 def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:

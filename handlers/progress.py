@@ -11,7 +11,8 @@ from core.i18n import _
 from core.services import reminders
 from core.services.progress import school_progress, teacher_progress
 from core.services.schools import current_year
-from handlers.common import QUIET_KEY, Menu, MenuButton, current_actor, main_menu
+from handlers.common import Menu, MenuButton, current_actor, main_menu
+from handlers.context import BotContext
 
 TOP = 12  # rows per list: the rest is one tap away in the school's spreadsheet views
 
@@ -61,7 +62,7 @@ async def school(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def remind(update: Update, context: BotContext) -> None:
     query = update.callback_query
     actor = await current_actor(update)
     if actor is None:
@@ -70,7 +71,7 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = clock.now()
     one = context.match.group(1)
     staff_ids = [int(one)] if one else await reminders.late_teachers(actor, now=now)
-    sent = await reminders.remind(actor, staff_ids, now=now, quiet=context.bot_data[QUIET_KEY])
+    sent = await reminders.remind(actor, staff_ids, now=now, quiet=context.runtime.quiet)
     await query.answer(
         _("Đã gửi nhắc nhở cho {n} giáo viên.").format(n=len(sent))
         if sent

@@ -15,7 +15,8 @@ from core.services.access import Actor
 from core.services.progress import teacher_progress
 from core.services.schools import current_year
 from core.services.templates import grade_sheet_template
-from handlers.common import QUIET_KEY, staff_button
+from handlers.common import staff_button
+from handlers.context import BotContext
 
 MAX_NAMES = 15
 
@@ -78,15 +79,15 @@ async def snooze_options(update: Update, _context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @staff_button
-async def snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def snooze(update: Update, context: BotContext, actor: Actor) -> None:
     query = update.callback_query
     now = clock.now()
-    quiet: reminders.QuietHours = context.bot_data[QUIET_KEY]
+    quiet = context.runtime.quiet
     if context.match.group(1) == "2h":
         until = quiet.defer(now + dt.timedelta(hours=2))
     else:
-        tomorrow = formatting.to_school_time(now).date() + dt.timedelta(days=1)
-        until = dt.datetime.combine(tomorrow, quiet.end, formatting.SCHOOL_TZ).astimezone(dt.UTC)
+        tomorrow = clock.local(now).date() + dt.timedelta(days=1)
+        until = clock.at_school(tomorrow, quiet.end).astimezone(dt.UTC)
     await reminders.snooze(actor, until, now=now)
     await query.edit_message_text(
         _("Trợ lý sẽ nhắc lại lúc {when}.").format(when=formatting.date_time(until))

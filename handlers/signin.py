@@ -20,9 +20,9 @@ from handlers.common import (
     MenuButton,
     current_staff,
     main_menu,
-    served_school,
     sign_in_keyboard,
 )
+from handlers.context import BotContext
 
 
 def sign_in_options() -> str:
@@ -42,11 +42,11 @@ async def greet(update: Update, actor: Actor, full_name: str) -> None:
     )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if context.args:
         staff = await signin.redeem_invite(
-            context.args[0], user.id, school_id=served_school(context)
+            context.args[0], user.id, school_id=context.runtime.school_id
         )
         await greet(update, await Actor.of_staff(staff), staff.full_name)
         return
@@ -60,13 +60,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def contact(update: Update, context: BotContext) -> None:
     shared = update.effective_message.contact
     staff = await signin.link_by_contact(
         shared.phone_number,
         shared.user_id,
         update.effective_user.id,
-        school_id=served_school(context),
+        school_id=context.runtime.school_id,
     )
     await greet(update, await Actor.of_staff(staff), staff.full_name)
 

@@ -29,14 +29,13 @@ from core.signing.csc import APPROVAL_WAIT, CscClient
 from handlers.common import Menu, MenuButton, current_actor
 
 log = logging.getLogger("hocba.bot.signing")
-SIGNING_KEY = "signing"  # bot_data: the configuration's [signing] section (bot/app.py)
 CALLBACK = re.compile(r"^sgn:(\d{1,9}):(gvbm|gvcn|ht|dv)$")
 RESUME_INTERVAL = 60  # seconds between looks for remote batches nobody runs
 _running: dict[int, asyncio.Task] = {}  # batch id → its task: one task per batch, held
 
 
 def _settings(application: Application) -> SigningSettings:
-    return application.bot_data[SIGNING_KEY]
+    return application.runtime.signing  # type: ignore[attr-defined]
 
 
 def _waiting_line(waiting: issuance.Waiting) -> str:

@@ -10,13 +10,13 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from core import clock
-from core.formatting import SCHOOL_TZ
 from core.models import School
+from core.runtime import Runtime
 from core.services.cert_expiry import warn_expiring
 from core.signing.backends import SigningSettings
 
 log = logging.getLogger("hocba.jobs.cert_expiry")
-RUN_AT = dt.time(7, 0, tzinfo=SCHOOL_TZ)
+RUN_AT = dt.time(7, 0)  # on the school's clock
 
 
 async def run(settings: SigningSettings, school_id: int | None = None) -> int:
@@ -30,13 +30,12 @@ async def run(settings: SigningSettings, school_id: int | None = None) -> int:
     return new
 
 
-def schedule(application: Application) -> None:
-    """Every day at RUN_AT, with the [signing] settings and served school from bot_data."""
-    from handlers.common import SCHOOL_KEY
-    from handlers.signing import SIGNING_KEY
+def schedule(application: Application, runtime: Runtime) -> None:
+    """Every day at RUN_AT in the school's zone."""
 
-    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
-        data = context.application.bot_data
-        await run(data[SIGNING_KEY], data.get(SCHOOL_KEY))
+    async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await run(runtime.signing, runtime.school_id)
 
-    application.job_queue.run_daily(job, time=RUN_AT, name="cert_expiry")
+    application.job_queue.run_daily(
+        job, time=RUN_AT.replace(tzinfo=runtime.zone), name="cert_expiry"
+    )

@@ -12,6 +12,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from core import clock
+from core.runtime import Runtime
 from core.services.locks import apply_due_locks
 
 log = logging.getLogger("hocba.jobs.locks")
@@ -23,8 +24,8 @@ async def run(school_id: int | None = None) -> None:
         log.info("locked %d scopes, relocked %d", len(applied.locked), len(applied.relocked))
 
 
-def schedule(application: Application, *, school_id: int | None, interval: float = 60) -> None:
+def schedule(application: Application, runtime: Runtime, *, interval: float = 60) -> None:
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await run(school_id)
+        await run(runtime.school_id)
 
     application.job_queue.run_repeating(job, interval=interval, first=1, name="locks")

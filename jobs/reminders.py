@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from core import clock
 from core.models import School
+from core.runtime import Runtime
 from core.services import botstate
 from core.services.reminders import QuietHours, run_round
 
@@ -42,10 +43,8 @@ async def run_all(quiet: QuietHours, school_id: int | None = None) -> None:
             )
 
 
-def schedule(
-    application: Application, quiet: QuietHours, *, school_id: int | None, interval: float = 300
-) -> None:
+def schedule(application: Application, runtime: Runtime, *, interval: float = 300) -> None:
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await run_all(quiet, school_id)
+        await run_all(runtime.quiet, runtime.school_id)
 
     application.job_queue.run_repeating(job, interval=interval, first=5, name="reminders")

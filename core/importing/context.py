@@ -3,12 +3,12 @@ of the year, each loaded once in a dict so checking 36,000 rows never queries pe
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from core import clock
 from core.errors import InvalidValue
 from core.i18n import _
 from core.importing.headers import cell_text, header_key
@@ -56,7 +56,7 @@ class ImportContext:
         self.year = year
         self.school = school
         self.level = SchoolLevel(school.level)
-        self.today = dt.date.today()
+        self.today = clock.today()
         self.classes = {c.name: c for c in classes}
         self.classes_by_id = {c.id: c for c in classes}
         self._subjects = subjects

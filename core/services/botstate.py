@@ -13,13 +13,13 @@ The store opens nothing: the caller opens the record database first (`core.db.op
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from typing import Any
 
 from tortoise.exceptions import ConfigurationError
 
+from core import clock
 from core.db import connection
 from core.models import BotState
 
@@ -100,7 +100,7 @@ async def put(namespace: str, key: str, value: Any) -> None:
     # "ASK_CLASS" would be refused and the str "123" would come back as the number 123. The
     # text is set as an attribute, since the model's constructor would decode it again.
     text = dump(value, f"{namespace}[{key!r}]")
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     updated = await BotState.filter(namespace=namespace, key=key).update(value=text, updated_at=now)
     if not updated:
         entry = BotState(namespace=namespace, key=key, updated_at=now)

@@ -40,9 +40,8 @@ from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from core import audit, formatting
+from core import audit, clock, formatting
 from core.errors import InvalidValue, NotFound, PermissionDenied
-from core.formatting import SCHOOL_TZ
 from core.i18n import _
 from core.models import Role, SchoolClass, SchoolYear, Subject, Term
 from core.models.calendar import DeadlineSetting, TestDate
@@ -165,7 +164,7 @@ def keys_for(level: SchoolLevel) -> tuple[str, ...]:
 
 def school_moment(day: dt.date, at: dt.time) -> dt.datetime:
     """`day` at `at` on the school's clock, as an aware datetime."""
-    return dt.datetime.combine(day, at, tzinfo=SCHOOL_TZ)
+    return clock.at_school(day, at)
 
 
 def _defaults(level: SchoolLevel, first: int, terms: Mapping[int, dt.date]) -> dict[str, object]:
@@ -267,7 +266,7 @@ def parse_moment(text: str, default_time: dt.time) -> dt.datetime:
 
 def _stored(value: object) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(SCHOOL_TZ).isoformat(timespec="minutes")
+        return clock.local(value).isoformat(timespec="minutes")
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return str(value)
@@ -363,7 +362,7 @@ class Lead:
     def moment(self, deadline: dt.datetime) -> dt.datetime:
         if self.morning is None:
             return deadline - self.before
-        return school_moment(deadline.astimezone(SCHOOL_TZ).date(), self.morning)
+        return school_moment(clock.local(deadline).date(), self.morning)
 
 
 DEFAULT_LEADS = (Lead.parse("3d"), Lead.parse("1d"), Lead.parse("morning"))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.formatting import SCHOOL_TZ, date
+from core import clock
+from core.formatting import date
 from core.i18n import _
 from core.models import Notification, Role, School, SignatureRole, Staff
 from core.services.outbox import notify_staff
@@ -88,7 +89,7 @@ async def warn_expiring(settings: SigningSettings, school: School, now: dt.datet
                 "ngày). Thầy/cô hãy liên hệ nhà cung cấp để gia hạn trước khi ký."
             ).format(
                 subject=item.subject,
-                day=date(item.not_after.astimezone(SCHOOL_TZ).date(), "dd/MM/y"),
+                day=date(clock.local(item.not_after).date(), "dd/MM/y"),
                 n=max(item.days_left, 0),
             )
 

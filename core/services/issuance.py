@@ -25,9 +25,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, clock
 from core.errors import HocbaError, InvalidValue, NotFound, PermissionDenied
-from core.formatting import SCHOOL_TZ
 from core.i18n import _
 from core.models import (
     BatchItem,
@@ -175,7 +174,7 @@ def _record_data(
         record_code=f"{school.code}.{year_name}.{student.national_id}",
         version=version,
         replaces_version=version - 1 if version > 1 else None,
-        created=dt.datetime.now(SCHOOL_TZ).date(),
+        created=clock.today(),
         school=_school_info(school),
         national_id=student.national_id,
         full_name=student.full_name,
@@ -551,7 +550,7 @@ async def run_batch(batch: SigningBatch, signer: Signer) -> SigningBatch:
     if batch.state is not BatchState.PREPARED:
         raise InvalidValue(_("Phiên ký này đã kết thúc ({state}).").format(state=batch.state.label))
     role = SignatureRole(batch.role)
-    moment = dt.datetime.now(SCHOOL_TZ)
+    moment = clock.now()
     changed: list[SubjectSheetDoc | IssuedRecord] = []
     for item in await _items(batch):
         document = _document(item)
@@ -574,7 +573,7 @@ async def prepare_remote(batch: SigningBatch, credential: Credential) -> Signing
             )
         )
     role = SignatureRole(batch.role)
-    moment = dt.datetime.now(SCHOOL_TZ)
+    moment = clock.now()
     signer = remote_signer(credential.certificate, credential.chain)
     items = await _items(batch)
     for item in items:
@@ -608,7 +607,7 @@ async def prepare_remote(batch: SigningBatch, credential: Credential) -> Signing
 async def _stop(batch: SigningBatch, state: BatchState, message: str) -> None:
     """End a remote batch without signing anything, saying why (unless it ended already)."""
     batch.state, batch.message = state, message
-    batch.finished_at = dt.datetime.now(SCHOOL_TZ)
+    batch.finished_at = clock.now()
     batch.remote = {k: v for k, v in batch.remote.items() if k != "sad"}
     async with in_transaction():
         open_states = (BatchState.PREPARED, BatchState.AWAITING)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from core import formatting
+from core import clock, formatting
 from core.errors import PermissionDenied
 from core.i18n import _
 from core.models import Role, School, Staff
@@ -39,17 +39,17 @@ class QuietHours:
     end: dt.time
 
     def defer(self, at: dt.datetime) -> dt.datetime:
-        local = formatting.to_school_time(at)
-        clock = local.timetz().replace(tzinfo=None)
+        local = clock.local(at)
+        wall = local.timetz().replace(tzinfo=None)
         overnight = self.start > self.end
         inside = (
-            (clock >= self.start or clock < self.end)
+            (wall >= self.start or wall < self.end)
             if overnight
-            else (self.start <= clock < self.end)
+            else (self.start <= wall < self.end)
         )
         if not inside:
             return at
-        day = local.date() + dt.timedelta(days=1 if overnight and clock >= self.start else 0)
+        day = local.date() + dt.timedelta(days=1 if overnight and wall >= self.start else 0)
         return dt.datetime.combine(day, self.end, local.tzinfo).astimezone(dt.UTC)
 
 

@@ -7,7 +7,7 @@ import re
 
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, clock
 from core.errors import InvalidValue, NotFound
 from core.i18n import _
 from core.models import School, SchoolClass, SchoolYear, Subject, Term
@@ -59,7 +59,7 @@ async def ensure_year(
     Term dates are the usual frame (term I from 5/9 to mid-January, term II to the end of May,
     records until 30/6); the school's deadline calendar refines them.
     """
-    name = name or year_name_for(today or dt.date.today())
+    name = name or year_name_for(today or clock.today())
     if not re.fullmatch(r"\d{4}-\d{4}", name) or int(name[5:]) != int(name[:4]) + 1:
         raise InvalidValue(_("Năm học «{name}» không hợp lệ: ghi như 2025-2026.").format(name=name))
     first = int(name[:4])

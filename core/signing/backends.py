@@ -1,17 +1,18 @@
 """Choosing a person's signer from the configuration: PKCS#12 file, PKCS#11 token, or remote.
 
-The core does not import the bot's `Config`; it takes anything shaped like its [signing]
-section (`SigningSettings`). A person's backend is `[signing.people]` for their staff code,
-else the default `backend`. Remote (CSC) signers never sign here: their documents go through
-a prepared batch and one approval (core.services.issuance.prepare_remote / complete_remote).
+The core does not import the bot's `Config`: the bootstrap copies its [signing] section into
+`SigningSettings`, a plain value that can also be handed to a worker process. A person's
+backend is `[signing.people]` for their staff code, else the default `backend`. Remote (CSC)
+signers never sign here: their documents go through a prepared batch and one approval
+(core.services.issuance.prepare_remote / complete_remote).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from core.i18n import _
 from core.models.records import SignatureRole
@@ -19,14 +20,21 @@ from core.pki_demo import SEAL_CODE, pkcs12_path
 from core.signing.keys import Signer, SignerUnavailable, load_pkcs11, load_pkcs12, pkcs11_session
 
 
-class SigningSettings(Protocol):
-    backend: str
-    pkcs12_dir: Path
-    pkcs12_password: str
-    pkcs11_module: str
-    pkcs11_token_label: str
-    pkcs11_pin: str
-    people: Mapping[str, str]
+@dataclass(frozen=True)
+class SigningSettings:
+    """The [signing] section: the default backend, each backend's settings, and per-person
+    exceptions (`people`: staff code → backend)."""
+
+    backend: str = "pkcs12"
+    pkcs12_dir: Path = Path("var/keys")
+    pkcs12_password: str = field(default="", repr=False)
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = field(default="", repr=False)
+    csc_url: str = ""
+    csc_client_id: str = ""
+    csc_client_secret: str = field(default="", repr=False)
+    people: dict[str, str] = field(default_factory=dict)
 
 
 def backend_of(settings: SigningSettings, code: str) -> str:

@@ -51,8 +51,9 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from core import clock
 from core.errors import InvalidValue
-from core.formatting import SCHOOL_TZ, date_time
+from core.formatting import date_time
 from core.i18n import _
 from core.models.records import SignatureRole
 from core.render.fonts import stamp_font_path
@@ -161,7 +162,7 @@ def stamp_style(role: SignatureRole, signer_name: str, moment: dt.datetime) -> T
         handwritten_signature(signer_name) if role is SignatureRole.PRINCIPAL else seal(signer_name)
     )
     text = _("Ký bởi: {signer}\nThời gian: {time}").format(
-        signer=signer_name, time=date_time(moment, SCHOOL_TZ)
+        signer=signer_name, time=date_time(moment)
     )
     return TextStampStyle(
         stamp_text=text.replace("%", "%%"),  # pyhanko interpolates %(name)s
@@ -333,4 +334,4 @@ async def sign_pdf(
     pdf: bytes, signer: Signer, role: SignatureRole, moment: dt.datetime | None = None
 ) -> bytes:
     """Add the role's PAdES signature to one PDF (see `PadesSigner` for a batch)."""
-    return await pades_signer(signer, role, moment or dt.datetime.now(SCHOOL_TZ)).sign(pdf)
+    return await pades_signer(signer, role, moment or clock.now()).sign(pdf)

@@ -21,6 +21,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from core import clock
 from core.errors import InvalidValue
 from core.i18n import _
 from core.signing.keys import subject_name
@@ -73,7 +74,7 @@ async def verify_pdf(data: bytes, roots: Sequence[x509.Certificate]) -> list[Sig
                 signature_valid=bool(status.valid),
                 content_unchanged=_unchanged(status),
                 certificate_problem=chain_problem(
-                    certificate, others, roots, moment or dt.datetime.now(dt.UTC)
+                    certificate, others, roots, moment or clock.now()
                 ),
                 signing_time=moment,
                 # the time sits in the CMS signed attributes: covered when the signature is valid

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from core import clock
 from core.formatting import date_time
 from core.i18n import _
 from core.models.records import SignatureRole
@@ -72,7 +73,7 @@ def time_problem(
         return _("chữ ký không ghi thời điểm ký")
     if not covered:
         return _("thời điểm ký không nằm trong phần được ký")
-    if moment > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+    if moment > clock.now() + CLOCK_SKEW:
         return _("thời điểm ký ở tương lai")
     if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
         return _("ngoài thời hạn hiệu lực của chứng thư")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from core import clock
 from core.i18n import _
 from core.models.records import SignatureRole
 from core.render.xml_record import DS, NS
@@ -142,9 +143,7 @@ def verify_signature(
         signer=subject_name(certificate),
         signature_valid=valid,
         content_unchanged=unchanged,
-        certificate_problem=chain_problem(
-            certificate, others, roots, moment or dt.datetime.now(dt.UTC)
-        ),
+        certificate_problem=chain_problem(certificate, others, roots, moment or clock.now()),
         signing_time=moment,
         time_problem=time_problem(moment, certificate, time_covered and unchanged),
     )

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from core.formatting import SCHOOL_TZ
+from core import clock
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.pki_demo import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
 from core.render import xml_record as fmt
@@ -118,7 +118,7 @@ def _open_keys(settings: Settings, environment: dict[str, str] | None = None) ->
 
 async def _issue(numbers: range, signers: dict[SignatureRole, Signer]) -> Counter[str]:
     timings: Counter[str] = Counter()
-    moment = dt.datetime.now(SCHOOL_TZ)  # one batch step per signer: one moment
+    moment = dt.datetime.now(clock.zone())  # one batch step per signer: one moment
     for n in numbers:
         start = time.perf_counter()
         xml, pdf = fmt.build_record(_record(n)), None
@@ -189,7 +189,7 @@ async def _bare_pdf(pdf: bytes, key_file: Path, cert_file: Path, role: Signature
             field_name=name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
         ),
         signer=signer,
-        stamp_style=stamp_style(role, "Trần Đức Thắng", dt.datetime.now(SCHOOL_TZ)),
+        stamp_style=stamp_style(role, "Trần Đức Thắng", dt.datetime.now(clock.zone())),
         new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=BOXES[role]),
     )
     out = await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO())

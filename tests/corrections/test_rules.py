@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core import clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import (
     CorrectionRequest,
@@ -211,7 +212,7 @@ async def test_ask_more_round_and_bundle(school: School) -> None:
 
 
 async def test_cut_off_and_late_allowance(school: School) -> None:
-    lock_at = dt.datetime.now(calendar.SCHOOL_TZ) + dt.timedelta(days=3)
+    lock_at = dt.datetime.now(clock.zone()) + dt.timedelta(days=3)
     await calendar.set_deadline(
         school.admin, school.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
     )

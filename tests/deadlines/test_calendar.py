@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from core import clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
-from core.formatting import SCHOOL_TZ
 from core.models import AuditEvent
 from core.services import calendar, locks
 from core.services.calendar import DeadlineKind, Lead, load_calendar, record_test_date, set_deadline
@@ -15,7 +15,7 @@ from core.services.calendar import DeadlineKind, Lead, load_calendar, record_tes
 
 def at(day: str, hm: str = "17:00") -> dt.datetime:
     """ "15/01/2026" at 17:00 on the school's clock."""
-    return dt.datetime.strptime(f"{day} {hm}", "%d/%m/%Y %H:%M").replace(tzinfo=SCHOOL_TZ)
+    return dt.datetime.strptime(f"{day} {hm}", "%d/%m/%Y %H:%M").replace(tzinfo=clock.zone())
 
 
 async def test_secondary_defaults(secondary) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from core import clock
 from core.db import close_database, open_database
-from core.formatting import SCHOOL_TZ
 from core.services.templates import grade_sheet_template
 
 from .test_templates import filled
@@ -60,7 +60,7 @@ async def test_deadline_commands(
         code, out, _err = await hocba("lock")
         assert code == 0 and "🔒 Sổ điểm lớp 6A, môn Ngữ văn" in out
 
-        until = (dt.datetime.now(SCHOOL_TZ) + dt.timedelta(hours=1)).strftime("%d/%m/%Y %H:%M")
+        until = (dt.datetime.now(clock.zone()) + dt.timedelta(hours=1)).strftime("%d/%m/%Y %H:%M")
         code, out, _err = await hocba(
             "unlock",
             "6A",

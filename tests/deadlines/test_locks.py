@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from tortoise.transactions import in_transaction
 
+from core import clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
-from core.formatting import SCHOOL_TZ
 from core.importing import import_file
 from core.models import AuditEvent, Lock, Mark, MarkKind, Notification, Opening
 from core.services import gradebook, locks
@@ -269,7 +269,10 @@ async def test_setting_a_lock_date_moves_the_automatic_lock(upcoming) -> None:
     small = upcoming
     soon = now() + dt.timedelta(minutes=5)
     await set_deadline(
-        small.admin, small.year, "lock.term1", soon.astimezone(SCHOOL_TZ).strftime("%d/%m/%Y %H:%M")
+        small.admin,
+        small.year,
+        "lock.term1",
+        clock.local(soon).strftime("%d/%m/%Y %H:%M"),
     )
     cal = await load_calendar(small.year)
     assert abs(cal.moment("lock.term1") - soon) < dt.timedelta(minutes=1)

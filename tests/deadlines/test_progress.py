@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
+from core import clock
 from core.errors import PermissionDenied
-from core.formatting import SCHOOL_TZ
 from core.models import AuditEvent
 from core.services.progress import class_progress, school_progress, teacher_progress
 
-NOW = dt.datetime(2026, 1, 20, 9, 0, tzinfo=SCHOOL_TZ)  # after term I's entry deadline
-ENTRY_1 = dt.datetime(2026, 1, 15, 17, 0, tzinfo=SCHOOL_TZ)
+NOW = dt.datetime(2026, 1, 20, 9, 0, tzinfo=clock.zone())  # after term I's entry deadline
+ENTRY_1 = dt.datetime(2026, 1, 15, 17, 0, tzinfo=clock.zone())
 
 
 def gaps(sheet) -> list[tuple[str, list[str]]]:

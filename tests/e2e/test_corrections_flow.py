@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core import clock
 from core.models import CorrectionRequest, Mark, MarkKind, RequestState, Role, Staff
 from core.services import calendar, gradebook, locks, roster
 from core.services.access import Actor
@@ -47,7 +48,7 @@ async def seed(late: bool = False) -> None:
     scope = await locks.parse_scope(small.year, ["6A", "Ngữ", "văn", "HK1"])
     await locks.lock(principal, scope, now=dt.datetime.now(dt.UTC))
     if late:  # the term locks in three days: the correction cut-off was four days ago
-        lock_at = dt.datetime.now(calendar.SCHOOL_TZ) + dt.timedelta(days=3)
+        lock_at = dt.datetime.now(clock.zone()) + dt.timedelta(days=3)
         await calendar.set_deadline(
             small.admin, small.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
         )

@@ -14,8 +14,8 @@ import pytest
 
 from bot.cli_signing import demo_signing
 from bot.config import Config, load_config
+from core import clock
 from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
-from core.formatting import SCHOOL_TZ
 from core.models import Role, School, SchoolClass, Staff
 from core.pki_demo import SEAL_CODE, Issued, issue, make_ca, pem
 from core.render import xml_record as fmt
@@ -103,7 +103,7 @@ def record() -> fmt.StudentRecord:
 
 @pytest.fixture
 def now() -> dt.datetime:
-    return dt.datetime.now(SCHOOL_TZ)
+    return dt.datetime.now(clock.zone())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""The composition root: from the configuration to the one `Runtime` every entry point uses.
+
+`hocba serve` (the bot, its jobs and the web server) and the other `hocba` commands start the
+same way: set the school's zone on the clock, open the database, find the served school, and
+build the runtime (file store, signing settings, quiet hours, worker pool). Handlers get it as
+`context.runtime`, jobs as an argument; nothing else reads the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.config import Config, SigningConfig
+from bot.persistence import PersistentApplication
+from core import clock
+from core.db import close_database, open_database
+from core.errors import NotFound
+from core.runtime import Runtime
+from core.services.reminders import QuietHours
+from core.services.schools import find_school
+from core.signing.backends import SigningSettings
+from core.storage import FileStore
+from core.workers import WorkerPool
+
+
+class BotApplication(PersistentApplication):
+    """The PTB application of this bot: persistent, and carrying the runtime for
+    `handlers.context.BotContext.runtime`."""
+
+    __slots__ = ("runtime",)
+
+    runtime: Runtime
+
+
+def signing_settings(section: SigningConfig) -> SigningSettings:
+    return SigningSettings(
+        backend=section.backend,
+        pkcs12_dir=section.pkcs12_dir,
+        pkcs12_password=section.pkcs12_password,
+        pkcs11_module=section.pkcs11_module,
+        pkcs11_token_label=section.pkcs11_token_label,
+        pkcs11_pin=section.pkcs11_pin,
+        csc_url=section.csc_url,
+        csc_client_id=section.csc_client_id,
+        csc_client_secret=section.csc_client_secret,
+        people=dict(section.people),
+    )
+
+
+async def served_school(config: Config) -> int | None:
+    """The configured school, or the only one in the database; None serves every school."""
+    try:
+        return (await find_school(config.school.code or None)).id
+    except NotFound:
+        if config.school.code:
+            raise
+        return None
+
+
+async def build_runtime(config: Config) -> Runtime:
+    """The runtime, once the database is open."""
+    return Runtime(
+        school_id=await served_school(config),
+        files=FileStore(config.storage.dir),
+        signing=signing_settings(config.signing),
+        trust_roots=config.trust.roots,
+        quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
+        zone=clock.zone(),
+        workers=WorkerPool(config.workers.processes),
+    )
+
+
+@asynccontextmanager
+async def running(config: Config) -> AsyncIterator[Runtime]:
+    """Zone set, database open and the runtime built for the block; everything closed after
+    (the worker pool stopped, then the database)."""
+    clock.set_zone(config.school.timezone)
+    await open_database(config.database.url)
+    runtime: Runtime | None = None
+    try:
+        runtime = await build_runtime(config)
+        yield runtime
+    finally:
+        if runtime is not None:
+            runtime.workers.shutdown()
+        await close_database()
+
+
+def attach(application: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
+    """Give the application its runtime (before it handles anything)."""
+    assert isinstance(application, BotApplication)
+    application.runtime = runtime

@@ -1,0 +1,143 @@
+"""Every inline button of the product, in one table: its compact code and its parameters.
+
+The core puts buttons on the notifications it decides (a request to approve, a reminder) and the
+bot's handlers draw the others; both build the button's data here (`Action.data`) and the
+handlers recognise and read it here (`Action.pattern`, `Action.parse`), so a format is written
+once. Telegram allows 64 bytes of callback data, and anybody can send any data with a modified
+client: `parse` accepts exactly what `data` produces (numbers of at most 9 digits, codes from a
+fixed set) and the handler then asks the core, which checks rights and state again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.errors import InvalidValue
+from core.i18n import _
+
+MAX_BYTES = 64  # Telegram refuses longer callback data
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a button: the text it may be, and how it reads back."""
+
+    regex: str
+    read: Callable[[str], object]
+
+
+ID = Param(r"\d{1,9}", int)  # a database id
+
+
+def choice(*codes: str) -> Param:
+    """One of a fixed set of short codes, read back as the code itself."""
+    return Param("|".join(re.escape(c) for c in codes), str)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button kind: `code` plus its parameters, joined by ":" ("crx:12:40")."""
+
+    code: str
+    params: tuple[Param, ...] = ()
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = [re.escape(self.code), *(f"({p.regex})" for p in self.params)]
+        object.__setattr__(self, "pattern", re.compile("^" + ":".join(parts) + "$"))
+
+    def data(self, *values: object) -> str:
+        """The callback data of one button of this kind."""
+        if len(values) != len(self.params):
+            raise ValueError(f"{self.code}: {len(self.params)} values needed, got {values!r}")
+        text = ":".join([self.code, *(str(v) for v in values)])
+        if not self.pattern.match(text) or len(text.encode()) > MAX_BYTES:
+            raise ValueError(f"{self.code}: not valid callback data: {text!r}")
+        return text
+
+    def parse(self, data: str | None) -> tuple:
+        """The values of a pressed button; a forged or foreign one is refused."""
+        matched = self.pattern.match(data or "")
+        if matched is None:
+            raise InvalidValue(_("Nút này không còn hiệu lực. Hãy mở lại menu và chọn lại."))
+        return tuple(p.read(g) for p, g in zip(self.params, matched.groups(), strict=True))
+
+    def id(self, data: str | None) -> int:
+        """The one id of a single-id button."""
+        (value,) = self.parse(data)
+        assert isinstance(value, int)
+        return value
+
+
+MARK_KIND = choice("r", "m", "f")  # regular, mid-term, final (core.models.grades.MarkKind)
+TERM_NUMBER = choice("1", "2")
+SIGNING_ROLE = choice("gvbm", "gvcn", "ht", "dv")  # core.models.records.SignatureRole values
+LANGUAGE = choice("vi", "en")
+
+# --- the correction request form (/suadiem) -------------------------------------------------
+FORM_CLASS = Action("csc", (ID,))
+FORM_STUDENT = Action("css", (ID,))
+FORM_SUBJECT = Action("csj", (ID,))
+FORM_TERM = Action("cst", (ID,))
+FORM_ASK_LATE = Action("csl")
+FORM_COLUMN = Action("csk", (MARK_KIND, ID))
+FORM_ADD_CELL = Action("csa")
+FORM_TO_REASON = Action("csn")
+FORM_FILES_DONE = Action("csd")
+FORM_SUBMIT = Action("cso")
+FORM_CANCEL = Action("csx")
+
+# --- a correction request's notifications ---------------------------------------------------
+REQUEST_VIEW = Action("crv", (ID,))
+REQUEST_FORWARD = Action("crf", (ID,))
+REQUEST_APPROVE = Action("cra", (ID,))
+REQUEST_REJECT = Action("crr", (ID,))
+REQUEST_ASK = Action("crq", (ID,))
+REQUEST_WITNESS = Action("crw", (ID,))
+REQUEST_GRANT_LATE = Action("crg", (ID,))
+REQUEST_SUPPLEMENT = Action("crs", (ID,))
+REQUEST_APPLY = Action("crx", (ID, ID))  # request, item
+BOARD_TOGGLE = Action("crt", (ID,))
+BOARD_FORWARD_PICKED = Action("crF")
+BOARD_APPROVE_PICKED = Action("crA")
+
+# --- a single mark (/nhapdiem) --------------------------------------------------------------
+MARK_SHEET = Action("mk:a", (ID, ID))  # class, subject
+MARK_TERM = Action("mk:t", (TERM_NUMBER,))
+MARK_COLUMN = Action("mk:c", (MARK_KIND, ID))
+MARK_STUDENT = Action("mk:s", (ID,))
+MARK_SAVE = Action("mk:ok")
+MARK_CANCEL = Action("mk:x")
+MARK_NEXT_STUDENT = Action("mk:n")
+
+# --- a teacher's reminder -------------------------------------------------------------------
+REMINDER_DETAILS = Action("rm:d")
+REMINDER_DONE = Action("rm:ok")
+REMINDER_SNOOZE = Action("rm:s")
+REMINDER_SNOOZE_FOR = Action("rm:s", (choice("2h", "tm"),))  # two hours, tomorrow morning
+REMINDER_TEMPLATES = Action("rm:t")
+REMINDER_TEMPLATE = Action("rm:t", (ID, ID, TERM_NUMBER))  # class, subject, term
+
+# --- the school's progress ------------------------------------------------------------------
+PROGRESS_REMIND = Action("pg:r", (ID,))  # one teacher
+PROGRESS_REMIND_ALL = Action("pg:ra")
+
+# --- signing and language -------------------------------------------------------------------
+SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))
+CHOOSE_LANGUAGE = Action("lang", (LANGUAGE,))
+
+ALL: tuple[Action, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Action))
+
+
+def _check_table() -> None:
+    """No two actions may read the same data: each button reaches exactly one handler."""
+    for action in ALL:
+        sample = action.data(*("1" if p is ID else p.regex.split("|")[0] for p in action.params))
+        taken = [o.code for o in ALL if o is not action and o.pattern.match(sample)]
+        if taken:
+            raise AssertionError(f"button {action.code} is read by {taken} too")
+
+
+_check_table()

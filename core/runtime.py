@@ -1,0 +1,31 @@
+"""What a running front end (the bot, its jobs, the web server) works with, built once.
+
+`bot.bootstrap` reads the configuration, opens what must be opened and hands this one typed
+object to every handler (as `context.runtime`) and every job (as an argument), so nothing else
+reads the configuration or keeps settings of its own, and a test builds one the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.services.reminders import QuietHours
+from core.signing.backends import SigningSettings
+from core.storage import FileStore
+from core.workers import WorkerPool
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The served school, where files live, how people sign, when not to write to them, which
+    zone the school is in, and where CPU-heavy work runs."""
+
+    school_id: int | None  # the school this deployment serves; None: every school in the DB
+    files: FileStore
+    signing: SigningSettings
+    trust_roots: tuple[Path, ...]
+    quiet: QuietHours
+    zone: dt.tzinfo
+    workers: WorkerPool

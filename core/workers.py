@@ -1,0 +1,83 @@
+"""The worker pool: where CPU-heavy work runs, so the bot's event loop keeps answering people.
+
+Signing (XML-DSig and PAdES), rendering PDFs (records and minutes), reading and writing
+spreadsheets take tens of milliseconds to seconds of pure CPU; run on the event loop, every
+other teacher would wait behind a class being signed. They run here instead, in worker
+processes (a thread would still hold the GIL):
+
+- the processes are started by a forkserver, not forked from the bot: a forked child would
+  inherit the bot's open sockets, its event loop and, worse, an initialised PKCS#11 library,
+  which the PKCS#11 standard says must not be used across fork;
+- each worker lowers its own scheduling priority, so when the machine is busy signing, the bot
+  process (which only waits on the database and Telegram) is served first and people's replies
+  stay fast, while the signing still takes every cycle the bot does not need;
+- the pool starts on first use: a command or a test that never signs pays nothing;
+- what a task needs that is slow to open (a key, a token session) is opened once per worker
+  and kept for the worker's life (core.signing.worker), so a PKCS#11 session lives in the
+  process that uses it.
+
+Tasks are plain module-level functions of picklable values (bytes, dataclasses), which also
+makes them easy to test on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+log = logging.getLogger("hocba.workers")
+P = ParamSpec("P")
+T = TypeVar("T")
+NICENESS = 10  # how much lower than the bot a worker runs (0: same priority; 19: lowest)
+# Imported by the forkserver once, so each worker starts with the heavy libraries loaded.
+PRELOAD = ["core.signing.worker", "core.render.pdf_record", "core.render.minutes", "openpyxl"]
+
+
+def _start_worker(niceness: int) -> None:
+    """Runs first in every worker process."""
+    if niceness:
+        # not allowed in some containers: the worker then runs at the bot's priority
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
+
+
+class WorkerPool:
+    """A lazily started pool of `processes` worker processes (0: one per CPU core)."""
+
+    def __init__(self, processes: int = 0, *, niceness: int = NICENESS) -> None:
+        self.processes = processes or os.cpu_count() or 1
+        self._niceness = niceness
+        self._executor: Executor | None = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self._niceness,),
+            )
+            log.info("worker pool started: %d processes", self.processes)
+        return self._executor
+
+    async def run(self, task: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `task(*args, **kwargs)` in a worker and wait for its result without blocking
+        the event loop. An exception raised by the task is raised here."""
+        loop = asyncio.get_running_loop()
+        call: Callable[[], Any] = functools.partial(task, *args, **kwargs)
+        return await loop.run_in_executor(self._pool(), call)
+
+    def shutdown(self) -> None:
+        """Stop the workers (waiting for tasks in hand); the pool starts again if used."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
