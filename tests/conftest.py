@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -19,6 +19,7 @@ from core.models import School, SchoolYear
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor
 from core.services.schools import create_school, ensure_year
+from core.workers import WorkerPool
 
 POSTGRES_URL = os.environ.get("HOCBA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 # One schema per test process, so parallel runs on one server never see each other's tables.
@@ -83,3 +84,11 @@ async def primary(db: str) -> tuple[School, SchoolYear]:
 def admin_of():
     """The command line's admin actor for a school."""
     return lambda school: Actor.command_line(school.id)
+
+
+@pytest.fixture(scope="session")
+def workers() -> Iterator[WorkerPool]:
+    """The worker pool that core services hand CPU-heavy work to (one process for the tests)."""
+    pool = WorkerPool(1)
+    yield pool
+    pool.shutdown()
