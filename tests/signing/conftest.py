@@ -28,16 +28,11 @@ SCHOOL = fmt.SchoolInfo("THCS-DA", "Trường THCS Đại An", "Trung học cơ 
 
 
 def tool(name: str) -> str:
-    """The path of a system verifier, or a skip saying which package provides it."""
-    packages = {
-        "xmlsec1": "xmlsec1",
-        "pdfsig": "poppler-utils",
-        "pdftotext": "poppler-utils",
-        "softhsm2-util": "softhsm2",
-    }
+    """The path of a system verifier. The test's marker (xmlsec1, poppler) guarantees it is
+    installed: tests/conftest.py skips the test, or fails it in CI, before it runs."""
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed (apt-get install {packages[name]})")
+        raise RuntimeError(f"{name} is missing: mark the test that runs it with its tool's marker")
     return path
 
 
@@ -122,10 +117,8 @@ class Settings:
 @pytest.fixture(scope="session")
 def softhsm_token(ca: Issued, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A SoftHSM2 token made for this run (SOFTHSM2_CONF in a temp dir) holding the school's
-    seal under the label SEAL, as the clerk's server would have it."""
-    reason = softhsm.missing()
-    if reason:
-        pytest.skip(reason)
+    seal under the label SEAL, as the clerk's server would have it. A test using it gets the
+    softhsm2 marker (tests/conftest.py), so SoftHSM2 is there."""
     before = os.environ.get("SOFTHSM2_CONF")
     seal = issue(ca, SCHOOL.name, SCHOOL.name)
     token = softhsm.make_token(tmp_path_factory.mktemp("softhsm"), {SEAL_CODE: seal})
@@ -149,10 +142,9 @@ def demo_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def demo(db: str, demo_keys: Path) -> tuple[Config, School, SchoolClass]:
-    """The demo school with its test PKI (PKCS#12 files) and class 6A closed."""
-    if "postgres" in db:
-        pytest.skip("the full chain runs once, on SQLite; the services are dialect-neutral")
+async def demo(sqlite_db: str, demo_keys: Path) -> tuple[Config, School, SchoolClass]:
+    """The demo school with its test PKI (PKCS#12 files) and class 6A closed, on SQLite only:
+    the full chain is slow, and the services it drives are dialect-neutral."""
     config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(demo_keys)})
     await create_demo("2025-2026")
     await demo_signing(config)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
+import pytest
+
 from core.models.records import SignatureRole
 from core.render.pdf_record import render_record_pdf
 from core.signing.pades import sign_pdf
@@ -20,6 +22,7 @@ async def signed_pdf(record, signers) -> bytes:
     return await sign_pdf(pdf, signers["dv"], SignatureRole.SEAL)
 
 
+@pytest.mark.poppler
 async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_path):
     pdf = await signed_pdf(record, signers)
     path = tmp_path / "record.pdf"
@@ -45,6 +48,7 @@ async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_pa
     assert all(r.ok for r in reports)
 
 
+@pytest.mark.poppler
 async def test_tampered_pdf_fails(record, signers, ca_file, tmp_path):
     pdf = await signed_pdf(record, signers)
     marker = b"/Author"
@@ -60,6 +64,7 @@ async def test_tampered_pdf_fails(record, signers, ca_file, tmp_path):
     assert reports and not any(r.ok for r in reports)
 
 
+@pytest.mark.poppler
 async def test_stamp_shows_the_school_clock(record, signers, tmp_path):
     """Signed at 07:30 UTC: the stamp says 14:30 (Asia/Ho_Chi_Minh), not the server's UTC."""
     moment = dt.datetime(2026, 6, 28, 7, 30, tzinfo=dt.UTC)

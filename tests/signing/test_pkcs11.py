@@ -18,6 +18,8 @@ from tests.signing.conftest import SCHOOL, tool
 from tests.signing.test_xml_signatures import xmlsec_verify
 
 
+@pytest.mark.xmlsec1
+@pytest.mark.poppler
 async def test_seal_step_signs_with_the_token(
     record, signers, softhsm_token, ca_file, now, tmp_path
 ):

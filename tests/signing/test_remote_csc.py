@@ -42,6 +42,8 @@ async def _records(demo) -> list[IssuedRecord]:
     return await IssuedRecord.filter(school_class=demo[2]).order_by("id")
 
 
+@pytest.mark.xmlsec1
+@pytest.mark.poppler
 async def test_whole_class_with_one_authorisation(demo, csc, tmp_path):
     async with aiohttp.ClientSession() as session:
         batch, client = await _principal_batch(demo, csc, session)
