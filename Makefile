@@ -72,3 +72,10 @@ locales-update: locales-extract
 	  $(BIN)/pybabel -q update -i $(POT) -d locales -D messages -l $$lang --init-missing \
 	    --ignore-obsolete --ignore-pot-creation-date || exit 1; \
 	done
+
+# After a model change: write the next migration, from the difference between core/models and
+# core/migrations (Tortoise's autodetector), e.g. `make migration NAME=add_student_nickname`.
+.PHONY: migration
+migration: $(STAMP)
+	@test -n "$(NAME)" || { echo 'Name it: make migration NAME=what_changed' >&2; exit 2; }
+	$(BIN)/tortoise -c core.db.TORTOISE_ORM makemigrations models --name $(NAME)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.bootstrap import running
+from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
 from bot.cli_signing import cmd_export, cmd_issue, cmd_verify, demo_signing
 from bot.config import Config, ConfigError, load_config
@@ -52,12 +53,15 @@ async def _year(args: argparse.Namespace, school: School) -> SchoolYear:
     return await ensure_year(school, args.year) if args.year else await latest_year(school)
 
 
-async def cmd_init(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+async def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    """Create or upgrade the database (`hocba migrate`), then add the school if asked."""
+    if args.code and not (args.name and args.level):
+        raise HocbaError(_("Tạo trường mới cần cả --code, --name và --level."))
+    print_applied(await migrate(config))
     if args.code:
-        if not (args.name and args.level):
-            raise HocbaError(_("Tạo trường mới cần cả --code, --name và --level."))
-        school = await create_school(args.code, args.name, SchoolLevel(args.level))
-        year = await ensure_year(school, args.year)
+        async with running(config):
+            school = await create_school(args.code, args.name, SchoolLevel(args.level))
+            year = await ensure_year(school, args.year)
         print(
             _("Đã tạo trường {name} ({code}), năm học {year}.").format(
                 name=school.name, code=school.code, year=year.name
@@ -198,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--code", help=_("mã trường"))
     init.add_argument("--name", help=_("tên trường"))
     init.add_argument("--level", choices=[level.value for level in SchoolLevel])
-    init.set_defaults(run=cmd_init)
+    init.set_defaults(standalone=cmd_init)
 
     load = commands.add_parser("import", help=_("nhập tệp .xlsx hoặc .csv"))
     load.add_argument("kind", metavar="LOẠI", help="students | staff | assignments | marks")
@@ -239,6 +243,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_verify)
 
     add_deadline_commands(commands)
+    add_database_commands(commands)
 
     fixes = commands.add_parser("corrections", help=_("phiếu đề nghị sửa điểm"))
     fixes_sub = fixes.add_subparsers(dest="corrections_command", required=True, metavar="LỆNH")
@@ -272,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 config.require_token()
                 run(config)
                 return 0
+            if standalone := getattr(args, "standalone", None):  # opens the database itself
+                return asyncio.run(standalone(args, config))
             return asyncio.run(_run(args.run, args, config))
     except ConfigError as exc:
         print(exc, file=sys.stderr)

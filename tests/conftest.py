@@ -138,7 +138,7 @@ def pytest_make_collect_report(collector: pytest.Collector):
 
 @asynccontextmanager
 async def _database(url: str) -> AsyncIterator[str]:
-    await open_database(url)
+    await open_database(url, from_models=True)
     try:
         yield url
     finally:

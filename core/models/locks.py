@@ -92,4 +92,4 @@ class Opening(Model):
 
     class Meta:
         table = "gradebook_opening"
-        indexes = (("year", "closed_at"),)
+        indexes = (("year_id", "closed_at"),)
