@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.bootstrap import BotApplication, attach, running
 from bot.config import Config
 from bot.persistence import DatabasePersistence
+from bot.updates import PerUserUpdateProcessor
 from bot.web import WEBHOOK_PATH, make_web_app
 from core.i18n import _, use_language
 from core.runtime import Runtime
@@ -50,6 +51,7 @@ def build_application(config: Config, runtime: Runtime) -> Application:
         .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=runtime.zone))
         .rate_limiter(AIORateLimiter())
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url)

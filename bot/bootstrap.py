@@ -20,6 +20,7 @@ from core import clock
 from core.db import close_database, open_database
 from core.errors import NotFound
 from core.runtime import Runtime
+from core.services.issuance import BatchRunner
 from core.services.reminders import QuietHours
 from core.services.schools import find_school
 from core.signing.backends import SigningSettings
@@ -61,16 +62,20 @@ async def served_school(config: Config) -> int | None:
         return None
 
 
-async def build_runtime(config: Config) -> Runtime:
-    """The runtime, once the database is open."""
+async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Runtime:
+    """The runtime, once the database is open; `workers`: a pool to share (tests), else the
+    configured one."""
+    signing = signing_settings(config.signing)
+    workers = workers or WorkerPool(config.workers.processes)
     return Runtime(
         school_id=await served_school(config),
         files=FileStore(config.storage.dir),
-        signing=signing_settings(config.signing),
+        signing=signing,
         trust_roots=config.trust.roots,
         quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
         zone=clock.zone(),
-        workers=WorkerPool(config.workers.processes),
+        workers=workers,
+        batches=BatchRunner(signing, workers),
     )
 
 

@@ -15,14 +15,13 @@ from bot.config import Config
 from core.demo import COMPLETE_CLASS, SECONDARY
 from core.errors import HocbaError
 from core.i18n import _
-from core.models import Role, School, SchoolClass, SignatureRole, Staff
+from core.models import BatchState, Role, School, SchoolClass, SignatureRole, Staff
 from core.pki_demo import CA_FILE, Person, write_school_pki
 from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.services.verification import verify_file
-from core.signing.backends import backend_of, open_signer, signer_code
 from core.signing.trust import load_roots
 
 
@@ -32,35 +31,46 @@ async def _signer_staff(school: School, role: SignatureRole) -> list[Staff]:
     return await Staff.filter(school=school, roles__role=wanted, active=True)
 
 
+async def _waits(actor: Actor, school_class: SchoolClass, role: SignatureRole) -> bool:
+    return any(
+        w.role is role and w.class_id == school_class.id
+        for w in await issuance.waiting_for(actor)
+    )
+
+
 async def _sign_as(
-    config: Config, school: School, staff: Staff, school_class: SchoolClass, role: SignatureRole
-) -> int:
+    runtime: Runtime, staff: Staff, school_class: SchoolClass, role: SignatureRole
+) -> None:
+    """One step of the chain as `staff`, run to its end here (the batch's chunks in the worker
+    pool); a step that stopped half-way on an earlier run carries on where it stopped."""
     actor = await Actor.of_staff(staff)
-    code = signer_code(staff.code, role)
-    batch = await issuance.start_batch(actor, school_class, role, backend_of(config.signing, code))
-    with open_signer(config.signing, school.code, code) as signer:
-        batch = await issuance.run_batch(batch, signer)
-    return batch.done
+    started = await issuance.begin(actor, school_class.id, role, runtime.signing)
+    batch = await runtime.batches.run(started.id)
+    if batch is None:
+        raise HocbaError(
+            _("Phiên ký {role} lớp {klass} đang chạy ở nơi khác; hãy thử lại sau ít phút.").format(
+                role=role.label, klass=school_class.name
+            )
+        )
+    if batch.state is not BatchState.DONE:
+        raise HocbaError(batch.message)
 
 
 async def issue_class(
-    config: Config,
+    runtime: Runtime,
     school: School,
     school_class: SchoolClass,
     stop_before: SignatureRole | None = None,
 ) -> int:
     """Prepare and sign everything of a class in order; returns the number of issued records.
+    Steps already done are skipped, so a run that stopped half-way can simply be run again.
     `stop_before` leaves that step and the later ones to their signers (tests, a partial run)."""
     admin = Actor.command_line(school.id)
-    await issuance.prepare_class(admin, school_class)
+    await issuance.prepare_class(admin, school_class, runtime.workers)
     teachers = await Staff.filter(assignments__school_class=school_class).distinct()
     for teacher in teachers:
-        actor = await Actor.of_staff(teacher)
-        if any(
-            w.role is SignatureRole.SUBJECT_TEACHER and w.school_class.id == school_class.id
-            for w in await issuance.waiting_for(actor)
-        ):
-            await _sign_as(config, school, teacher, school_class, SignatureRole.SUBJECT_TEACHER)
+        if await _waits(await Actor.of_staff(teacher), school_class, SignatureRole.SUBJECT_TEACHER):
+            await _sign_as(runtime, teacher, school_class, SignatureRole.SUBJECT_TEACHER)
     steps: list[tuple[SignatureRole, list[Staff]]] = [
         (SignatureRole.HOMEROOM, [await Staff.get(id=school_class.homeroom_id)]),
         (SignatureRole.PRINCIPAL, await _signer_staff(school, SignatureRole.PRINCIPAL)),
@@ -71,7 +81,8 @@ async def issue_class(
             break
         if not people:
             raise HocbaError(_("Trường chưa có ai giữ vai trò {role}.").format(role=role.label))
-        await _sign_as(config, school, people[0], school_class, role)
+        if await _waits(await Actor.of_staff(people[0]), school_class, role):
+            await _sign_as(runtime, people[0], school_class, role)
     return len(await issuance.issued_records(admin, school_class))
 
 
@@ -89,7 +100,7 @@ async def _class(args: argparse.Namespace, config: Config) -> tuple[School, Scho
 
 async def cmd_issue(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, school_class = await _class(args, config)
-    issued = await issue_class(config, school, school_class)
+    issued = await issue_class(runtime, school, school_class)
     print(
         _("Lớp {klass}: {n} học bạ đã ký đủ và phát hành.").format(
             klass=school_class.name, n=issued

@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from core.signing.backends import SEAL_CODE, pkcs12_path
+
 CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca.key.pem"
-SEAL_CODE = "SEAL"  # the file name and config key of the school's organisation certificate
 KEY_SIZE = 2048
 
 
@@ -184,12 +185,6 @@ def load_or_make_ca(directory: Path) -> Issued:
     key_file.chmod(0o600)
     ca_file.write_bytes(pem(ca.certificate))
     return ca
-
-
-def pkcs12_path(directory: Path, school_code: str, code: str) -> Path:
-    """Where a person's (or the seal's) PKCS#12 file lives: one folder per school, because
-    staff codes repeat between schools."""
-    return directory / school_code / f"{code}.p12"
 
 
 def write_school_pki(

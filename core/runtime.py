@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.services.issuance.runner import BatchRunner
 from core.services.reminders import QuietHours
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
@@ -19,8 +20,9 @@ from core.workers import WorkerPool
 
 @dataclass(frozen=True)
 class Runtime:
-    """The served school, where files live, how people sign, when not to write to them, which
-    zone the school is in, and where CPU-heavy work runs."""
+    """The served school, where files live, how people sign (and the runner of their signing
+    batches), when not to write to them, which zone the school is in, and where CPU-heavy work
+    runs."""
 
     school_id: int | None  # the school this deployment serves; None: every school in the DB
     files: FileStore
@@ -29,3 +31,4 @@ class Runtime:
     quiet: QuietHours
     zone: dt.tzinfo
     workers: WorkerPool
+    batches: BatchRunner

@@ -12,7 +12,7 @@ from typing import Any
 from telegram.ext import Application
 
 from core.runtime import Runtime
-from jobs import cert_expiry, corrections, locks, outbox, reminders
+from jobs import cert_expiry, corrections, locks, outbox, reminders, signing
 
 
 def schedule_all(
@@ -22,6 +22,7 @@ def schedule_all(
     scheduled: bool = True,
 ) -> None:
     outbox.schedule(application)
+    signing.schedule(application, runtime)  # resuming batches is never left to a test
     if scheduled:
         reminders.schedule(application, runtime)
         locks.schedule(application, runtime)

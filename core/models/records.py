@@ -147,6 +147,11 @@ class SigningBatch(Model):
     remote: dict = fields.JSONField(default=dict, description="credential, SAD, deadline")
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
+    # Whoever runs the batch holds the lease; it is renewed as chunks are stored, and one that
+    # expires (its runner died) lets the resume job carry the batch on.
+    lease_token = fields.CharField(max_length=32, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    attempts = fields.SmallIntField(default=0, db_default=0, description="runs started")
 
     class Meta:
         table = "signing_batch"
@@ -163,6 +168,10 @@ class BatchItem(Model):
     record = fields.ForeignKeyField("models.IssuedRecord", related_name=False, null=True)
     prepared: dict = fields.JSONField(default=dict, description="remote: digests to sign")
     done = fields.BooleanField(default=False)
+    # A signed chunk's bytes wait here until the whole batch is stored onto the documents.
+    signed_xml = fields.BinaryField(null=True)
+    signed_pdf = fields.BinaryField(null=True)
+    signed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "batch_item"

@@ -16,8 +16,15 @@ from pathlib import Path
 
 from core.i18n import _
 from core.models.records import SignatureRole
-from core.pki_demo import SEAL_CODE, pkcs12_path
 from core.signing.keys import Signer, SignerUnavailable, load_pkcs11, load_pkcs12, pkcs11_session
+
+SEAL_CODE = "SEAL"  # the file name, token label and config key of the school's organisation key
+
+
+def pkcs12_path(directory: Path, school_code: str, code: str) -> Path:
+    """Where a person's (or the seal's) PKCS#12 file lives: one folder per school, because
+    staff codes repeat between schools."""
+    return directory / school_code / f"{code}.p12"
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ def signer_code(staff_code: str, role: SignatureRole) -> str:
 
 @contextmanager
 def open_signer(settings: SigningSettings, school_code: str, code: str) -> Iterator[Signer]:
-    """The loaded signer of staff `code` (or the seal, core.pki_demo.SEAL_CODE), held open
+    """The loaded signer of staff `code` (or the seal, SEAL_CODE), held open
     for a whole batch so each key is loaded once."""
     backend = backend_of(settings, code)
     if backend == "pkcs12":

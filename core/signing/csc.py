@@ -8,7 +8,7 @@ the caller before anything is stored (core.signing.xmldsig / core.signing.pades)
 
 Which credential belongs to whom: the provider's credential list, asked with the school's code
 as clientData, holds one credential per person whose ID is, or ends with "/", the person's
-staff code (the seal: core.pki_demo.SEAL_CODE).
+staff code (the seal: core.signing.backends.SEAL_CODE).
 """
 
 from __future__ import annotations
@@ -42,19 +42,62 @@ class Credential:
 
 
 class CscClient:
-    """The CSC v1 calls the batch needs, on one aiohttp session."""
+    """The CSC v1 calls the batch needs, on one aiohttp session.
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str = "") -> None:
+    With client credentials (issued by the provider to the school's deployment), the client
+    first obtains a service access token (CSC v1 `oauth2/token`, grant_type
+    client_credentials) and sends it as a Bearer token on every call; without them, the
+    service is called as is (a provider on a private network, the tests' server).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        client_id: str = "",
+        client_secret: str = "",
+    ) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = (client_id, client_secret)
+        self._headers: dict[str, str] | None = None if client_id else {}
+
+    async def _authorization(self) -> dict[str, str]:
+        if self._headers is None:
+            client_id, secret = self._client
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+            }
+            try:
+                async with self._session.post(
+                    f"{self._base}/oauth2/token",
+                    data=form,
+                    timeout=aiohttp.ClientTimeout(total=30),
+                ) as response:
+                    answer = await response.json(content_type=None)
+                    if response.status >= 400 or "access_token" not in answer:
+                        raise SignerUnavailable(
+                            _(
+                                "Dịch vụ ký số từ xa không chấp nhận mã ứng dụng (client_id/"
+                                "client_secret) của trường: quản trị hãy kiểm tra mục [signing]."
+                            )
+                        )
+            except (aiohttp.ClientError, ValueError) as exc:
+                raise SignerUnavailable(
+                    _("Không kết nối được dịch vụ ký số từ xa: {reason}.").format(reason=exc)
+                ) from exc
+            self._headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        return self._headers
 
     async def _post(self, method: str, body: dict, timeout: float = 30) -> dict:
+        headers = await self._authorization()
         try:
             async with self._session.post(
                 f"{self._base}/{method}",
                 json=body,
-                headers=self._headers,
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 if response.status >= 400:

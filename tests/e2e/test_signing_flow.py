@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 import pytest
 
+from bot.bootstrap import build_runtime
 from bot.cli_signing import demo_signing, issue_class
 from core.db import database
 from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
@@ -18,13 +19,14 @@ from core.models import IssuedRecord, RecordState, Role, School, SignatureRole, 
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
+from core.workers import WorkerPool
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
 
 
 @pytest.fixture
-async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path):
+async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, workers: WorkerPool):
     """The demo school with class 6A closed and prepared; the principal signs through a CSC
     server (certomancer-csc-dummy), everyone else with the demo's PKCS#12 files."""
     config = bot_config(telegram_server, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(tmp_path / "keys"))
@@ -33,7 +35,7 @@ async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path):
         await demo_signing(config)
         school = await School.get(code=SECONDARY.code)
         school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
-        await issuance.prepare_class(Actor.command_line(school.id), school_class)
+        await issuance.prepare_class(Actor.command_line(school.id), school_class, workers)
         principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     csc = await start_csc(
         tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code
@@ -60,7 +62,7 @@ async def _records(school_class) -> list[IssuedRecord]:
     return await IssuedRecord.filter(school_class=school_class).order_by("id")
 
 
-async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot) -> None:
+async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot, workers) -> None:
     config, csc = signing_bot
     school = await School.get(code=SECONDARY.code)
     school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
@@ -82,19 +84,22 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
     refusal = await teacher.wait_for_message()
     assert "không phải Giáo viên chủ nhiệm" in refusal.text
     await teacher.press_forged("sgn:999999:ht")
-    assert "Không có lớp này" in (await teacher.wait_for_message()).text
+    assert "Lớp này không còn" in (await teacher.wait_for_message()).text
     assert [r.xml for r in await _records(school_class)] == before
 
     # the subject teachers sign their sheets (from the console here), then the homeroom teacher
-    await issue_class(config, school, school_class, stop_before=SignatureRole.HOMEROOM)
+    console = await build_runtime(config, workers)
+    await issue_class(console, school, school_class, stop_before=SignatureRole.HOMEROOM)
     user = await _signed_in(telegram_server, homeroom, 7002)
     await user.press_reply("✍️ Ký học bạ")
     listing = await user.wait_for_message()
     assert "Lớp 6A: 40 học bạ chờ ký" in listing.text
     await user.press("✍️ Ký lớp 6A (40)")
-    done = await user.wait_for_edit(
-        listing.message_id, predicate=lambda m: "✅" in m.text, timeout=30
+    shown = await user.wait_for_edit(
+        listing.message_id, predicate=lambda m: "40/40" in m.text, timeout=30
     )
+    assert "đã ký 40/40 tài liệu" in shown.text
+    done = await user.wait_for_message(lambda m: "✅" in m.text, timeout=30)
     assert "đã ký 40 tài liệu" in done.text
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(school_class))
 
@@ -107,9 +112,7 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
     await user.press("✍️ Ký lớp 6A (40)")
     asking = await user.wait_for_edit(listing.message_id)
     assert "phê duyệt" in asking.text
-    refused = await user.wait_for_edit(
-        listing.message_id, predicate=lambda m: "❌" in m.text, timeout=30
-    )
+    refused = await user.wait_for_message(lambda m: "❌" in m.text, timeout=30)
     assert "từ chối" in refused.text and "chưa ký học bạ nào" in refused.text
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(school_class))
 
@@ -121,9 +124,7 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
         listing.message_id, predicate=lambda m: "đã được phê duyệt" in m.text, timeout=30
     )
     assert "đang ký 40 tài liệu" in progress.text
-    done = await user.wait_for_edit(
-        listing.message_id, predicate=lambda m: "✅" in m.text, timeout=30
-    )
+    done = await user.wait_for_message(lambda m: "✅" in m.text, timeout=30)
     assert "đã ký 40 tài liệu (Hiệu trưởng)" in done.text
     assert csc.control.authorisations == [80, 80]  # one approval per batch: 40 XML + 40 PDF
 
@@ -133,9 +134,7 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
     await user.press_reply("✍️ Ký học bạ")
     listing = await user.wait_for_message()
     await user.press("✍️ Ký lớp 6A (40)")
-    done = await user.wait_for_edit(
-        listing.message_id, predicate=lambda m: "✅" in m.text, timeout=30
-    )
+    done = await user.wait_for_message(lambda m: "✅" in m.text, timeout=30)
     assert "phát hành" in done.text
     records = await _records(school_class)
     assert len(records) == 40 and all(r.state is RecordState.ISSUED for r in records)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import build_runtime
 from bot.cli_signing import demo_signing
 from bot.config import Config, load_config
 from core import clock
@@ -19,8 +19,11 @@ from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
 from core.models import Role, School, SchoolClass, Staff
 from core.pki_demo import SEAL_CODE, Issued, issue, make_ca, pem
 from core.render import xml_record as fmt
+from core.runtime import Runtime
 from core.services.schools import find_class, latest_year
+from core.signing.backends import SigningSettings
 from core.signing.keys import Signer
+from core.workers import WorkerPool
 from tests.signing import softhsm
 from tests.signing.csc_server import CscServer, start_csc
 
@@ -101,28 +104,17 @@ def now() -> dt.datetime:
     return dt.datetime.now(clock.zone())
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A [signing] section for core.signing.backends, without the bot's configuration."""
-
-    backend: str
-    pkcs12_dir: Path = Path("/nonexistent")
-    pkcs12_password: str = ""
-    pkcs11_module: str = ""
-    pkcs11_token_label: str = ""
-    pkcs11_pin: str = ""
-    people: Mapping[str, str] = field(default_factory=dict)
-
-
 @pytest.fixture(scope="session")
-def softhsm_token(ca: Issued, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def softhsm_token(
+    ca: Issued, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SigningSettings]:
     """A SoftHSM2 token made for this run (SOFTHSM2_CONF in a temp dir) holding the school's
     seal under the label SEAL, as the clerk's server would have it. A test using it gets the
     softhsm2 marker (tests/conftest.py), so SoftHSM2 is there."""
     before = os.environ.get("SOFTHSM2_CONF")
     seal = issue(ca, SCHOOL.name, SCHOOL.name)
     token = softhsm.make_token(tmp_path_factory.mktemp("softhsm"), {SEAL_CODE: seal})
-    yield Settings(
+    yield SigningSettings(
         "pkcs11",
         pkcs11_module=token.module,
         pkcs11_token_label=token.label,
@@ -151,6 +143,21 @@ async def demo(sqlite_db: str, demo_keys: Path) -> tuple[Config, School, SchoolC
     school = await School.get(code=SECONDARY.code)
     school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
     return config, school, school_class
+
+
+@pytest.fixture
+async def runtime(demo, workers: WorkerPool, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """What the bot and the command line run with, for the demo (the session's worker pool);
+    background signing runs are waited for at the end."""
+    config = load_config(
+        environ={
+            "HOCBA_SIGNING_PKCS12_DIR": str(demo[0].signing.pkcs12_dir),
+            "HOCBA_STORAGE_DIR": str(tmp_path / "files"),
+        }
+    )
+    runtime = await build_runtime(config, workers)
+    yield runtime
+    await runtime.batches.wait()
 
 
 @pytest.fixture

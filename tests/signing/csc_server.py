@@ -128,9 +128,15 @@ def certomancer_config(
 
 
 async def start_csc(
-    directory: Path, people: Mapping[str, str], organisation: str, arch: str
+    directory: Path,
+    people: Mapping[str, str],
+    organisation: str,
+    arch: str,
+    client: tuple[str, str] | None = None,
 ) -> CscServer:
-    """Start the dummy CSC server on a free loopback port."""
+    """Start the dummy CSC server on a free loopback port. With `client` (id, secret), the
+    service is closed to anyone without the access token that `oauth2/token` gives for those
+    client credentials (grant_type client_credentials), as a provider's production API is."""
     config = CertomancerConfig(
         certomancer_config(directory, people, organisation, arch), key_search_dir=str(directory)
     )
@@ -138,8 +144,28 @@ async def start_csc(
     csc = CSCWithCertomancer(config)
     csc.register_routes()
 
+    token = "tok-" + (client[0] if client else "")
+
+    async def issue_token(request: web.Request) -> web.Response:
+        form = await request.post()
+        if client is None or (
+            form.get("grant_type"),
+            form.get("client_id"),
+            form.get("client_secret"),
+        ) != ("client_credentials", *client):
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response({"access_token": token, "token_type": "Bearer"})
+
+    csc.app.router.add_post("/csc/v1/oauth2/token", issue_token)
+
     @web.middleware
     async def person(request: web.Request, handler):
+        if (
+            client is not None
+            and not request.path.endswith("/oauth2/token")
+            and request.headers.get("Authorization") != f"Bearer {token}"
+        ):
+            return web.json_response({"error": "invalid_token"}, status=401)
         if request.path.endswith("/credentials/authorize"):
             body = await request.json()
             control.authorisations.append(int(body.get("numSignatures", 0)))

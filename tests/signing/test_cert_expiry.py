@@ -16,8 +16,8 @@ from core.services import roster
 from core.services.access import Actor
 from core.services.cert_expiry import expiring_within, warn_expiring
 from core.services.schools import create_school, ensure_year
+from core.signing.backends import SigningSettings as Settings
 from jobs import cert_expiry as job
-from tests.signing.conftest import Settings
 
 T0 = dt.datetime(2026, 5, 1, 1, 0, tzinfo=dt.UTC)
 PEOPLE = [  # code, name, roles, days of validity from T0

@@ -1,25 +1,40 @@
 """The whole chain on the demo school: order and rights checked in the core, issue, export,
-correction as a new version that revokes the old one, and verification of both."""
+correction as a new version that revokes the old one, and verification of both; a batch or a
+whole issue that stops half-way carries on when it runs again, and tells its signer once."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from bot.cli_signing import issue_class
-from core.errors import NotFound, PermissionDenied
-from core.models import IssuedRecord, RecordState, SignatureRole, Staff
+from bot.cli_signing import cmd_export, issue_class
+from core import clock
+from core.errors import HocbaError, NotFound, PermissionDenied
+from core.models import (
+    BatchItem,
+    BatchState,
+    IssuedRecord,
+    Notification,
+    RecordState,
+    Role,
+    SignatureRole,
+    SigningBatch,
+    Staff,
+)
 from core.services import issuance
 from core.services.access import Actor
+from core.services.issuance import batches
 from core.services.verification import verify_file
+from core.signing.backends import pkcs12_path
 from core.signing.trust import load_roots
 
 
-async def test_order_and_rights_are_checked_in_core(demo):
+async def test_order_and_rights_are_checked_in_core(demo, runtime):
     _config, school, school_class = demo
-    await issuance.prepare_class(Actor.command_line(school.id), school_class)
+    await issuance.prepare_class(Actor.command_line(school.id), school_class, runtime.workers)
     homeroom = await Actor.of_staff(await Staff.get(id=school_class.homeroom_id))
     with pytest.raises(NotFound):  # subject sheets are not signed yet
         await issuance.start_batch(homeroom, school_class, SignatureRole.HOMEROOM, "pkcs12")
@@ -27,11 +42,13 @@ async def test_order_and_rights_are_checked_in_core(demo):
         await issuance.start_batch(homeroom, school_class, SignatureRole.PRINCIPAL, "pkcs12")
     waiting = await issuance.waiting_for(homeroom)
     assert [(w.role, w.count) for w in waiting] == [(SignatureRole.SUBJECT_TEACHER, 3)]
+    with pytest.raises(NotFound, match="không còn"):  # a stale or forged class id
+        await issuance.begin(homeroom, 999_999, SignatureRole.HOMEROOM, runtime.signing)
 
 
-async def test_issue_export_revise_verify(demo, tmp_path: Path, capsys):
+async def test_issue_export_revise_verify(demo, runtime, tmp_path: Path):
     config, school, school_class = demo
-    assert await issue_class(config, school, school_class) == 40
+    assert await issue_class(runtime, school, school_class) == 40
     roots = load_roots([config.signing.pkcs12_dir / "ca.pem"])
     first = await IssuedRecord.filter(school_class=school_class).order_by("id").first()
     report = await verify_file(first.xml, roots, "test")
@@ -40,10 +57,10 @@ async def test_issue_export_revise_verify(demo, tmp_path: Path, capsys):
 
     admin = Actor.command_line(school.id)
     with pytest.raises(PermissionDenied):
-        await issuance.revise(admin.__class__(school.id, "x"), first, "sai điểm")
-    new = await issuance.revise(admin, first, "Sửa điểm Toán theo biên bản số 3")
+        await issuance.revise(admin.__class__(school.id, "x"), first, "sai điểm", runtime.workers)
+    new = await issuance.revise(admin, first, "Sửa điểm Toán theo biên bản số 3", runtime.workers)
     assert new.version == 2 and new.state is RecordState.SIGNING
-    assert await issue_class(config, school, school_class) == 40
+    assert await issue_class(runtime, school, school_class) == 40
     old = await IssuedRecord.get(id=first.id)
     assert old.state is RecordState.REVOKED and "biên bản số 3" in old.revoked_reason
     assert (await verify_file(old.xml, roots, "test")).ok  # still verifiable...
@@ -51,9 +68,100 @@ async def test_issue_export_revise_verify(demo, tmp_path: Path, capsys):
     current = await IssuedRecord.get(id=new.id)
     assert "hiện hành" in (await verify_file(current.pdf, roots, "test")).status
 
-    from bot.cli_signing import cmd_export
-
     out = tmp_path / "out"
-    await cmd_export(argparse.Namespace(klass="6A", dir=str(out), school=None, year=None), config)
+    namespace = argparse.Namespace(klass="6A", dir=str(out), school=None, year=None)
+    await cmd_export(namespace, config, runtime)
     assert len(list(out.glob("*.xml"))) == 40 and len(list(out.glob("*.pdf"))) == 40
     assert (out / "ca.pem").is_file()
+
+
+async def _homeroom_batch(demo, runtime) -> SigningBatch:
+    """Everything up to the homeroom teacher signed, and the homeroom teacher's batch started."""
+    _config, school, school_class = demo
+    await issue_class(runtime, school, school_class, stop_before=SignatureRole.HOMEROOM)
+    homeroom = await Actor.of_staff(await Staff.get(id=school_class.homeroom_id))
+    started = await issuance.begin(
+        homeroom, school_class.id, SignatureRole.HOMEROOM, runtime.signing
+    )
+    return await SigningBatch.get(id=started.id)
+
+
+async def _results(batch: SigningBatch) -> list[Notification]:
+    return await Notification.filter(
+        kind="signing.result", dedupe_key__startswith=f"batch:{batch.id}:"
+    )
+
+
+class _Crash(Exception):
+    """The process dies while the batch is being signed."""
+
+
+async def test_a_batch_cut_short_carries_on_and_tells_its_signer_once(demo, runtime):
+    batch = await _homeroom_batch(demo, runtime)
+    again = await issuance.begin(
+        await Actor.of_staff(await Staff.get(id=batch.signer_id)),
+        batch.school_class_id,
+        SignatureRole.HOMEROOM,
+        runtime.signing,
+    )
+    assert again.id == batch.id  # a double press finds the open batch, never a second one
+
+    async def crash_after_first_chunk(done: int, total: int) -> None:
+        raise _Crash
+
+    with pytest.raises(_Crash):
+        await runtime.batches.run(batch.id, crash_after_first_chunk)
+    stored = await SigningBatch.get(id=batch.id)
+    signed = await BatchItem.filter(batch=batch, signed_at__isnull=False).values_list(
+        "id", "signed_at"
+    )
+    assert (
+        stored.state is BatchState.PREPARED and 0 < len(signed) < 40 and stored.lease_token is None
+    )
+    assert all(
+        r.next_role is SignatureRole.HOMEROOM
+        for r in await IssuedRecord.filter(school_class_id=batch.school_class_id)
+    )  # nothing applied to the documents yet
+    assert await _results(batch) == []
+
+    # a runner that died holding the lease: the resume job leaves it until the lease expires
+    held = await batches.claim(batch.id)
+    assert held is not None and await runtime.batches.resume() == []
+    clock.set_time(clock.now() + batches.LEASE + dt.timedelta(minutes=1))
+    try:
+        assert await runtime.batches.resume() == [batch.id]
+        await runtime.batches.wait()
+    finally:
+        clock.set_time(None)
+    done = await SigningBatch.get(id=batch.id)
+    assert done.state is BatchState.DONE and done.done == 40 and done.attempts == 3
+    kept = dict(
+        await BatchItem.filter(id__in=[i for i, _at in signed]).values_list("id", "signed_at")
+    )
+    assert kept == dict(signed)  # the chunks signed before the crash were not signed again
+    records = await IssuedRecord.filter(school_class_id=batch.school_class_id)
+    assert all(r.next_role is SignatureRole.PRINCIPAL for r in records)
+    [told] = await _results(batch)
+    assert "đã ký 40 tài liệu" in told.text
+    assert await runtime.batches.resume() == []  # nothing left to resume, nobody told again
+
+
+async def test_an_issue_that_failed_half_way_can_be_run_again(demo, runtime):
+    config, school, school_class = demo
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    key = pkcs12_path(config.signing.pkcs12_dir, school.code, principal.code)
+    moved = key.with_suffix(".away")
+    key.rename(moved)
+    try:
+        with pytest.raises(HocbaError, match="Không đọc được tệp khóa"):
+            await issue_class(runtime, school, school_class)
+    finally:
+        moved.rename(key)
+    failed = await SigningBatch.get(role=SignatureRole.PRINCIPAL)
+    assert failed.state is BatchState.FAILED
+    [told] = await _results(failed)
+    assert "Không đọc được tệp khóa" in told.text
+    records = await IssuedRecord.filter(school_class=school_class)
+    assert all(r.next_role is SignatureRole.PRINCIPAL for r in records)  # homeroom step kept
+    assert await issue_class(runtime, school, school_class) == 40
+    assert await SigningBatch.filter(role=SignatureRole.HOMEROOM).count() == 1  # not re-signed

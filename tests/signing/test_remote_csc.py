@@ -4,12 +4,15 @@ between the authorisation and signHash resumes from the database."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import subprocess
 
 import aiohttp
 import pytest
 
 from bot.cli_signing import issue_class
+from core import clock
 from core.models import (
     BatchState,
     IssuedRecord,
@@ -20,22 +23,26 @@ from core.models import (
 )
 from core.services import issuance
 from core.services.access import Actor
+from core.services.issuance import batches
 from core.signing.csc import CscClient, RemoteRefused
 from tests.signing.conftest import tool
+from tests.signing.csc_server import start_csc
 from tests.signing.test_xml_signatures import ID_ATTRS
 
 
-async def _principal_batch(demo, server, session) -> tuple[SigningBatch, CscClient]:
+async def _principal_batch(demo, runtime, server, session) -> tuple[SigningBatch, CscClient]:
     """Everything signed up to the principal, then the principal's batch prepared remotely."""
-    config, school, school_class = demo
-    await issue_class(config, school, school_class, stop_before=SignatureRole.PRINCIPAL)
+    _config, school, school_class = demo
+    await issue_class(runtime, school, school_class, stop_before=SignatureRole.PRINCIPAL)
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     client = CscClient(session, server.url)
     credential = await client.credential(school.code, principal.code)
     batch = await issuance.start_batch(
         await Actor.of_staff(principal), school_class, SignatureRole.PRINCIPAL, "csc"
     )
-    return await issuance.prepare_remote(batch, credential), client
+    claimed = await batches.claim(batch.id)
+    assert claimed is not None
+    return await issuance.prepare_remote(claimed, credential, runtime.workers), client
 
 
 async def _records(demo) -> list[IssuedRecord]:
@@ -44,10 +51,10 @@ async def _records(demo) -> list[IssuedRecord]:
 
 @pytest.mark.xmlsec1
 @pytest.mark.poppler
-async def test_whole_class_with_one_authorisation(demo, csc, tmp_path):
+async def test_whole_class_with_one_authorisation(demo, runtime, csc, tmp_path):
     async with aiohttp.ClientSession() as session:
-        batch, client = await _principal_batch(demo, csc, session)
-        batch = await issuance.complete_remote(batch, client, wait=10)
+        batch, client = await _principal_batch(demo, runtime, csc, session)
+        batch = await issuance.complete_remote(batch, client, 10, runtime.workers)
     records = await _records(demo)
     assert batch.state is BatchState.DONE and batch.done == len(records) == 40
     assert csc.control.authorisations == [2 * len(records)]  # XML + PDF of each record, once
@@ -68,26 +75,25 @@ async def test_whole_class_with_one_authorisation(demo, csc, tmp_path):
     assert out.count("Signature Validation: Signature is Valid.") == 1
 
 
-async def test_refusal_signs_nothing(demo, csc):
-    before = [(r.xml, r.pdf) for r in await _records(demo)]
+async def test_refusal_signs_nothing(demo, runtime, csc):
     csc.control.answer = "refuse"
     async with aiohttp.ClientSession() as session:
-        batch, client = await _principal_batch(demo, csc, session)
+        batch, client = await _principal_batch(demo, runtime, csc, session)
         before = [(r.xml, r.pdf) for r in await _records(demo)]
         with pytest.raises(RemoteRefused, match="từ chối"):
-            await issuance.complete_remote(batch, client, wait=10)
+            await issuance.complete_remote(batch, client, 10, runtime.workers)
     batch = await SigningBatch.get(id=batch.id)
     assert batch.state is BatchState.REFUSED and "chưa ký học bạ nào" in batch.message
     assert [(r.xml, r.pdf) for r in await _records(demo)] == before
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))
 
 
-async def test_timeout_signs_nothing(demo, csc):
+async def test_timeout_signs_nothing(demo, runtime, csc):
     csc.control.answer = "wait"
     async with aiohttp.ClientSession() as session:
-        batch, client = await _principal_batch(demo, csc, session)
+        batch, client = await _principal_batch(demo, runtime, csc, session)
         with pytest.raises(RemoteRefused, match="Hết thời gian"):
-            await issuance.complete_remote(batch, client, wait=0.5)
+            await issuance.complete_remote(batch, client, 0.5, runtime.workers)
     assert (await SigningBatch.get(id=batch.id)).state is BatchState.REFUSED
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))
 
@@ -101,14 +107,82 @@ class _CrashingClient(CscClient):
         raise _Crash
 
 
-async def test_restart_between_authorisation_and_signing_resumes(demo, csc):
+async def test_restart_between_authorisation_and_signing_resumes(demo, runtime, csc):
     async with aiohttp.ClientSession() as session:
-        batch, client = await _principal_batch(demo, csc, session)
+        batch, client = await _principal_batch(demo, runtime, csc, session)
+        crashing = _CrashingClient(session, csc.url)
         with pytest.raises(_Crash):
-            await issuance.complete_remote(batch, _CrashingClient(session, csc.url), wait=10)
+            await issuance.complete_remote(batch, crashing, 10, runtime.workers)
         stored = await SigningBatch.get(id=batch.id)  # what a restarted process finds
         assert stored.state is BatchState.AWAITING and stored.remote.get("sad")
-        done = await issuance.complete_remote(stored, client, wait=10)
+        assert await batches.claim(batch.id) is None  # the dead process's lease still holds
+        clock.set_time(clock.now() + dt.timedelta(minutes=10))
+        try:
+            restarted = await batches.claim(batch.id)
+            assert restarted is not None
+            done = await issuance.complete_remote(restarted, client, 10, runtime.workers)
+        finally:
+            clock.set_time(None)
     assert done.state is BatchState.DONE
     assert len(csc.control.authorisations) == 1  # no second approval asked
     assert all(r.next_role is SignatureRole.SEAL for r in await _records(demo))
+
+
+async def _through_the_runner(demo, runtime, csc, client: tuple[str, str]) -> SigningBatch:
+    """The principal's batch as the bot runs it: the runner asks the service for the person's
+    credential with the school's client credentials, then for one approval."""
+    _config, school, school_class = demo
+    await issue_class(runtime, school, school_class, stop_before=SignatureRole.PRINCIPAL)
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    signing = dataclasses.replace(
+        runtime.signing,
+        csc_url=csc.url,
+        csc_client_id=client[0],
+        csc_client_secret=client[1],
+        people={principal.code: "csc"},
+    )
+    started = await issuance.begin(
+        await Actor.of_staff(principal), school_class.id, SignatureRole.PRINCIPAL, signing
+    )
+    assert started.backend == "csc"
+    runner = issuance.BatchRunner(signing, runtime.workers, approval_wait=10)
+    batch = await runner.run(started.id)
+    assert batch is not None
+    return batch
+
+
+async def test_the_service_is_called_with_the_schools_client_credentials(demo, runtime, tmp_path):
+    _config, school, _class = demo
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    server = await start_csc(
+        tmp_path / "csc",
+        {principal.code: principal.full_name},
+        school.name,
+        school.code,
+        client=("hocba-thcs", "bí-mật"),
+    )
+    try:
+        batch = await _through_the_runner(demo, runtime, server, ("hocba-thcs", "bí-mật"))
+    finally:
+        await server.stop()
+    assert batch.state is BatchState.DONE and batch.done == 40
+    assert server.control.authorisations == [80]
+
+
+async def test_wrong_client_credentials_sign_nothing_and_say_why(demo, runtime, tmp_path):
+    _config, school, _class = demo
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    server = await start_csc(
+        tmp_path / "csc",
+        {principal.code: principal.full_name},
+        school.name,
+        school.code,
+        client=("hocba-thcs", "bí-mật"),
+    )
+    try:
+        batch = await _through_the_runner(demo, runtime, server, ("hocba-thcs", "sai"))
+    finally:
+        await server.stop()
+    assert batch.state is BatchState.FAILED and "client_id" in batch.message
+    assert server.control.authorisations == []
+    assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))

@@ -1,0 +1,41 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name='BatchItem',
+            name='signed_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='BatchItem',
+            name='signed_pdf',
+            field=fields.BinaryField(null=True),
+        ),
+        ops.AddField(
+            model_name='BatchItem',
+            name='signed_xml',
+            field=fields.BinaryField(null=True),
+        ),
+        ops.AddField(
+            model_name='SigningBatch',
+            name='attempts',
+            field=fields.SmallIntField(default=0, description='runs started', db_default=0),
+        ),
+        ops.AddField(
+            model_name='SigningBatch',
+            name='lease_token',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name='SigningBatch',
+            name='lease_until',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+    ]

@@ -1,0 +1,45 @@
+"""Issuing records: close a class's year, build its documents, sign them in order, issue.
+
+Order (regulation 001 Điều 24, khoản 5): each subject teacher signs the class × subject sheets
+of their subject; then the homeroom teacher, the principal and the clerk with the school's seal
+sign each student's record; a record is issued only when all three are on it. Every step checks
+in the core who signs (role and assignment), that the previous step is done, and that the
+class is closed. A batch signs all of one signer's waiting documents of a class with one
+approval, in the worker pool, and is applied to the documents at once: all or nothing.
+
+Modules: `build` (record data and sheets from the gradebook), `prepare` (closing a class,
+creating its documents, what waits for whom), `batches` (starting, leasing, storing and ending
+a batch), `chunks` (a batch through the worker pool), `local` (a key file or token), `remote`
+(CSC, one approval), `runner` (running and resuming batches), `revise` (new versions, reading).
+"""
+
+from core.services.issuance.batches import Started, batch_progress, begin, start_batch
+from core.services.issuance.build import data_hash
+from core.services.issuance.prepare import (
+    Waiting,
+    close_class,
+    ensure_closed,
+    prepare_class,
+    waiting_for,
+)
+from core.services.issuance.remote import complete_remote, prepare_remote
+from core.services.issuance.revise import issued_records, revise
+from core.services.issuance.runner import BatchRunner
+
+__all__ = [
+    "BatchRunner",
+    "Started",
+    "Waiting",
+    "batch_progress",
+    "begin",
+    "close_class",
+    "complete_remote",
+    "data_hash",
+    "ensure_closed",
+    "issued_records",
+    "prepare_class",
+    "prepare_remote",
+    "revise",
+    "start_batch",
+    "waiting_for",
+]

@@ -1,0 +1,184 @@
+"""Closing a class's year, creating its documents, and what waits for whom.
+
+Order (regulation 001 Điều 24, khoản 5): each subject teacher signs the class × subject sheets
+of their subject; then the homeroom teacher, the principal and the clerk with the school's seal
+sign each student's record. Documents are created once per class (001 Điều 24.4: học vụ khởi
+tạo), after the class's year is closed (chốt dữ liệu, Điều 25).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.errors import HocbaError, InvalidValue, PermissionDenied
+from core.i18n import _
+from core.models import (
+    ClassClosure,
+    IssuedRecord,
+    RecordState,
+    Role,
+    SchoolClass,
+    SignatureRole,
+    SubjectSheetDoc,
+    TeachingAssignment,
+)
+from core.rules.catalog import SchoolLevel
+from core.services.access import Actor, ensure_can_read
+from core.services.issuance.build import build_class, render_documents, school_of
+from core.services.results import class_results
+from core.workers import WorkerPool
+
+
+async def close_class(actor: Actor, school_class: SchoolClass) -> ClassClosure:
+    """Close the class's year (chốt dữ liệu): only complete results may be issued."""
+    await ensure_can_read(actor, school_class)
+    if not actor.has(Role.PRINCIPAL, Role.ADMIN):
+        raise PermissionDenied(_("Chỉ hiệu trưởng hoặc quản trị được chốt dữ liệu năm học."))
+    school = await school_of(school_class)
+    if school.level == SchoolLevel.PRIMARY:
+        raise HocbaError(_("Học bạ số tiểu học chưa được hỗ trợ phát hành."))
+    results = await class_results(actor, school_class)
+    missing = [r for r in results.rows if r.missing or r.promotion is None]
+    if missing:
+        raise InvalidValue(
+            _("Lớp {klass} còn {n} học sinh chưa đủ kết quả, chưa chốt được.").format(
+                klass=school_class.name, n=len(missing)
+            )
+        )
+    async with in_transaction():
+        closure, created = await ClassClosure.get_or_create(
+            school_class=school_class, defaults={"closed_by": actor.label}
+        )
+        if created:
+            await audit.record(audit.Event(actor.label, "class.close", f"class:{school_class.id}"))
+    return closure
+
+
+async def ensure_closed(school_class: SchoolClass) -> None:
+    if not await ClassClosure.exists(school_class=school_class):
+        raise HocbaError(
+            _("Lớp {klass} chưa chốt dữ liệu năm học: chưa ký được.").format(
+                klass=school_class.name
+            )
+        )
+
+
+async def prepare_class(actor: Actor, school_class: SchoolClass, workers: WorkerPool) -> int:
+    """Build the class's sheets and its students' first records (once); returns how many
+    documents were created, 0 when they exist already (so a re-run is harmless). Registrar,
+    admin or leadership (Điều 24: học vụ khởi tạo)."""
+    await ensure_can_read(actor, school_class)
+    if not actor.has(Role.ADMIN, Role.REGISTRAR, Role.PRINCIPAL):
+        raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc hiệu trưởng được lập học bạ."))
+    await ensure_closed(school_class)
+    if await IssuedRecord.exists(school_class=school_class):
+        return 0
+    built = await build_class(actor, school_class)
+    records, sheets = await workers.run(
+        render_documents, list(built.records.values()), [p.sheet for p in built.sheets]
+    )
+    year = await school_class.year
+    async with in_transaction():
+        if await IssuedRecord.exists(school_class=school_class):
+            return 0  # prepared meanwhile by someone else
+        await SubjectSheetDoc.bulk_create(
+            [
+                SubjectSheetDoc(
+                    school_class=school_class,
+                    subject_id=plan.subject_id,
+                    period=plan.period,
+                    teacher_id=plan.teacher_id,
+                    xml=xml,
+                )
+                for plan, xml in zip(built.sheets, sheets, strict=True)
+            ]
+        )
+        rows = [
+            IssuedRecord(
+                student_id=student_id,
+                year=year,
+                school_class=school_class,
+                code=data.record_code,
+                version=data.version,
+                next_role=SignatureRole.HOMEROOM,
+                data_hash=digest,
+                xml=xml,
+            )
+            for (student_id, data), (xml, digest) in zip(
+                built.records.items(), records, strict=True
+            )
+        ]
+        await IssuedRecord.bulk_create(rows)
+        await audit.record(
+            audit.Event(
+                actor.label,
+                "records.prepare",
+                f"class:{school_class.id}",
+                after={"records": len(rows), "sheets": len(sheets)},
+            )
+        )
+    return len(rows) + len(sheets)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for one signer in one class ("Lớp 6A: 40 học bạ chờ ký")."""
+
+    class_id: int
+    class_name: str
+    role: SignatureRole
+    count: int
+
+
+async def may_sign(actor: Actor, school_class: SchoolClass, role: SignatureRole) -> bool:
+    if actor.staff_id is None:
+        return False
+    if role is SignatureRole.SUBJECT_TEACHER:
+        return await TeachingAssignment.exists(staff_id=actor.staff_id, school_class=school_class)
+    if role is SignatureRole.HOMEROOM:
+        return school_class.homeroom_id == actor.staff_id
+    if role is SignatureRole.PRINCIPAL:
+        return actor.has(Role.PRINCIPAL)
+    return actor.has(Role.CLERK)
+
+
+async def _waiting(
+    actor: Actor, school_class: SchoolClass, role: SignatureRole
+) -> QuerySet[SubjectSheetDoc] | QuerySet[IssuedRecord] | None:
+    """The documents of the class waiting for this signer's step, as a query (None: none)."""
+    if role is SignatureRole.SUBJECT_TEACHER:
+        return SubjectSheetDoc.filter(
+            school_class=school_class, teacher_id=actor.staff_id, signed_at__isnull=True
+        )
+    if role is SignatureRole.HOMEROOM and await SubjectSheetDoc.exists(
+        school_class=school_class, signed_at__isnull=True
+    ):
+        return None  # the subject teachers sign first
+    return IssuedRecord.filter(school_class=school_class, state=RecordState.SIGNING, next_role=role)
+
+
+async def waiting_documents(
+    actor: Actor, school_class: SchoolClass, role: SignatureRole
+) -> list[SubjectSheetDoc] | list[IssuedRecord]:
+    query = await _waiting(actor, school_class, role)
+    return [] if query is None else await query.order_by("id")
+
+
+async def waiting_for(actor: Actor) -> list[Waiting]:
+    """Every class with documents waiting for this person, per role, in signing order."""
+    found = []
+    closed = await SchoolClass.filter(
+        closure__id__isnull=False, year__school_id=actor.school_id
+    ).order_by("name")
+    for school_class in closed:
+        for role in SignatureRole:
+            if await may_sign(actor, school_class, role):
+                query = await _waiting(actor, school_class, role)
+                count = 0 if query is None else await query.count()
+                if count:
+                    found.append(Waiting(school_class.id, school_class.name, role, count))
+    return found

@@ -1,0 +1,169 @@
+"""Remote signing of a batch (CSC): the person approves once in their signing app.
+
+Phase one (`prepare_remote`) prepares every document with the signer's certificate in the
+worker pool and stores each prepared document and its digests; phase two (`complete_remote`)
+asks ONE approval for all the digests, gets the signature values, puts them in (each checked
+against the certificate, in the pool) and stores the batch. Every phase keeps what it obtained
+in the database (the prepared documents, the SAD, the values), so a restart anywhere resumes
+without asking the person again.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from tortoise.transactions import in_transaction
+
+from core import audit, clock
+from core.errors import InvalidValue
+from core.i18n import _, current_language
+from core.models import BatchItem, BatchState, SignatureRole, SigningBatch
+from core.services.issuance.batches import renew, stop, store
+from core.services.issuance.chunks import Progress, run_chunks, save_items
+from core.services.issuance.local import document_of
+from core.signing.chain import PreparedStep
+from core.signing.csc import Credential, CscClient, RemoteRefused
+from core.signing.keys import subject_name
+from core.signing.worker import finish_documents, prepare_documents
+from core.workers import WorkerPool
+
+
+def _chain(batch: SigningBatch) -> list[bytes]:
+    return [base64.b64decode(c) for c in batch.remote["chain"]]
+
+
+async def prepare_remote(
+    batch: SigningBatch,
+    credential: Credential,
+    workers: WorkerPool,
+    progress: Progress | None = None,
+) -> SigningBatch:
+    """Phase one: prepare what is not prepared yet; the batch must be claimed (its lease)."""
+    if batch.state is not BatchState.PREPARED or batch.remote.get("ready"):
+        raise InvalidValue(
+            _("Phiên ký này không còn chuẩn bị để ký từ xa được nữa ({state}).").format(
+                state=batch.state.label
+            )
+        )
+    role = SignatureRole(batch.role)
+    if not batch.remote:
+        batch.remote = {
+            "credential": credential.id,
+            "chain": [
+                base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+                for c in credential.chain
+            ],
+            "moment": clock.now().isoformat(),
+        }
+        await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
+    chain, moment = _chain(batch), dt.datetime.fromisoformat(batch.remote["moment"])
+
+    async def prepare(items: list[BatchItem]) -> None:
+        documents = [document_of(item, role) for item in items]
+        steps = await workers.run(prepare_documents, chain, role, documents, moment)
+        for item, step in zip(items, steps, strict=True):
+            item.prepared = step.to_json()
+        await save_items(items, ["prepared"])
+
+    todo = [i.id for i in await BatchItem.filter(batch=batch).order_by("id") if not i.prepared]
+    await run_chunks(batch, todo, workers, prepare, done_before=0, progress=progress)
+    async with in_transaction():
+        batch.remote = {**batch.remote, "ready": True}
+        await SigningBatch.filter(id=batch.id).update(remote=batch.remote, done=0)
+        batch.done = 0
+        await audit.record(
+            audit.Event(
+                f"staff:{batch.signer_id}",
+                "batch.prepare",
+                f"batch:{batch.id}",
+                after={"credential": batch.remote["credential"], "documents": batch.total},
+            )
+        )
+    return batch
+
+
+async def complete_remote(
+    batch: SigningBatch,
+    client: CscClient,
+    wait: float,
+    workers: WorkerPool,
+    approved: Callable[[], Awaitable[object]] | None = None,
+) -> SigningBatch:
+    """Phase two: one approval for all the batch's digests (waiting up to `wait` seconds for
+    the person), the signature values, each checked against the certificate, then the batch
+    stored at once. A refusal, a timeout or a wrong value signs nothing and ends the batch.
+    `approved` is called once the approval is in (a front end shows it)."""
+    if batch.state not in (BatchState.PREPARED, BatchState.AWAITING):
+        return batch
+    if not batch.remote.get("ready"):
+        raise InvalidValue(_("Phiên ký từ xa chưa được chuẩn bị."))
+    role = SignatureRole(batch.role)
+    chain, moment = _chain(batch), dt.datetime.fromisoformat(batch.remote["moment"])
+    items = await BatchItem.filter(batch=batch).order_by("id")
+    steps = {item.id: PreparedStep.from_json(item.prepared) for item in items}
+    hashes = [h for item in items for h in steps[item.id].hashes]
+    credential = batch.remote["credential"]
+    try:
+        values = await _values(batch, client, credential, hashes, wait, approved)
+    except RemoteRefused as exc:
+        await stop(batch, BatchState.REFUSED, str(exc))
+        raise
+    by_item, at = {}, 0
+    for item in items:
+        count = len(steps[item.id].hashes)
+        by_item[item.id], at = values[at : at + count], at + count
+    language = current_language()
+
+    async def finish(chunk: list[BatchItem]) -> None:
+        work = [(steps[item.id], by_item[item.id]) for item in chunk]
+        for item in chunk:
+            document_of(item, role)  # still waiting for this step
+        signed = await workers.run(finish_documents, chain, role, work, moment, language)
+        for item, (xml, pdf) in zip(chunk, signed, strict=True):
+            item.signed_xml, item.signed_pdf, item.signed_at = xml, pdf, moment
+        await save_items(chunk, ["signed_xml", "signed_pdf", "signed_at"])
+
+    todo = [item.id for item in items if item.signed_at is None]
+    try:
+        await run_chunks(batch, todo, workers, finish, done_before=len(items) - len(todo))
+    except InvalidValue as exc:
+        await stop(batch, BatchState.FAILED, str(exc))
+        raise
+    return await store(batch, subject_name(x509.load_der_x509_certificate(chain[0])))
+
+
+async def _values(
+    batch: SigningBatch,
+    client: CscClient,
+    credential: str,
+    hashes: list[bytes],
+    wait: float,
+    approved: Callable[[], Awaitable[object]] | None,
+) -> list[bytes]:
+    """The signature values of all `hashes`: kept from an earlier run, or asked now (the SAD
+    of an approval already given is used, not asked again)."""
+    kept = batch.remote.get("values")
+    if kept:
+        return [base64.b64decode(v) for v in kept]
+    sad = batch.remote.get("sad")
+    if not sad:
+        await SigningBatch.filter(id=batch.id).update(state=BatchState.AWAITING)
+        batch.state = BatchState.AWAITING
+        await renew(batch, longer=wait)  # the person has `wait` seconds to approve
+        sad = await client.authorize(credential, hashes, wait)
+        batch.remote = {**batch.remote, "sad": sad}
+        await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
+    if approved is not None:
+        await approved()
+    values = await client.sign_hashes(credential, sad, hashes)
+    batch.remote = {
+        **{k: v for k, v in batch.remote.items() if k != "sad"},
+        "values": [base64.b64encode(v).decode() for v in values],
+    }
+    await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
+    await renew(batch)
+    return values

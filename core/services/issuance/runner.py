@@ -1,0 +1,147 @@
+"""Running signing batches, wherever they were started: the bot (in the background, while the
+message shows progress), the command line (awaited), and the resume job (batches nobody runs
+any more: left by a restart, a crash, or a network failure after the approval).
+
+A run claims the batch's lease first, so the same batch never runs twice at once, in one
+process or several. How a run ends:
+- signed and stored: DONE, the signer told (core.services.issuance.batches.store);
+- an expected refusal (a key that will not open, a refused or late approval, a document signed
+  meanwhile by someone else): REFUSED or FAILED with the reason, the signer told;
+- an unexpected error: the lease is given back and the resume job tries again, up to
+  MAX_ATTEMPTS runs; then FAILED, the signer told. Chunks already signed are kept throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from core import clock
+from core.errors import HocbaError
+from core.i18n import _
+from core.models import BatchState, SchoolClass, SignatureRole, SigningBatch, Staff
+from core.services.issuance.batches import LeaseLost, abandoned, claim, release, stop
+from core.services.issuance.build import school_of
+from core.services.issuance.chunks import Progress
+from core.services.issuance.local import sign_with_key
+from core.services.issuance.remote import complete_remote, prepare_remote
+from core.signing.backends import SigningSettings, signer_code
+from core.signing.csc import APPROVAL_WAIT, CscClient, RemoteRefused
+from core.workers import WorkerPool
+
+log = logging.getLogger("hocba.signing")
+MAX_ATTEMPTS = 3
+RESUME_AFTER = dt.timedelta(seconds=30)  # a batch younger than this is its starter's to run
+
+
+@dataclass
+class BatchRunner:
+    """Runs batches with the configured keys and the worker pool; keeps a reference to each
+    background run (asyncio keeps only weak ones)."""
+
+    settings: SigningSettings
+    workers: WorkerPool
+    approval_wait: float = APPROVAL_WAIT
+    _tasks: dict[int, asyncio.Task[SigningBatch | None]] = field(default_factory=dict)
+
+    def start(
+        self,
+        batch_id: int,
+        progress: Progress | None = None,
+        approved: Callable[[], Awaitable[object]] | None = None,
+    ) -> asyncio.Task[SigningBatch | None]:
+        """Run the batch in the background (unless this process already does)."""
+        if batch_id not in self._tasks:
+            task = asyncio.create_task(self._background(batch_id, progress, approved))
+            self._tasks[batch_id] = task
+            task.add_done_callback(lambda _task: self._tasks.pop(batch_id, None))
+        return self._tasks[batch_id]
+
+    async def _background(
+        self,
+        batch_id: int,
+        progress: Progress | None,
+        approved: Callable[[], Awaitable[object]] | None,
+    ) -> SigningBatch | None:
+        try:
+            return await self.run(batch_id, progress, approved)
+        except Exception:  # logged by run(); the resume job takes the batch up again
+            return None
+
+    async def run(
+        self,
+        batch_id: int,
+        progress: Progress | None = None,
+        approved: Callable[[], Awaitable[object]] | None = None,
+    ) -> SigningBatch | None:
+        """Claim and run one batch to its end; None when another runner has it or it ended."""
+        batch = await claim(batch_id)
+        if batch is None:
+            return None
+        try:
+            if batch.backend == "csc":
+                return await self._remote(batch, progress, approved)
+            return await sign_with_key(batch, self.settings, self.workers, progress)
+        except LeaseLost:
+            log.warning("signing batch %s was taken over by another runner", batch_id)
+            return None
+        except RemoteRefused:
+            return batch  # ended as REFUSED by complete_remote, the signer told
+        except HocbaError as refused:
+            await stop(batch, BatchState.FAILED, str(refused))
+            return batch
+        except asyncio.CancelledError:
+            await asyncio.shield(release(batch))  # shutting down: resumed at the next start
+            raise
+        except Exception:
+            log.exception("signing batch %s failed (attempt %d)", batch_id, batch.attempts)
+            if batch.attempts >= MAX_ATTEMPTS:
+                await stop(
+                    batch,
+                    BatchState.FAILED,
+                    _(
+                        "Trợ lý không ký được sau {n} lần thử; chưa có tài liệu nào được lưu. "
+                        "Hãy báo quản trị học bạ số của trường."
+                    ).format(n=batch.attempts),
+                )
+            else:
+                await release(batch)
+            raise
+
+    async def _remote(
+        self,
+        batch: SigningBatch,
+        progress: Progress | None,
+        approved: Callable[[], Awaitable[object]] | None,
+    ) -> SigningBatch:
+        settings = self.settings
+        async with aiohttp.ClientSession() as session:
+            client = CscClient(
+                session, settings.csc_url, settings.csc_client_id, settings.csc_client_secret
+            )
+            if not batch.remote.get("ready"):
+                staff = await Staff.get(id=batch.signer_id)
+                school = await school_of(await SchoolClass.get(id=batch.school_class_id))
+                code = signer_code(staff.code, SignatureRole(batch.role))
+                credential = await client.credential(school.code, code)
+                batch = await prepare_remote(batch, credential, self.workers)
+            return await complete_remote(batch, client, self.approval_wait, self.workers, approved)
+
+    async def resume(self) -> list[int]:
+        """Start every open batch nobody runs; returns their ids."""
+        started = []
+        for batch_id in await abandoned(clock.now(), RESUME_AFTER):
+            if batch_id not in self._tasks:
+                self.start(batch_id)
+                started.append(batch_id)
+        return started
+
+    async def wait(self) -> None:
+        """Until every background run of this process has ended (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -1,0 +1,132 @@
+"""The signing steps as worker-pool tasks (core.workers): the CPU of signing, off the event loop.
+
+Each function signs (or prepares, or finishes) a chunk of documents of one batch step and
+returns the new bytes; the batch services store them. A worker keeps a person's key open
+between chunks: loading and checking an RSA key costs about 40 ms, and a PKCS#11 session must
+belong to the process that uses it (a forked copy of an initialised PKCS#11 library is undefined
+behaviour), so the session is opened here, in the worker, never in the bot. A key file that is
+replaced (a renewed certificate) or removed is noticed at the next chunk; a token's key is
+looked up again every few minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from core.i18n import use_language
+from core.models.records import SignatureRole
+from core.signing.backends import SigningSettings, backend_of, open_signer, pkcs12_path
+from core.signing.chain import (
+    PreparedStep,
+    finish_step,
+    prepare_step,
+    remote_signer,
+    sign_record_step,
+)
+from core.signing.keys import Signer
+
+Document = tuple[bytes, bytes | None]  # a document's XML, and its PDF for records
+
+PKCS11_KEPT = 300.0  # seconds a token's key stays open in a worker before it is looked up again
+
+
+@dataclass
+class _Opened:
+    signer: Signer
+    version: object  # what the key was opened from: the file's size and time, or when
+    stack: ExitStack
+
+
+_opened: dict[tuple[str, ...], _Opened] = {}
+
+
+def _version(settings: SigningSettings, school_code: str, code: str) -> object:
+    """What says whether an opened key is still the configured one: a PKCS#12 file's size and
+    modification time (a renewed certificate is a new file), or the time slot for a token."""
+    if backend_of(settings, code) == "pkcs12":
+        try:
+            stat = pkcs12_path(settings.pkcs12_dir, school_code, code).stat()
+        except OSError:
+            return None  # open_signer says what is wrong with it
+        return stat.st_size, stat.st_mtime_ns
+    return int(time.monotonic() // PKCS11_KEPT)
+
+
+def _signer(settings: SigningSettings, school_code: str, code: str) -> Signer:
+    backend = backend_of(settings, code)
+    key = (backend, str(settings.pkcs12_dir), settings.pkcs11_module, school_code, code)
+    version = _version(settings, school_code, code)
+    opened = _opened.get(key)
+    if opened is not None and opened.version == version:
+        return opened.signer
+    if opened is not None:
+        del _opened[key]
+        opened.stack.close()
+    stack = ExitStack()
+    signer = stack.enter_context(open_signer(settings, school_code, code))
+    _opened[key] = _Opened(signer, version, stack)
+    return signer
+
+
+def sign_documents(
+    settings: SigningSettings,
+    school_code: str,
+    code: str,
+    role: SignatureRole,
+    documents: Sequence[Document],
+    moment: dt.datetime,
+    language: str,
+) -> tuple[list[Document], str]:
+    """Add `role`'s signatures to each document with the key of `code` (file or token);
+    returns the signed documents and the signer's name as their certificate gives it."""
+    with use_language(language):  # a refusal (wrong PIN, missing file) in the signer's words
+        signer = _signer(settings, school_code, code)
+
+        async def sign_all() -> list[Document]:
+            return [await sign_record_step(x, p, role, signer, moment) for x, p in documents]
+
+        return asyncio.run(sign_all()), signer.name
+
+
+def _remote(chain_der: Sequence[bytes]) -> Signer:
+    chain = [x509.load_der_x509_certificate(c) for c in chain_der]
+    return remote_signer(chain[0], chain)
+
+
+def prepare_documents(
+    chain_der: Sequence[bytes],
+    role: SignatureRole,
+    documents: Sequence[Document],
+    moment: dt.datetime,
+) -> list[PreparedStep]:
+    """Remote signing, phase one, for a chunk: everything but the signature values."""
+
+    async def prepare_all() -> list[PreparedStep]:
+        return [await prepare_step(x, p, role, _remote(chain_der), moment) for x, p in documents]
+
+    return asyncio.run(prepare_all())
+
+
+def finish_documents(
+    chain_der: Sequence[bytes],
+    role: SignatureRole,
+    prepared: Sequence[tuple[PreparedStep, Sequence[bytes]]],
+    moment: dt.datetime,
+    language: str,
+) -> list[Document]:
+    """Remote signing, phase two, for a chunk: the service's values put in, each checked
+    against the certificate first (a wrong value raises InvalidValue)."""
+    signer = _remote(chain_der)
+
+    async def finish_all() -> list[Document]:
+        return [await finish_step(step, role, signer, moment, values) for step, values in prepared]
+
+    with use_language(language):
+        return asyncio.run(finish_all())

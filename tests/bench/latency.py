@@ -1,0 +1,368 @@
+"""`make bench-latency`: how fast the bot answers people while a 1,500-record class is signed.
+
+Two processes, as in production: the bot (`hocba serve`, with its worker pool) and this driver,
+which plays Telegram (the fake Bot API server of the tests) and 50 people on their phones:
+commands, menu buttons, the single-mark flow's buttons, and grade-sheet uploads, each person
+waiting a few seconds between actions as people do. A reply's latency is the time from the
+person's update reaching "Telegram" to the bot's answer reaching it.
+
+Phases, in one run:
+1. the signing chain of 1,500 records with the same keys through `tests.bench.signing`
+   (what `make bench-signing` measures), as the reference throughput;
+2. the 50 people alone against the bot;
+3. the 50 people while the homeroom teacher, the principal and the clerk each sign the 1,500
+   records of class 9Z from the bot (three batches, one after the other, as the regulation
+   orders them).
+
+Printed: p50 / p95 / p99 reply latency for phases 2 and 3, the batch's records per second
+(signing time from the database: each batch's start to its end) and its ratio to phase 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.cli_signing import demo_signing
+from bot.config import load_config
+from core.db import database
+from core.demo import create_demo
+from core.models import (
+    ClassClosure,
+    Enrollment,
+    IssuedRecord,
+    Role,
+    School,
+    SchoolClass,
+    SignatureRole,
+    SigningBatch,
+    Staff,
+    StaffRole,
+    Student,
+)
+from core.render import xml_record as fmt
+from core.services.issuance.build import data_hash
+from core.services.schools import latest_year
+from tests.bench import signing as bench_signing
+from tests.telegram_fake import FakeTelegramServer
+from tests.telegram_fake.fixtures import free_port
+
+PEOPLE = 50
+BIG_CLASS = "9Z"
+RECORDS = 1500
+ALONE_SECONDS = 40.0
+THINK = (4.0, 12.0)  # seconds a person waits between two actions
+REPLY_TIMEOUT = 30.0
+USER_BASE = 700_000
+
+
+@dataclass
+class Person:
+    staff_code: str
+    user_id: int
+    teacher: bool
+    leadership: bool
+
+
+@dataclass
+class Samples:
+    latencies: list[float] = field(default_factory=list)
+    timeouts: int = 0
+
+    def line(self, label: str) -> str:
+        if not self.latencies:
+            return f"{label}: no replies"
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+        return (
+            f"{label}: {len(ordered)} replies, p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, "
+            f"p99 {pct(0.99):.0f} ms, max {ordered[-1] * 1000:.0f} ms, "
+            f"mean {statistics.mean(ordered) * 1000:.0f} ms; {self.timeouts} unanswered"
+        )
+
+
+# ------------------------------------------------------------------------------- the school
+
+
+def _record(school: School, n: int, national_id: str, homeroom: str, principal: str):
+    subjects = tuple(
+        fmt.SubjectLine(f"M{i}", f"Môn học số {i}", True, "7.5", "8.0", "7.8", "Nguyễn Văn Giáo")
+        for i in range(12)
+    )
+    info = fmt.SchoolInfo(school.code, school.name, "Trung học cơ sở", "Ninh Bình", "Ý Yên")
+    return fmt.StudentRecord(
+        f"{school.code}.2025-2026.{national_id}",
+        1,
+        None,
+        dt.date(2026, 6, 20),
+        info,
+        national_id,
+        f"Học Sinh Số {n}",
+        dt.date(2011, 2, 3),
+        "Nữ",
+        "Kinh",
+        "Ninh Bình",
+        "2025-2026",
+        BIG_CLASS,
+        9,
+        homeroom,
+        principal,
+        subjects,
+        ("K", "K", "K"),
+        ("T", "T", "T"),
+        2,
+        "len_lop",
+        None,
+    )
+
+
+async def _seed(url: str, keys: Path) -> tuple[list[Person], dict[str, int]]:
+    """The two demo schools, extra teachers up to PEOPLE, everyone linked to a Telegram user,
+    and class 9Z: 1,500 records ready for the homeroom teacher's signature."""
+    async with database(url):
+        await create_demo("2025-2026")
+        school = await School.get(code="THCS-DEMO")
+        for n in range(PEOPLE - await Staff.all().count()):
+            extra = await Staff.create(
+                school=school, code=f"GVB{n:02d}", full_name=f"Giáo Viên {n}"
+            )
+            await StaffRole.create(staff=extra, role=Role.SUBJECT_TEACHER)
+        homeroom = await Staff.get(school=school, code="GVB00")
+        await StaffRole.create(staff=homeroom, role=Role.HOMEROOM)
+        people, signers = [], {}
+        for index, staff in enumerate(await Staff.all().order_by("id").prefetch_related("roles")):
+            staff.telegram_user_id = USER_BASE + index
+            await staff.save(update_fields=["telegram_user_id"])
+            roles = {Role(r.role) for r in staff.roles}
+            people.append(
+                Person(
+                    staff.code,
+                    staff.telegram_user_id,
+                    bool(roles & {Role.SUBJECT_TEACHER, Role.HOMEROOM}),
+                    bool(roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN}),
+                )
+            )
+        config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(keys)})
+        await demo_signing(config)
+        year = await latest_year(school)
+        big = await SchoolClass.create(year=year, name=BIG_CLASS, grade=9, homeroom=homeroom)
+        principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+        clerk = await Staff.get(school=school, roles__role=Role.CLERK)
+        students = await Student.bulk_create(
+            [
+                Student(
+                    school=school,
+                    national_id=f"9{n:011d}",
+                    full_name=f"Học Sinh Số {n}",
+                    born=dt.date(2011, 2, 3),
+                    gender="female",
+                )
+                for n in range(RECORDS)
+            ]
+        )
+        students = await Student.filter(national_id__startswith="9").order_by("id")
+        await Enrollment.bulk_create(
+            [
+                Enrollment(student=s, school_class=big, year=year, number=n + 1)
+                for n, s in enumerate(students)
+            ]
+        )
+        records = []
+        for n, student in enumerate(students):
+            xml = fmt.build_record(
+                _record(school, n, student.national_id, homeroom.full_name, principal.full_name)
+            )
+            records.append(
+                IssuedRecord(
+                    student=student,
+                    year=year,
+                    school_class=big,
+                    code=f"{school.code}.2025-2026.{student.national_id}",
+                    next_role=SignatureRole.HOMEROOM,
+                    data_hash=data_hash(xml),
+                    xml=xml,
+                )
+            )
+        await IssuedRecord.bulk_create(records, batch_size=200)
+        await ClassClosure.create(school_class=big, closed_by="bench")
+        for role, staff in (
+            (SignatureRole.HOMEROOM, homeroom),
+            (SignatureRole.PRINCIPAL, principal),
+            (SignatureRole.SEAL, clerk),
+        ):
+            signers[role.value] = staff.telegram_user_id
+    return people, signers
+
+
+async def _signing_seconds(url: str) -> float:
+    async with database(url):
+        batches = await SigningBatch.filter(school_class__name=BIG_CLASS)
+        return sum((b.finished_at - b.created_at).total_seconds() for b in batches if b.finished_at)
+
+
+# ------------------------------------------------------------------------------- the people
+
+
+async def _ask(user, samples: Samples, send) -> None:
+    user.mark_all_read()
+    start = time.perf_counter()
+    await send()
+    try:
+        await user.wait_for_message(timeout=REPLY_TIMEOUT)
+    except TimeoutError:
+        samples.timeouts += 1
+        return
+    samples.latencies.append(time.perf_counter() - start)
+
+
+async def _act(user, person: Person, rng: random.Random, samples: Samples) -> None:
+    """One thing a person does; each answer the bot gives is one sample."""
+    choice = rng.random()
+    if choice < 0.25:
+        await _ask(user, samples, lambda: user.send_command("help"))
+    elif choice < 0.5:
+        label = "📋 Tiến độ của tôi" if person.teacher else "🏫 Tổng quan trường"
+        await _ask(user, samples, lambda: user.send_text(label))
+    elif choice < 0.8 and person.teacher:
+        await _ask(user, samples, lambda: user.send_command("nhapdiem"))
+        last = user.last_message()
+        if last and last.callback_data and len(last.callback_data) > 1:
+            await _ask(user, samples, lambda: user.press(last.callback_data[0]))
+        await _ask(user, samples, lambda: user.send_command("huy"))
+    else:
+        await _ask(user, samples, lambda: user.send_command("start"))
+
+
+async def _people(
+    server: FakeTelegramServer,
+    people: list[Person],
+    busy: set[int],
+    stop: asyncio.Event,
+    samples: Samples,
+) -> None:
+    async def one(person: Person, rng: random.Random) -> None:
+        user = server.user(person.user_id, person.staff_code)
+        await asyncio.sleep(rng.uniform(0, THINK[1]))
+        while not stop.is_set():
+            if person.user_id not in busy:
+                await _act(user, person, rng, samples)
+            with_stop = asyncio.create_task(stop.wait())
+            await asyncio.wait([with_stop], timeout=rng.uniform(*THINK))
+            with_stop.cancel()
+
+    await asyncio.gather(*(one(p, random.Random(p.user_id)) for p in people))
+
+
+async def _sign(server: FakeTelegramServer, user_id: int, busy: set[int]) -> None:
+    """A signer opens «Ký học bạ», presses the class's button, and waits for the result."""
+    busy.add(user_id)
+    user = server.user(user_id)
+    user.mark_all_read()
+    await user.send_text("✍️ Ký học bạ")
+    listing = await user.wait_for_message(lambda m: bool(m.callback_data), timeout=REPLY_TIMEOUT)
+    await user.press(next(d for d in listing.callback_data if d.startswith("sgn:")))
+    await user.wait_for_message(lambda m: m.content.startswith(("✅", "❌")), timeout=900)
+    busy.discard(user_id)
+
+
+# ------------------------------------------------------------------------------- the run
+
+
+def _bot(directory: Path, server: FakeTelegramServer, url: str, keys: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "HOCBA_TELEGRAM_TOKEN": server.token,
+        "HOCBA_TELEGRAM_BASE_URL": server.base_url,
+        "HOCBA_TELEGRAM_BASE_FILE_URL": server.base_file_url,
+        "HOCBA_DATABASE_URL": url,
+        "HOCBA_STORAGE_DIR": str(directory / "files"),
+        "HOCBA_SIGNING_PKCS12_DIR": str(keys),
+        "HOCBA_WEB_PORT": str(free_port()),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        env=env,
+        stdout=(directory / "bot.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def _drive(directory: Path, url: str, keys: Path, people, signers) -> float:
+    """Phases 2 and 3; returns the batch's records per second."""
+    async with FakeTelegramServer() as server:
+        for person in people:
+            server.user(person.user_id, person.staff_code)
+        bot = _bot(directory, server, url, keys)
+        try:
+            await server.wait_until(lambda: server.calls_to("getUpdates"), 60, "the bot")
+            alone, during = Samples(), Samples()
+            stop = asyncio.Event()
+            crowd = asyncio.create_task(_people(server, people, set(), stop, alone))
+            await asyncio.sleep(ALONE_SECONDS)
+            stop.set()
+            await crowd
+            print(alone.line(f"{PEOPLE} people, no batch"))
+            busy: set[int] = set()
+            stop = asyncio.Event()
+            crowd = asyncio.create_task(_people(server, people, busy, stop, during))
+            start = time.perf_counter()
+            for role in ("gvcn", "ht", "dv"):
+                await _sign(server, signers[role], busy)
+            wall = time.perf_counter() - start
+            stop.set()
+            await crowd
+            print(during.line(f"{PEOPLE} people, while {RECORDS} records are signed"))
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            bot.wait(30)
+    seconds = await _signing_seconds(url)
+    print(
+        f"batch: {RECORDS} records through homeroom, principal and seal in {seconds:.1f} s of "
+        f"signing ({wall:.1f} s from the first press to the seal's result): "
+        f"{RECORDS / seconds:.1f} records/s"
+    )
+    return RECORDS / seconds
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="hocba-latency-") as tmp:
+        directory = Path(tmp)
+        reference_keys = directory / "reference-keys"
+        from core.pki_demo import write_school_pki
+
+        write_school_pki(
+            reference_keys,
+            bench_signing.SCHOOL.code,
+            bench_signing.SCHOOL.name,
+            bench_signing.PEOPLE,
+            bench_signing.PASSWORD,
+        )
+        reference = bench_signing.run_backend(
+            "reference", bench_signing.Settings("pkcs12", reference_keys), RECORDS
+        )
+        url = f"sqlite://{directory / 'bot.sqlite3'}"
+        keys = directory / "keys"
+        people, signers = asyncio.run(_seed(url, keys))
+        rate = asyncio.run(_drive(directory, url, keys, people, signers))
+        print(
+            f"batch in the bot vs the signing chain alone: {rate:.1f} vs {reference:.1f} "
+            f"records/s ({rate / reference:.0%})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
