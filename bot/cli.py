@@ -78,7 +78,12 @@ async def cmd_import(args: argparse.Namespace, config: Config, runtime: Runtime)
     if not path.is_file():
         raise HocbaError(_("Không thấy tệp {path}.").format(path=path))
     report = await import_file(
-        Actor.command_line(school.id), year, args.kind, path.read_bytes(), path.name
+        Actor.command_line(school.id),
+        year,
+        args.kind,
+        path.read_bytes(),
+        path.name,
+        workers=runtime.workers,
     )
     print(report.summary())
     return 0

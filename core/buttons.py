@@ -71,6 +71,15 @@ class Action:
         return value
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One button a service offers: its label (in the reader's language) and its data, built
+    with `Action.data`. Front ends draw it as they draw buttons."""
+
+    label: str
+    data: str
+
+
 MARK_KIND = choice("r", "m", "f")  # regular, mid-term, final (core.models.grades.MarkKind)
 TERM_NUMBER = choice("1", "2")
 SIGNING_ROLE = choice("gvbm", "gvcn", "ht", "dv")  # core.models.records.SignatureRole values

@@ -12,14 +12,13 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.models import School
-from core.services.calendar import Entry, set_deadline, show_calendar
-from core.services.schools import latest_year
+from core.services.calendar import Entry, current_calendar, set_current_deadline
 from handlers.common import current_actor
+from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 
@@ -43,25 +42,26 @@ def _line(entry: Entry) -> str:
     return f"{line} ({entry.citation})" if entry.citation else line
 
 
-async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def calendar(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         await update.effective_message.reply_text(sign_in_options())
         return
-    year = await latest_year(await School.get(id=actor.school_id))
     if not context.args:
-        entries = await show_calendar(actor, year)
-        lines = [_("<b>Lịch hạn năm học {year}</b>").format(year=year.name)]
-        lines += [_line(entry) for entry in entries]
+        shown = await current_calendar(actor)
+        lines = [_("<b>Lịch hạn năm học {year}</b>").format(year=shown.year)]
+        lines += [_line(entry) for entry in shown.entries]
         lines += ["", _("✏️: đã sửa so với mặc định theo quy định."), usage()]
         await update.effective_message.reply_text("\n".join(lines))
         return
     if len(context.args) < 2:
         raise InvalidValue(usage())
     key, value = context.args[0], " ".join(context.args[1:])
-    entry = await set_deadline(actor, year, key, value)
+    changed = await set_current_deadline(actor, key, value)
     await update.effective_message.reply_text(
-        _("✅ Đã sửa lịch năm học {year}:").format(year=year.name) + "\n" + _line(entry)
+        _("✅ Đã sửa lịch năm học {year}:").format(year=changed.year)
+        + "\n"
+        + "\n".join(_line(entry) for entry in changed.entries)
     )
 
 

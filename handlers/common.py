@@ -6,38 +6,37 @@ import functools
 from collections.abc import Awaitable, Callable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
 from core.i18n import _, activate
-from core.models import Role, Staff
-from core.services.access import LEADERSHIP, READ_ALL, Actor
-from core.services.signin import staff_for
+from core.services import signin
+from core.services.access import Actor
+from core.services.overview import Feature, menu
+from handlers.context import BotContext
 
-TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)
 LANGUAGE_KEY = "language"  # user_data of people without a staff record
 
 
-async def current_staff(update: Update) -> Staff | None:
+async def current_person(update: Update) -> signin.Person | None:
+    """The signed-in staff member writing (None: not signed in)."""
     user = update.effective_user
-    return await staff_for(user.id) if user else None
+    return await signin.person(user.id) if user else None
 
 
 async def current_actor(update: Update) -> Actor | None:
-    staff = await current_staff(update)
-    return await Actor.of_staff(staff) if staff else None
+    person = await current_person(update)
+    return person.actor if person else None
 
 
-StaffButton = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]
+StaffButton = Callable[[Update, BotContext, Actor], Awaitable[None]]
 
 
-def staff_button(
-    handler: StaffButton,
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def staff_button(handler: StaffButton) -> Callable[[Update, BotContext], Awaitable[None]]:
     """A button meant for signed-in staff: the press is acknowledged (Telegram shows a spinner
     until it is), and the handler runs with the actor; anyone else's press changes nothing."""
 
     @functools.wraps(handler)
-    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def pressed(update: Update, context: BotContext) -> None:
         await update.callback_query.answer()
         actor = await current_actor(update)
         if actor is not None:
@@ -46,10 +45,10 @@ def staff_button(
     return pressed
 
 
-async def set_reader_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_reader_language(update: Update, context: BotContext) -> None:
     """Runs first for every update: the reply is in the language the person chose."""
-    staff = await current_staff(update)
-    language = staff.language if staff else None
+    user = update.effective_user
+    language = await signin.language_of(user.id) if user else None
     if language is None and context.user_data is not None:
         language = context.user_data.get(LANGUAGE_KEY)
     activate(language)
@@ -127,26 +126,26 @@ class MenuButton(filters.MessageFilter):
         return message.text == self.label()
 
 
+_LABELS: dict[Feature, Callable[[], str]] = {
+    Feature.MY_PROGRESS: Menu.my_progress,
+    Feature.MY_CLASSES: Menu.my_classes,
+    Feature.MARK_ENTRY: Menu.mark_entry,  # handlers/markentry.py
+    Feature.SCHOOL_PROGRESS: Menu.school_progress,
+    Feature.SCHOOL: Menu.school,
+    Feature.LOCKS: Menu.locks,
+    Feature.INVITE: Menu.invite,
+    Feature.CORRECTION_REQUEST: Menu.correction_request,
+    Feature.CORRECTION_REQUESTS: Menu.correction_requests,
+    Feature.SIGN_RECORDS: Menu.sign_records,
+    Feature.LANGUAGE: Menu.language,
+    Feature.HELP: Menu.help,
+    Feature.SIGN_OUT: Menu.sign_out,
+}
+
+
 def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
-    """What this person can do, by role: teachers see their classes, leadership and the office
-    the school, admins also invites; everyone language, help and sign-out."""
-    rows = []
-    if actor.has(*TEACHING):
-        rows.append([Menu.my_progress(), Menu.my_classes()])
-        rows.append([Menu.mark_entry()])  # handlers/markentry.py
-    if actor.has(*READ_ALL):
-        rows.append([Menu.school_progress(), Menu.school()])
-    if actor.has(Role.ADMIN, *LEADERSHIP):
-        rows.append([Menu.locks()] + ([Menu.invite()] if actor.has(Role.ADMIN) else []))
-    # correction requests: teachers ask, admins and leadership act
-    corrections_row = [Menu.correction_request()] if actor.has(*TEACHING) else []
-    corrections_row += [Menu.correction_requests()] if actor.has(Role.ADMIN, *LEADERSHIP) else []
-    if corrections_row:
-        rows.append(corrections_row)
-    # signing: whoever signs a step of the record chain
-    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM, Role.PRINCIPAL, Role.CLERK):
-        rows.append([Menu.sign_records()])
-    rows.append([Menu.language(), Menu.help(), Menu.sign_out()])
+    """What this person can do (the core's `menu`, by role), as a reply keyboard."""
+    rows = [[_LABELS[feature]() for feature in row] for row in menu(actor)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 

@@ -6,18 +6,18 @@ Registered last. Each case gets a short answer saying what to do next, and chang
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from core import audit
 from core.i18n import _
-from core.services.signin import telegram_label
+from core.services import incidents
 from handlers.common import current_actor, main_menu, sign_in_keyboard
+from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 MAX_TEXT = 1000  # longer messages are not something any flow here expects
 
 
-async def message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def message(update: Update, _context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         await update.effective_message.reply_text(
@@ -39,18 +39,11 @@ async def message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await incoming.reply_text(text, reply_markup=main_menu(actor))
 
 
-async def stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, _context: BotContext) -> None:
     """A button no handler accepts: old, from another flow, or forged. Audited, since forged
     callback data is an attempt to reach something the person was not offered."""
     query = update.callback_query
-    await audit.record(
-        audit.Event(
-            telegram_label(query.from_user.id),
-            "callback.rejected",
-            "callback",
-            after={"data": (query.data or "")[:64]},
-        )
-    )
+    await incidents.button_refused(query.from_user.id, query.data)
     await query.answer(
         _("Nút này không còn hiệu lực. Hãy mở lại menu và chọn lại."), show_alert=True
     )

@@ -1,22 +1,23 @@
-"""A teacher sends a filled grade sheet back: the core importer checks it as a whole and
-either saves it or lists every problem (nothing is written then)."""
+"""A teacher sends a filled grade sheet back: the core importer checks it as a whole (the file
+is parsed in the worker pool) and either saves it or lists every problem (nothing is written
+then)."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from core.i18n import _
-from core.importing import import_file
-from core.services.schools import current_year
+from core.importing import import_marks_sheet
 from handlers.common import current_actor
+from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 MAX_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 SHEETS = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
 
 
-async def receive(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def receive(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     message = update.effective_message
     if actor is None:
@@ -31,9 +32,10 @@ async def receive(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             ).format(size=document.file_size / 1024 / 1024)
         )
         return
-    year = await current_year(actor.school_id)
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    report = await import_file(actor, year, "marks", data, document.file_name or "bangdiem.xlsx")
+    report = await import_marks_sheet(
+        actor, data, document.file_name or "bangdiem.xlsx", workers=context.runtime.workers
+    )
     await message.reply_text(report.summary())
 
 

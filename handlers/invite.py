@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -16,13 +15,14 @@ from core import formatting
 from core.i18n import _
 from core.services.signin import create_invite
 from handlers.common import Menu, MenuButton, current_actor, main_menu
+from handlers.context import BotContext
 
 
 def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
-async def _invite(update: Update, context: ContextTypes.DEFAULT_TYPE, who: str) -> None:
+async def _invite(update: Update, context: BotContext, who: str) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
@@ -32,8 +32,8 @@ async def _invite(update: Update, context: ContextTypes.DEFAULT_TYPE, who: str) 
             "Mã mời cho {name} ({code}), dùng một lần, hết hạn {expires}:\n{link}\n\n"
             "Hãy gửi đường link này riêng cho thầy cô; khi mở, Telegram sẽ đăng nhập đúng hồ sơ."
         ).format(
-            name=invite.staff.full_name,
-            code=invite.staff.code,
+            name=invite.full_name,
+            code=invite.staff_code,
             expires=formatting.date_time(invite.expires_at),
             link=deep_link(context.bot.username, invite.code),
         ),
@@ -44,7 +44,7 @@ async def _invite(update: Update, context: ContextTypes.DEFAULT_TYPE, who: str) 
 WHO = 0
 
 
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def command(update: Update, context: BotContext) -> int:
     """/moi GV012 invites at once; /moi alone asks who."""
     if context.args:
         await _invite(update, context, " ".join(context.args))
@@ -52,7 +52,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await ask(update, context)
 
 
-async def ask(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask(update: Update, _context: BotContext) -> int:
     await update.effective_message.reply_text(
         _(
             "Gửi mã cán bộ hoặc họ tên của người cần mời (ví dụ GV012 hoặc Nguyễn Thị Lan), "
@@ -62,12 +62,12 @@ async def ask(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
     return WHO
 
 
-async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def answer(update: Update, context: BotContext) -> int:
     await _invite(update, context, update.effective_message.text)
     return ConversationHandler.END
 
 
-async def cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+async def cancel(update: Update, _context: BotContext) -> int:
     actor = await current_actor(update)
     await update.effective_message.reply_text(
         _("Đã hủy."), reply_markup=main_menu(actor) if actor else None

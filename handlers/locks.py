@@ -4,17 +4,15 @@ decision, which the command line records with --decided-by)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler
+from telegram.ext import Application, CommandHandler, MessageHandler
 
 from core import clock, formatting
 from core.errors import InvalidValue
 from core.i18n import _
 from core.services import locks
-from core.services.schools import current_year
 from handlers.common import Menu, MenuButton, current_actor, main_menu
+from handlers.context import BotContext
 
 
 def usage() -> str:
@@ -24,53 +22,46 @@ def usage() -> str:
     )
 
 
-async def show(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show(update: Update, _context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
-    states = await locks.lock_states(actor, await current_year(actor.school_id), clock.now())
+    states = await locks.current_lock_states(actor, clock.now())
     lines = [_("<b>Khóa sổ</b>")]
     lines += [f"🔒 {state.description}" for state in states] or [_("Chưa có phạm vi nào bị khóa.")]
     lines += ["", usage()]
     await update.effective_message.reply_text("\n".join(lines), reply_markup=main_menu(actor))
 
 
-async def lock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def lock(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
     if not context.args:
         await show(update, context)
         return
-    year = await current_year(actor.school_id)
-    scope = await locks.parse_scope(year, context.args)
-    await locks.lock(actor, scope, now=clock.now())
+    decided = await locks.lock_typed(actor, context.args, now=clock.now())
     await update.effective_message.reply_text(
-        _("🔒 Đã khóa: {scope}. Giáo viên liên quan đã được báo.").format(scope=scope.label)
+        _("🔒 Đã khóa: {scope}. Giáo viên liên quan đã được báo.").format(scope=decided.scope)
     )
 
 
-async def unlock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unlock(update: Update, context: BotContext) -> None:
+    """/moso PHẠM_VI | SỐ_GIỜ | LÝ_DO; the core checks the hours (at most 14 days)."""
     actor = await current_actor(update)
     if actor is None:
         return
     parts = [p.strip() for p in " ".join(context.args).split("|")]
     if len(parts) != 3 or not parts[0] or not parts[2]:
         raise InvalidValue(usage())
-    try:
-        hours = float(parts[1].replace(",", "."))
-    except ValueError:
-        raise InvalidValue(usage()) from None
-    if not 0 < hours <= 24 * 14:
-        raise InvalidValue(_("Thời hạn mở từ vài phút đến 14 ngày (336 giờ)."))
-    now = clock.now()
-    year = await current_year(actor.school_id)
-    scope = await locks.parse_scope(year, parts[0].split())
-    until = now + dt.timedelta(hours=hours)
-    await locks.unlock(actor, scope, reason=parts[2], until=until, now=now)
+    words, hours, reason = parts
+    decided = await locks.unlock_typed(
+        actor, words.split(), hours=hours, reason=reason, now=clock.now()
+    )
+    assert decided.until is not None
     await update.effective_message.reply_text(
         _("🔓 Đã mở {scope} đến {until}; sau đó tự khóa lại.").format(
-            scope=scope.label, until=formatting.date_time(until)
+            scope=decided.scope, until=formatting.date_time(decided.until)
         )
     )
 

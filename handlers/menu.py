@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler
+from telegram.ext import Application, CommandHandler, MessageHandler
 
 from core import formatting
 from core.i18n import _
 from core.services.overview import my_teaching, school_overview
 from handlers.common import Menu, MenuButton, current_actor, main_menu, sign_in_keyboard
+from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 
-async def my_classes(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_classes(update: Update, _context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
-    teaching = await my_teaching(actor)
+    teaching = await my_teaching(actor)  # refuses plainly when the school has no year yet
     if not (teaching.homeroom or teaching.subjects):
         text = _("Thầy cô chưa được phân công lớp nào trong năm học hiện tại.")
     else:
@@ -27,7 +28,7 @@ async def my_classes(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> Non
     await update.effective_message.reply_text(text, reply_markup=main_menu(actor))
 
 
-async def school(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def school(update: Update, _context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
@@ -36,7 +37,7 @@ async def school(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         "<b>Năm học {year}</b>\n{classes} lớp, {students} học sinh\n"
         "{staff} cán bộ, giáo viên; {linked} người đã đăng nhập Trợ lý"
     ).format(
-        year=overview.year or "—",
+        year=overview.year,
         classes=formatting.integer(overview.classes),
         students=formatting.integer(overview.students),
         staff=formatting.integer(overview.staff),
@@ -62,7 +63,7 @@ def help_text() -> str:
     )
 
 
-async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_help(update: Update, _context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         await update.effective_message.reply_text(

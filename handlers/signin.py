@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    ChatMemberHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from core.i18n import _
-from core.services import outbox, signin
-from core.services.access import Actor
+from core.services import signin
 from handlers.common import (
     Menu,
     MenuButton,
-    current_staff,
+    current_person,
     main_menu,
     sign_in_keyboard,
 )
@@ -35,24 +27,25 @@ def sign_in_options() -> str:
     )
 
 
-async def greet(update: Update, actor: Actor, full_name: str) -> None:
+async def greet(update: Update, person: signin.Person) -> None:
     await update.effective_message.reply_text(
-        _("Chào thầy/cô {name}! Thầy cô đã đăng nhập Trợ lý Học bạ số.").format(name=full_name),
-        reply_markup=main_menu(actor),
+        _("Chào thầy/cô {name}! Thầy cô đã đăng nhập Trợ lý Học bạ số.").format(
+            name=person.full_name
+        ),
+        reply_markup=main_menu(person.actor),
     )
 
 
 async def start(update: Update, context: BotContext) -> None:
-    user = update.effective_user
     if context.args:
-        staff = await signin.redeem_invite(
-            context.args[0], user.id, school_id=context.runtime.school_id
+        person = await signin.sign_in_with_invite(
+            context.args[0], update.effective_user.id, school_id=context.runtime.school_id
         )
-        await greet(update, await Actor.of_staff(staff), staff.full_name)
+        await greet(update, person)
         return
-    staff = await current_staff(update)
-    if staff:
-        await greet(update, await Actor.of_staff(staff), staff.full_name)
+    person = await current_person(update)
+    if person:
+        await greet(update, person)
         return
     await update.effective_message.reply_text(
         _("Xin chào! Đây là trợ lý Học bạ số của nhà trường.") + "\n\n" + sign_in_options(),
@@ -62,34 +55,32 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def contact(update: Update, context: BotContext) -> None:
     shared = update.effective_message.contact
-    staff = await signin.link_by_contact(
+    person = await signin.sign_in_with_contact(
         shared.phone_number,
         shared.user_id,
         update.effective_user.id,
         school_id=context.runtime.school_id,
     )
-    await greet(update, await Actor.of_staff(staff), staff.full_name)
+    await greet(update, person)
 
 
-async def sign_out(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    staff = await signin.unlink(update.effective_user.id)
+async def sign_out(update: Update, _context: BotContext) -> None:
+    name = await signin.sign_out(update.effective_user.id)
     text = (
         _("Đã đăng xuất. Tài khoản Telegram này không còn liên kết với hồ sơ của {name}.").format(
-            name=staff.full_name
+            name=name
         )
-        if staff
+        if name
         else _("Tài khoản này chưa đăng nhập.")
     )
     await update.effective_message.reply_text(text, reply_markup=sign_in_keyboard())
 
 
-async def unblocked(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unblocked(update: Update, _context: BotContext) -> None:
     """Someone who had blocked the bot opened it again: deliver what failed meanwhile."""
     change = update.my_chat_member
     if change.old_chat_member.status == "kicked" and change.new_chat_member.status == "member":
-        staff = await current_staff(update)
-        if staff:
-            await outbox.release_for(staff)
+        await signin.came_back(update.effective_user.id)
 
 
 def register(application: Application) -> None:

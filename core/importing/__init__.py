@@ -12,14 +12,14 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from core.errors import ImportRejected, InvalidValue, PermissionDenied, Problem
-from core.i18n import _
+from core.i18n import _, current_language
 from core.importing.assignments import AssignmentImport
 from core.importing.base import SheetImport
 from core.importing.context import ImportContext
 from core.importing.headers import HEADER_SCAN_ROWS, Field, find_layout, header_key
 from core.importing.marks import SecondaryMarkImport
 from core.importing.primary_marks import PrimaryMarkImport
-from core.importing.reader import read_sheets
+from core.importing.reader import check_size, parse_file
 from core.importing.report import ImportReport, SheetSummary
 from core.importing.rows import SheetView
 from core.importing.staff import StaffImport
@@ -27,8 +27,10 @@ from core.importing.students import StudentImport
 from core.models import SchoolYear
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor
+from core.services.schools import current_year
+from core.workers import WorkerPool
 
-__all__ = ["KINDS", "ImportReport", "import_file", "kind_name"]
+__all__ = ["KINDS", "ImportReport", "import_file", "import_marks_sheet", "kind_name"]
 
 KINDS: dict[str, tuple[str, ...]] = {
     "students": ("students", "hocsinh", "danhsachhocsinh", "hs"),
@@ -77,17 +79,28 @@ def _no_header(filename: str, fields: tuple[Field, ...]) -> Problem:
 
 
 async def import_file(
-    actor: Actor, year: SchoolYear, kind: str, data: bytes, filename: str
+    actor: Actor,
+    year: SchoolYear,
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    workers: WorkerPool,
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction; ImportRejected lists every
-    problem when there is any, and then nothing is written."""
+    problem when there is any, and then nothing is written. The file is parsed in the worker
+    pool; an import that stops while writing leaves nothing behind and can be run again."""
     kind = kind_name(kind)
     if year.school_id != actor.school_id:
         raise PermissionDenied(_("Bạn không có quyền với trường này."))
     ctx = await ImportContext.open(actor, year)
     importer = _importer(kind, ctx)
     importer.authorize()
-    sheets = read_sheets(data, filename)
+    check_size(data, filename)
+    parsed = await workers.run(parse_file, data, filename, current_language())
+    if parsed.problems:
+        raise ImportRejected(parsed.problems)
+    sheets = parsed.sheets
     await importer.prepare()
     fields = importer.fields()
     by_key = {f.key: f for f in fields}
@@ -136,3 +149,11 @@ def _row_noun(kind: str) -> str:
         "assignments": _("phân công"),
         "marks": _("học sinh với điểm của một môn"),
     }[kind]
+
+
+async def import_marks_sheet(
+    actor: Actor, data: bytes, filename: str, *, workers: WorkerPool
+) -> ImportReport:
+    """A grade sheet a teacher sent to the bot: the marks of the school's current year."""
+    year = await current_year(actor.school_id)
+    return await import_file(actor, year, "marks", data, filename, workers=workers)

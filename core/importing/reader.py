@@ -3,6 +3,10 @@
 The file's content decides how it is read, not its name: a PDF or an old .xls renamed .xlsx is
 named for what it is, so the sender knows what to do. Rows keep their position (`rows[i]` is
 the row the school sees as number i + 1) so every problem can point at the right line.
+
+Parsing a workbook is pure CPU work (a whole school's marks take seconds), so the importer
+runs `parse_file` in the worker pool: plain values in (bytes, the file name, the reader's
+language), plain rows or the problems out, never an exception to carry across processes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import PurePath
 from openpyxl import load_workbook
 
 from core.errors import ImportRejected, Problem
-from core.i18n import _
+from core.i18n import _, use_language
 
 MAX_BYTES = 20 * 1024 * 1024
 # Per sheet, counting non-blank rows: a whole school's marks in one long sheet (1,500 students
@@ -142,8 +146,9 @@ def _read_csv(data: bytes, filename: str) -> list[Sheet]:
     return [_collect(PurePath(filename).name, reader)]
 
 
-def read_sheets(data: bytes, filename: str) -> list[Sheet]:
-    """Every table of the file; ImportRejected with one problem when it is not a spreadsheet."""
+def check_size(data: bytes, filename: str) -> None:
+    """Refuse an empty or oversized file before anything reads it (the importer asks this
+    before handing the bytes to a worker, so a runaway file is never copied there)."""
     if not data:
         raise _whole_file_problem(
             filename, _("Tệp rỗng"), _("một tệp .xlsx hoặc .csv có dòng tiêu đề và dữ liệu")
@@ -156,6 +161,11 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
             ),
             _("tệp nhỏ hơn: chia theo khối hoặc theo lớp, và bỏ ảnh, biểu đồ khỏi tệp"),
         )
+
+
+def read_sheets(data: bytes, filename: str) -> list[Sheet]:
+    """Every table of the file; ImportRejected with one problem when it is not a spreadsheet."""
+    check_size(data, filename)
     if data.startswith(_OLE2):
         raise _whole_file_problem(
             filename,
@@ -177,3 +187,21 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
             _("một tệp .xlsx lưu từ Excel, LibreOffice hoặc Google Trang tính"),
         )
     return _read_csv(data, filename)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What `parse_file` found: the sheets, or why the file is not a spreadsheet."""
+
+    sheets: list[Sheet]
+    problems: list[Problem]
+
+
+def parse_file(data: bytes, filename: str, language: str) -> Parsed:
+    """`read_sheets` for a worker process: problems worded in the sender's `language` and
+    returned, not raised."""
+    with use_language(language):
+        try:
+            return Parsed(read_sheets(data, filename), [])
+        except ImportRejected as rejected:
+            return Parsed([], rejected.problems)

@@ -1,26 +1,80 @@
-"""What a signed-in person sees first: their own teaching, or the school at a glance."""
+"""What a signed-in person sees first: the menu their roles open, their own teaching and
+progress, or the school at a glance.
+
+Front ends draw these; what is in them (which menu entries a role has, who counts as late,
+whom a one-tap reminder reaches) is decided here.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
+from core import buttons
+from core.buttons import Choice
 from core.errors import PermissionDenied
 from core.i18n import _
-from core.models import Enrollment, SchoolClass, Staff, TeachingAssignment
-from core.services.access import READ_ALL, Actor
+from core.models import Enrollment, Role, SchoolClass, Staff, TeachingAssignment
+from core.services.access import LEADERSHIP, READ_ALL, Actor
+from core.services.progress import Group, school_progress, teacher_progress
 from core.services.schools import current_year
+
+TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)
+
+
+class Feature(StrEnum):
+    """An entry of the main menu."""
+
+    MY_PROGRESS = "my_progress"
+    MY_CLASSES = "my_classes"
+    MARK_ENTRY = "mark_entry"
+    SCHOOL_PROGRESS = "school_progress"
+    SCHOOL = "school"
+    LOCKS = "locks"
+    INVITE = "invite"
+    CORRECTION_REQUEST = "correction_request"
+    CORRECTION_REQUESTS = "correction_requests"
+    SIGN_RECORDS = "sign_records"
+    LANGUAGE = "language"
+    HELP = "help"
+    SIGN_OUT = "sign_out"
+
+
+def menu(actor: Actor) -> list[list[Feature]]:
+    """The main menu's rows for this person, by role: teachers see their classes, leadership
+    and the office the school, admins also invites; everyone language, help and sign-out."""
+    rows = []
+    if actor.has(*TEACHING):
+        rows.append([Feature.MY_PROGRESS, Feature.MY_CLASSES])
+        rows.append([Feature.MARK_ENTRY])
+    if actor.has(*READ_ALL):
+        rows.append([Feature.SCHOOL_PROGRESS, Feature.SCHOOL])
+    if actor.has(Role.ADMIN, *LEADERSHIP):
+        rows.append([Feature.LOCKS] + ([Feature.INVITE] if actor.has(Role.ADMIN) else []))
+    # correction requests: teachers ask, admins and leadership act
+    corrections = [Feature.CORRECTION_REQUEST] if actor.has(*TEACHING) else []
+    if actor.has(Role.ADMIN, *LEADERSHIP):
+        corrections.append(Feature.CORRECTION_REQUESTS)
+    if corrections:
+        rows.append(corrections)
+    # signing: whoever signs a step of the record chain
+    if actor.has(Role.SUBJECT_TEACHER, Role.HOMEROOM, Role.PRINCIPAL, Role.CLERK):
+        rows.append([Feature.SIGN_RECORDS])
+    rows.append([Feature.LANGUAGE, Feature.HELP, Feature.SIGN_OUT])
+    return rows
 
 
 @dataclass(frozen=True)
 class Teaching:
-    year: str | None
+    year: str
     homeroom: list[str]
     subjects: list[tuple[str, str]]  # (class, subject)
 
 
 @dataclass(frozen=True)
 class SchoolOverview:
-    year: str | None
+    year: str
     classes: int
     students: int
     staff: int
@@ -28,10 +82,10 @@ class SchoolOverview:
 
 
 async def my_teaching(actor: Actor) -> Teaching:
-    """The classes and subjects assigned to the actor in the latest year."""
+    """The classes and subjects assigned to the actor in the current year."""
     year = await current_year(actor.school_id)
-    if year is None or actor.staff_id is None:
-        return Teaching(None, [], [])
+    if actor.staff_id is None:
+        return Teaching(year.name, [], [])
     homeroom = await SchoolClass.filter(year=year, homeroom_id=actor.staff_id).order_by("name")
     assignments = (
         await TeachingAssignment.filter(staff_id=actor.staff_id, school_class__year=year)
@@ -50,15 +104,58 @@ async def school_overview(actor: Actor) -> SchoolOverview:
     if not actor.has(*READ_ALL):
         raise PermissionDenied(_("Chỉ Ban giám hiệu và văn phòng xem được tổng quan của trường."))
     year = await current_year(actor.school_id)
-    classes = students = 0
-    if year is not None:
-        classes = await SchoolClass.filter(year=year).count()
-        students = await Enrollment.filter(year=year).count()
     staff = Staff.filter(school_id=actor.school_id, active=True)
     return SchoolOverview(
-        year.name if year else None,
-        classes,
-        students,
+        year.name,
+        await SchoolClass.filter(year=year).count(),
+        await Enrollment.filter(year=year).count(),
         await staff.count(),
         await staff.filter(telegram_user_id__isnull=False).count(),
+    )
+
+
+async def my_progress(actor: Actor, *, now: dt.datetime) -> Group:
+    """The teacher's own sheets of the term being worked on, late ones first."""
+    return await teacher_progress(actor, await current_year(actor.school_id), now=now)
+
+
+@dataclass(frozen=True)
+class TeacherLine:
+    name: str
+    missing: int  # cells
+    late: bool
+
+
+@dataclass(frozen=True)
+class ClassLine:
+    name: str
+    missing: int
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """The school's progress on one phone screen: the first `top` teachers (late ones first)
+    and classes with gaps, and a reminder button for each late teacher shown, then one for
+    everyone late."""
+
+    teachers: tuple[TeacherLine, ...]
+    classes: tuple[ClassLine, ...]
+    choices: tuple[Choice, ...]
+
+
+async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> ProgressSummary:
+    """For leadership, admins and the office (`school_progress` checks)."""
+    progress = await school_progress(actor, await current_year(actor.school_id), now=now)
+    teachers = [g for g in progress.by_teacher if g.key is not None and g.sheets]
+    late = [g for g in teachers if g.late(now)]
+    choices = [
+        Choice(_("Nhắc {name}").format(name=g.name), buttons.PROGRESS_REMIND.data(g.key))
+        for g in late[:top]
+    ]
+    if late:
+        choices.append(Choice(_("📣 Nhắc tất cả người trễ"), buttons.PROGRESS_REMIND_ALL.data()))
+    return ProgressSummary(
+        tuple(TeacherLine(g.name, g.missing, g.late(now)) for g in teachers[:top]),
+        tuple(ClassLine(g.name, g.missing) for g in progress.by_class[:top] if g.missing),
+        tuple(choices),
     )

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from core import clock, formatting
-from core.errors import PermissionDenied
+from core import buttons, clock, formatting
+from core.buttons import Choice
+from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
 from core.models import Role, School, Staff
 from core.services import outbox
 from core.services.access import LEADERSHIP, Actor
 from core.services.calendar import Deadline, DeadlineKind, load_calendar
 from core.services.progress import Group, Sheet, school_progress, teacher_progress
-from core.services.schools import current_year
+from core.services.schools import current_year, current_year_if_any
 
 # Deadlines about entering marks; correction cut-offs and milestones have their own flows.
 GAP_KINDS = frozenset({DeadlineKind.REGULAR, DeadlineKind.PERIODIC, DeadlineKind.ENTRY})
@@ -94,18 +95,26 @@ def describe(sheets: Sequence[Sheet], by: dt.datetime | None = None) -> list[str
     return lines
 
 
-def reminder_buttons() -> list[list[dict[str, str]]]:
+def _button(label: str, data: str) -> outbox.Button:
+    return {"text": label, "callback_data": data}
+
+
+def reminder_buttons() -> list[list[outbox.Button]]:
     """The answers a teacher gives a reminder (callback data handled by handlers.reminders)."""
     return [
         [
-            {"text": _("🔎 Chi tiết"), "callback_data": "rm:d"},
-            {"text": _("✅ Đã nhập xong"), "callback_data": "rm:ok"},
+            _button(_("🔎 Chi tiết"), buttons.REMINDER_DETAILS.data()),
+            _button(_("✅ Đã nhập xong"), buttons.REMINDER_DONE.data()),
         ],
         [
-            {"text": _("📄 Gửi bảng điểm"), "callback_data": "rm:t"},
-            {"text": _("⏰ Nhắc lại sau"), "callback_data": "rm:s"},
+            _button(_("📄 Gửi bảng điểm"), buttons.REMINDER_TEMPLATES.data()),
+            _button(_("⏰ Nhắc lại sau"), buttons.REMINDER_SNOOZE.data()),
         ],
     ]
+
+
+def _remind_all_buttons() -> list[list[outbox.Button]]:
+    return [[_button(_("📣 Nhắc tất cả người trễ"), buttons.PROGRESS_REMIND_ALL.data())]]
 
 
 def _reminder_text(deadlines: Sequence[Deadline], sheets: Sequence[Sheet], by: dt.datetime):
@@ -132,8 +141,8 @@ async def run_round(
     """Remind every teacher with gaps for the deadlines whose reminder fell in (since, now],
     and escalate the deadlines that passed in that span."""
     result = RoundResult()
-    year = await current_year(school.id)
-    if year is None:
+    year = await current_year_if_any(school.id)
+    if year is None:  # nothing is due in a school without a year
         return result
     calendar = await load_calendar(year)
     due = [r for r in calendar.reminders_due(since, now) if r.deadline.kind in GAP_KINDS]
@@ -206,15 +215,13 @@ async def _escalate(
             "escalation",
             build,
             dedupe_key=f"escalation:{school.id}:{deadline.key}:{recipient.id}",
-            buttons=lambda: [[{"text": _("📣 Nhắc tất cả người trễ"), "callback_data": "pg:ra"}]],
+            buttons=_remind_all_buttons,
             now=deliver_at,
         )
 
 
 async def _current_gaps(actor: Actor, staff_id: int, now: dt.datetime) -> Group:
     year = await current_year(actor.school_id)
-    if year is None:
-        raise PermissionDenied(_("Trường chưa có năm học nào."))
     return await teacher_progress(actor, year, now=now, staff_id=staff_id)
 
 
@@ -228,10 +235,14 @@ async def remind(
     deliver_at = quiet.defer(now)
     async with in_transaction():
         for staff_id in staff_ids:
+            staff = await Staff.get_or_none(id=staff_id, school_id=actor.school_id, active=True)
+            if staff is None:  # a stale or forged button
+                raise NotFound(
+                    _("Giáo viên này không còn trong danh sách của trường. Hãy mở lại tiến độ.")
+                )
             group = await _current_gaps(actor, staff_id, now)
             if not any(s.gaps for s in group.sheets):
                 continue
-            staff = await Staff.get(id=staff_id, school_id=actor.school_id)
             await _notify_teacher(
                 staff,
                 _gaps_text(lambda: _("📣 <b>Ban giám hiệu nhắc nhập điểm</b>"), group.sheets),
@@ -250,14 +261,45 @@ def _gaps_text(title: Callable[[], str], sheets: Sequence[Sheet]) -> Callable[[]
 async def late_teachers(actor: Actor, *, now: dt.datetime) -> list[int]:
     """Teachers with a gap already due: whom "remind all late ones" reaches."""
     year = await current_year(actor.school_id)
-    if year is None:
-        return []
     progress = await school_progress(actor, year, now=now)
     return [
         g.key
         for g in progress.by_teacher
         if g.key is not None and any(s.late(now) for s in g.sheets)
     ]
+
+
+async def remind_late(actor: Actor, *, now: dt.datetime, quiet: QuietHours) -> list[int]:
+    """«Remind everyone late»: `remind` for `late_teachers`."""
+    return await remind(actor, await late_teachers(actor, now=now), now=now, quiet=quiet)
+
+
+SNOOZE_TWO_HOURS = "2h"
+SNOOZE_TOMORROW = "tm"
+
+
+def snooze_choices() -> tuple[Choice, ...]:
+    """When a teacher may ask to be reminded again."""
+    return (
+        Choice(_("Sau 2 giờ"), buttons.REMINDER_SNOOZE_FOR.data(SNOOZE_TWO_HOURS)),
+        Choice(_("Sáng mai"), buttons.REMINDER_SNOOZE_FOR.data(SNOOZE_TOMORROW)),
+    )
+
+
+async def snooze_for(
+    actor: Actor, choice: str, *, now: dt.datetime, quiet: QuietHours
+) -> dt.datetime:
+    """A snooze button: in two hours (out of the quiet hours), or tomorrow when the quiet
+    hours end; returns when the reminder comes back."""
+    if choice == SNOOZE_TWO_HOURS:
+        until = quiet.defer(now + dt.timedelta(hours=2))
+    elif choice == SNOOZE_TOMORROW:
+        tomorrow = clock.local(now).date() + dt.timedelta(days=1)
+        until = clock.at_school(tomorrow, quiet.end).astimezone(dt.UTC)
+    else:
+        raise InvalidValue(_("Nút này không còn hiệu lực. Hãy mở lại menu và chọn lại."))
+    await snooze(actor, until, now=now)
+    return until
 
 
 async def snooze(actor: Actor, until: dt.datetime, *, now: dt.datetime) -> None:
@@ -276,8 +318,6 @@ async def outstanding(actor: Actor, *, now: dt.datetime) -> list[Sheet]:
     """What the teacher still has to enter for the next deadline (or already late): the
     answer to "Đã nhập xong"."""
     year = await current_year(actor.school_id)
-    if year is None:
-        return []
     calendar = await load_calendar(year)
     upcoming = [
         d for d in calendar.deadlines(now, now + dt.timedelta(days=8)) if d.kind in GAP_KINDS
@@ -285,3 +325,19 @@ async def outstanding(actor: Actor, *, now: dt.datetime) -> list[Sheet]:
     horizon = upcoming[0].at if upcoming else now
     group = await teacher_progress(actor, year, now=now)
     return [s for s in group.sheets if s.due_by(horizon)]
+
+
+async def template_choices(actor: Actor, *, now: dt.datetime) -> tuple[Choice, ...]:
+    """«📄 Gửi bảng điểm»: one button per class × subject × term of the teacher's this term
+    (gaps or not: a teacher may want to check a complete sheet)."""
+    group = await _current_gaps(actor, actor.staff_id, now)
+    return tuple(
+        Choice(
+            _("{klass} — {subject}, HK {term}").format(
+                klass=s.class_name, subject=s.subject_name, term="I" * s.term
+            ),
+            buttons.REMINDER_TEMPLATE.data(s.class_id, s.subject_id, s.term),
+        )
+        for s in group.sheets
+        if s.subject_id is not None
+    )

@@ -100,16 +100,30 @@ async def find_school(code: str | None = None) -> School:
     raise NotFound(_("Có nhiều trường: hãy chọn một trường bằng --school MÃ_TRƯỜNG."))
 
 
-async def current_year(school_id: int) -> SchoolYear | None:
-    """The school's latest year: the one teachers, jobs and the bot work in."""
+async def current_year_if_any(school_id: int) -> SchoolYear | None:
+    """The school's latest year, or None before the first one is created (a job finds
+    nothing to do then)."""
     return await SchoolYear.filter(school_id=school_id).order_by("-name").first()
 
 
-async def latest_year(school: School) -> SchoolYear:
-    year = await current_year(school.id)
+async def current_year(school_id: int) -> SchoolYear:
+    """The school's latest year: the one teachers, jobs and the bot work in. A school without
+    any year is refused with what the admin should do, never met as None further on."""
+    year = await current_year_if_any(school_id)
     if year is None:
-        raise NotFound(_("Trường {name} chưa có năm học nào.").format(name=school.name))
+        raise NotFound(
+            _(
+                "Trường chưa có năm học nào: quản trị hãy tạo năm học trên máy chủ, ví dụ "
+                "«hocba --year 2025-2026 calendar show» (tạo năm học 2025-2026 với hai học kỳ "
+                "và hiện lịch hạn của năm)."
+            )
+        )
     return year
+
+
+async def latest_year(school: School) -> SchoolYear:
+    """`current_year` of a school already loaded (the command line's default year)."""
+    return await current_year(school.id)
 
 
 def parse_class_name(school: School, text: str) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from core import audit, clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import LANGUAGES, _
 from core.models import AuditEvent, InviteCode, Staff
+from core.services import outbox
 from core.services.access import Actor, ensure_admin
 from core.text import fold
 from core.validation import normalise_phone
@@ -38,6 +39,14 @@ class Invite:
     code: str
     staff: Staff
     expires_at: dt.datetime
+
+    @property
+    def full_name(self) -> str:
+        return self.staff.full_name
+
+    @property
+    def staff_code(self) -> str:
+        return self.staff.code
 
 
 def telegram_label(telegram_user_id: int) -> str:
@@ -287,3 +296,72 @@ async def set_language(staff: Staff, language: str) -> None:
         raise InvalidValue(_("Ngôn ngữ «{code}» chưa được hỗ trợ.").format(code=language))
     if staff.language != language:
         await _change_staff(staff, f"staff:{staff.id}", "staff.language", language=language)
+
+
+# ---------------------------------------------------------------------------------------------
+# What front ends ask about the person writing to them
+
+
+@dataclass(frozen=True)
+class Person:
+    """A signed-in staff member as a front end sees them: who acts, the name to greet, the
+    language to answer in."""
+
+    actor: Actor
+    full_name: str
+    language: str | None
+
+
+async def _person(staff: Staff) -> Person:
+    return Person(await Actor.of_staff(staff), staff.full_name, staff.language)
+
+
+async def person(telegram_user_id: int) -> Person | None:
+    """The active staff member linked to this Telegram account, or None."""
+    staff = await staff_for(telegram_user_id)
+    return await _person(staff) if staff else None
+
+
+async def language_of(telegram_user_id: int) -> str | None:
+    """The language the linked staff member chose (None: not signed in, or never chose)."""
+    staff = await staff_for(telegram_user_id)
+    return staff.language if staff else None
+
+
+async def sign_in_with_invite(
+    code: str, telegram_user_id: int, *, school_id: int | None = None
+) -> Person:
+    """`redeem_invite`, answered as the person now signed in."""
+    return await _person(await redeem_invite(code, telegram_user_id, school_id=school_id))
+
+
+async def sign_in_with_contact(
+    phone: str, contact_user_id: int | None, telegram_user_id: int, *, school_id: int | None = None
+) -> Person:
+    """`link_by_contact`, answered as the person now signed in."""
+    staff = await link_by_contact(phone, contact_user_id, telegram_user_id, school_id=school_id)
+    return await _person(staff)
+
+
+async def sign_out(telegram_user_id: int) -> str | None:
+    """`unlink`; the name of whoever was signed in, None if nobody was."""
+    staff = await unlink(telegram_user_id)
+    return staff.full_name if staff else None
+
+
+async def choose_language(telegram_user_id: int, language: str) -> Person | None:
+    """Keep the language a signed-in person chose; None when nobody is signed in on this
+    account (the front end keeps the choice itself then). An unknown code is refused."""
+    if language not in LANGUAGES:
+        raise InvalidValue(_("Ngôn ngữ «{code}» chưa được hỗ trợ.").format(code=language))
+    staff = await staff_for(telegram_user_id)
+    if staff is None:
+        return None
+    await set_language(staff, language)
+    return await _person(staff)
+
+
+async def came_back(telegram_user_id: int) -> int:
+    """The person unblocked the bot: what failed to reach them meanwhile is sent again."""
+    staff = await staff_for(telegram_user_id)
+    return await outbox.release_for(staff) if staff else 0

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core import audit
+from core.errors import NotFound
 from core.i18n import _
 from core.models import PrimaryAssessment, SchoolClass, Subject, Term
 from core.rules.catalog import Assessment, SchoolLevel
@@ -31,6 +31,7 @@ from core.services.calendar import POINT_TERM
 from core.services.gradebook import class_students, mark_column, mark_columns, read_sheet
 from core.services.progress import level_column, score_column
 from core.text import fold
+from core.workers import WorkerPool
 
 SHEET_TITLE = "Bảng điểm"
 _HEADER_ROW = 5
@@ -125,30 +126,33 @@ def _expected(level: SchoolLevel, subject: Subject) -> str:
     return _("Mỗi ô: điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 7 hoặc 7,5).")
 
 
-def _write(
-    sheet: Worksheet,
-    school_name: str,
-    school_class: SchoolClass,
-    subject: Subject,
-    term: Term,
-    columns: list[str],
-    rows: list[list[object]],
-) -> None:
-    sheet.append([school_name.upper()])
-    sheet.append([_("BẢNG ĐIỂM")])
-    sheet.append(
-        [
-            f"Lớp: {school_class.name}",
-            None,
-            f"Môn: {subject.name}",
-            None,
-            f"Học kỳ: {_roman(term)}",
-        ]
-    )
+@dataclass(frozen=True)
+class _Book:
+    """Everything the worker needs to build the file: plain, picklable values, with every text
+    already in the reader's language (a worker process does not share the bot's language)."""
+
+    school_name: str
+    title: str
+    heading: tuple[str, str, str]  # "Lớp: 6A", "Môn: Toán", "Học kỳ: I"
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    guide_title: str
+    guide: tuple[str, ...]
+
+
+def build_workbook(book: _Book) -> bytes:
+    """The .xlsx bytes (runs in a worker process: openpyxl is pure-Python CPU work)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    sheet.append([book.school_name.upper()])
+    sheet.append([book.title])
+    klass, subject, term = book.heading
+    sheet.append([klass, None, subject, None, term])
     sheet.append([])
-    sheet.append([*_IDENTITY, *columns])
-    for row in rows:
-        sheet.append(row)
+    sheet.append([*_IDENTITY, *book.columns])
+    for row in book.rows:
+        sheet.append(list(row))
     for cell in sheet[_HEADER_ROW]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
@@ -159,32 +163,54 @@ def _write(
     sheet.column_dimensions["B"].width = 15
     sheet.column_dimensions["C"].width = 28
     sheet.freeze_panes = sheet.cell(row=_HEADER_ROW + 1, column=4)
+    guide = workbook.create_sheet(book.guide_title)
+    for line in book.guide:
+        guide.append([line])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 async def grade_sheet_template(
-    actor: Actor, school_class: SchoolClass, subject: Subject, term: Term
+    actor: Actor, school_class: SchoolClass, subject: Subject, term: Term, *, workers: WorkerPool
 ) -> Template:
     """The .xlsx of a class × subject × term, pre-filled with its students and stored marks,
-    for the assigned teacher or an admin; audited as a read of the sheet."""
+    for the assigned teacher or an admin; audited as a read of the sheet. The marks are read
+    here; the file is built in the worker pool."""
     await ensure_can_write_subject(actor, school_class, subject)
     school = await subject.school
     level = SchoolLevel(school.level)
     read = _primary_rows if level is SchoolLevel.PRIMARY else _secondary_rows
     columns, rows = await read(actor, school_class, subject, term)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_TITLE
-    _write(sheet, school.name, school_class, subject, term, columns, rows)
-    guide = book.create_sheet(_("Hướng dẫn"))
-    for line in (
-        _("Điền vào các ô trống của trang «{sheet}», rồi gửi lại tệp này.").format(
-            sheet=SHEET_TITLE
+    book = _Book(
+        school_name=school.name,
+        title=_("BẢNG ĐIỂM"),
+        # the importer reads these three labels back, so they are never translated
+        heading=(f"Lớp: {school_class.name}", f"Môn: {subject.name}", f"Học kỳ: {_roman(term)}"),
+        columns=tuple(columns),
+        rows=tuple(tuple(row) for row in rows),
+        guide_title=_("Hướng dẫn"),
+        guide=(
+            _("Điền vào các ô trống của trang «{sheet}», rồi gửi lại tệp này.").format(
+                sheet=SHEET_TITLE
+            ),
+            _expected(level, subject),
+            _("Ô để trống nghĩa là chưa nhập: không xóa điểm đã có."),
+            _("Không thêm hay bớt dòng học sinh, không sửa mã định danh."),
         ),
-        _expected(level, subject),
-        _("Ô để trống nghĩa là chưa nhập: không xóa điểm đã có."),
-        _("Không thêm hay bớt dòng học sinh, không sửa mã định danh."),
-    ):
-        guide.append([line])
-    out = io.BytesIO()
-    book.save(out)
-    return Template(_filename(school_class, subject, term), out.getvalue())
+    )
+    data = await workers.run(build_workbook, book)
+    return Template(_filename(school_class, subject, term), data)
+
+
+async def template_for(
+    actor: Actor, class_id: int, subject_id: int, term_number: int, *, workers: WorkerPool
+) -> Template:
+    """The template a button names by ids (a reminder's «📄 Gửi bảng điểm»): ids of another
+    school, or no longer there, are refused plainly before anything is read."""
+    school_class = await SchoolClass.get_or_none(id=class_id, year__school_id=actor.school_id)
+    subject = await Subject.get_or_none(id=subject_id, school_id=actor.school_id)
+    term = school_class and await Term.get_or_none(year_id=school_class.year_id, number=term_number)
+    if not (school_class and subject and term):
+        raise NotFound(_("Bảng điểm này không còn. Hãy mở lại nhắc nhở."))
+    return await grade_sheet_template(actor, school_class, subject, term, workers=workers)

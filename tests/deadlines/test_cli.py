@@ -17,11 +17,11 @@ from .test_templates import filled
 
 
 async def test_deadline_commands(
-    upcoming, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    upcoming, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, workers
 ) -> None:
     small = upcoming
     template = await grade_sheet_template(
-        small.admin, small.classes["6A"], small.subjects["NV"], small.terms[1]
+        small.admin, small.classes["6A"], small.subjects["NV"], small.terms[1], workers=workers
     )
     sheet = tmp_path / "bang-diem.xlsx"
     sheet.write_bytes(filled(template.data, {"G7": 6.5, "I7": 7, "I8": 8}))
@@ -59,6 +59,21 @@ async def test_deadline_commands(
 
         code, out, _err = await hocba("lock")
         assert code == 0 and "🔒 Sổ điểm lớp 6A, môn Ngữ văn" in out
+
+        in_15_days = dt.datetime.now(clock.zone()) + dt.timedelta(days=15)
+        code, _out, err = await hocba(
+            "unlock",
+            "6A",
+            "Ngữ văn",
+            "HK1",
+            "--decided-by",
+            "HT01",
+            "--reason",
+            "Nhập bù điểm",
+            "--until",
+            in_15_days.strftime("%d/%m/%Y %H:%M"),
+        )
+        assert code == 1 and "14 ngày" in err  # the core's limit, as in the bot
 
         until = (dt.datetime.now(clock.zone()) + dt.timedelta(hours=1)).strftime("%d/%m/%Y %H:%M")
         code, out, _err = await hocba(

@@ -39,10 +39,10 @@ async def write_ck(small, actor, name: str = "Trần Thị Bình"):
     return await gradebook.write_marks(actor, [entry])
 
 
-async def filled_sheet(small, actor) -> bytes:
+async def filled_sheet(small, actor, workers) -> bytes:
     """GV02's template of 6A Ngữ văn term I, with the missing marks filled in."""
     template = await grade_sheet_template(
-        actor, small.classes["6A"], small.subjects["NV"], small.terms[1]
+        actor, small.classes["6A"], small.subjects["NV"], small.terms[1], workers=workers
     )
     book = load_workbook(io.BytesIO(template.data))
     sheet = book["Bảng điểm"]
@@ -84,10 +84,10 @@ async def test_principal_decides_admin_executes(upcoming) -> None:
     assert event.actor == "cli" and event.after["decided_by"] == "Hiệu trưởng Đỗ Thị Hiệu"
 
 
-async def test_a_locked_scope_refuses_every_entry_point(upcoming) -> None:
+async def test_a_locked_scope_refuses_every_entry_point(upcoming, workers) -> None:
     small = upcoming
     teacher = await small.actor("GV02")
-    sheet = await filled_sheet(small, teacher)  # taken before the lock
+    sheet = await filled_sheet(small, teacher, workers=workers)  # taken before the lock
     await locks.lock(await small.actor("HT01"), await nv_scope(small), now=now())
 
     with pytest.raises(ScopeLocked) as refused:  # the gradebook service directly
@@ -98,7 +98,7 @@ async def test_a_locked_scope_refuses_every_entry_point(upcoming) -> None:
     assert "Chỉ Hiệu trưởng (Đỗ Thị Hiệu) mở được" in message
 
     with pytest.raises(ScopeLocked, match="môn Ngữ văn"):  # the spreadsheet importer
-        await import_file(teacher, small.year, "marks", sheet, "bang-diem.xlsx")
+        await import_file(teacher, small.year, "marks", sheet, "bang-diem.xlsx", workers=workers)
     with pytest.raises(ScopeLocked):  # an admin too
         await write_ck(small, small.admin)
     assert not await Mark.exists(kind=MarkKind.FINAL, subject=small.subjects["NV"], score=5)
@@ -177,6 +177,32 @@ async def test_a_timed_unlock_relocks_by_itself(upcoming) -> None:
         .values_list("action", flat=True)
     )
     assert actions == ["lock.apply", "lock.open", "lock.relock"]
+
+
+async def test_an_opening_lasts_at_most_fourteen_days(upcoming) -> None:
+    """Whatever the front end: the core refuses a longer opening (the command line once
+    accepted any length), and the bot's typed hours go through the same rule."""
+    small = upcoming
+    principal = await small.actor("HT01")
+    scope = await nv_scope(small)
+    start = now()
+    await locks.lock(principal, scope, now=start)
+    too_long = start + locks.MAX_OPENING + dt.timedelta(minutes=1)
+    with pytest.raises(InvalidValue, match="14 ngày"):
+        await locks.unlock(principal, scope, reason="Nhập bù", until=too_long, now=start)
+    with pytest.raises(InvalidValue, match="14 ngày"):
+        await locks.unlock_typed(
+            principal, ["6A", "Ngữ", "văn", "HK1"], hours="337", reason="Nhập bù", now=start
+        )
+    with pytest.raises(InvalidValue, match="Số giờ «nhiều» không hợp lệ"):
+        await locks.unlock_typed(
+            principal, ["6A", "Ngữ", "văn", "HK1"], hours="nhiều", reason="Nhập bù", now=start
+        )
+    assert not await Opening.exists()
+    decided = await locks.unlock_typed(
+        principal, ["6A", "Ngữ", "văn", "HK1"], hours="336", reason="Nhập bù", now=start
+    )
+    assert decided.until == start + locks.MAX_OPENING and "môn Ngữ văn" in decided.scope
 
 
 async def test_the_correction_opens_one_cell_for_one_teacher(upcoming) -> None:

@@ -42,10 +42,10 @@ def filled(data: bytes, cells: dict[str, object]) -> bytes:
     return out.getvalue()
 
 
-async def test_round_trip_writes_what_the_teacher_added(small) -> None:
+async def test_round_trip_writes_what_the_teacher_added(small, workers) -> None:
     teacher = await small.actor("GV02")
     template = await grade_sheet_template(
-        teacher, small.classes["6A"], small.subjects["NV"], small.terms[1]
+        teacher, small.classes["6A"], small.subjects["NV"], small.terms[1], workers=workers
     )
     assert template.filename == "bang-diem-6a-ngu-van-hk1.xlsx"
     lines = rows(template.data)
@@ -59,29 +59,35 @@ async def test_round_trip_writes_what_the_teacher_added(small) -> None:
     assert read.target.startswith(f"sheet:{small.classes['6A'].id}:")
 
     back = filled(template.data, {"G7": 6.5, "I7": 7, "I8": "8,5"})
-    report = await import_file(teacher, small.year, "marks", back, template.filename)
+    report = await import_file(
+        teacher, small.year, "marks", back, template.filename, workers=workers
+    )
     assert report.parts["marks"].created == 3 and report.parts["marks"].updated == 0
     mine = await teacher_progress(teacher, small.year, now=NOW)
     assert mine.complete
 
     moved = filled(template.data, {"B8": "001214000004"})  # a student of 6B in 6A's sheet
     with pytest.raises(ImportRejected, match="lớp 6B"):
-        await import_file(teacher, small.year, "marks", moved, template.filename)
+        await import_file(teacher, small.year, "marks", moved, template.filename, workers=workers)
 
 
-async def test_only_the_assigned_teacher_or_an_admin_gets_it(small) -> None:
+async def test_only_the_assigned_teacher_or_an_admin_gets_it(small, workers) -> None:
     with pytest.raises(PermissionDenied, match="không được phân công"):
         await grade_sheet_template(
-            await small.actor("GV01"), small.classes["6A"], small.subjects["NV"], small.terms[1]
+            await small.actor("GV01"),
+            small.classes["6A"],
+            small.subjects["NV"],
+            small.terms[1],
+            workers=workers,
         )
     comment = await grade_sheet_template(
-        small.admin, small.classes["6B"], small.subjects["GDTC"], small.terms[2]
+        small.admin, small.classes["6B"], small.subjects["GDTC"], small.terms[2], workers=workers
     )
     assert rows(comment.data)[4][3:] == ("TX1", "TX2", "TX3", "GK", "CK")  # 70 periods: 3 TX
     assert "Đ (Đạt)" in rows(comment.data, "Hướng dẫn")[1][0]
 
 
-async def test_primary_round_trip(primary) -> None:
+async def test_primary_round_trip(primary, workers) -> None:
     school, year = primary
     admin = Actor.command_line(school.id)
     await roster.write_students(
@@ -101,7 +107,7 @@ async def test_primary_round_trip(primary) -> None:
     teacher = await Actor.of_staff(await Staff.get(code="GV09"))
     klass = await SchoolClass.get(year=year, name="4A")
     term = await Term.get(year=year, number=1)
-    template = await grade_sheet_template(teacher, klass, tv, term)
+    template = await grade_sheet_template(teacher, klass, tv, term, workers=workers)
     lines = rows(template.data)
     assert lines[4] == (
         "STT",
@@ -113,9 +119,9 @@ async def test_primary_round_trip(primary) -> None:
         "Điểm CHK1",
     )
     back = filled(template.data, {"D6": "H", "E6": 7, "F6": "T", "G6": 9})
-    await import_file(teacher, year, "marks", back, template.filename)
+    await import_file(teacher, year, "marks", back, template.filename, workers=workers)
     stored = {str(a.point): (a.level, a.score) for a in await PrimaryAssessment.filter(subject=tv)}
     assert stored == {"mid_1": ("H", 7), "end_1": ("T", 9)}
-    again = rows((await grade_sheet_template(teacher, klass, tv, term)).data)
+    again = rows((await grade_sheet_template(teacher, klass, tv, term, workers=workers)).data)
     assert again[5][3:] == ("H", 7, "T", 9)
     assert not await Mark.exists()

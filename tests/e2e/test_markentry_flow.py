@@ -1,6 +1,7 @@
 """A single mark entered in chat (/nhapdiem, «✍️ Nhập một điểm») through the fake Telegram
 server and the real runtime: the guided steps across a restart, a value out of range asked
-again, forged buttons refused with nothing changed, and a locked scope refused.
+again, forged and stale buttons refused with nothing changed, a locked scope refused, and the
+audit trail of one mark: one read of the sheet shown, one write.
 
 The small school of tests/deadlines, in a year still to come (so no calendar lock has fallen):
 Bùi Thị Văn (GV02) teaches Ngữ văn in 6A, where Trần Thị Bình has no TX4 yet.
@@ -11,7 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from core.models import Mark, MarkKind, SchoolClass, Staff, Student, Subject
+from core.models import AuditEvent, Mark, MarkKind, SchoolClass, Staff, Student, Subject
+from core.services import botstate
 from tests.deadlines.conftest import build_small, future_year
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.telegram_fake import FakeTelegramServer
@@ -148,3 +150,55 @@ async def test_locked_scope_refuses_with_the_lock_message(
         await teacher.press("Học kỳ I")
         early = await teacher.wait_for_message(timeout=WAIT)
         assert "Không ghi được" in early.text and "Đỗ Thị Hiệu" in early.text
+
+
+async def test_one_mark_is_one_read_and_one_write_in_the_audit_trail(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    """Every step checks the sheet again, but the teacher was shown the class list once and
+    wrote one cell: the trail says exactly that. The draft kept between steps holds the
+    form's fields only, and the cell and the value are dropped once saved."""
+    async with running_bot(bot_config(telegram_server, tmp_path), seed):
+        teacher = await signed_in(telegram_server, "GV02", 7105)
+        gv02 = await Staff.get(code="GV02")
+        before = await AuditEvent.filter(actor=f"staff:{gv02.id}").count()
+        await open_sheet(teacher)
+        await step(teacher, "TX4", "Chọn học sinh")
+        await say(teacher, "bình", BINH)
+        await say(teacher, "8", "Kiểm tra lại")
+        await step(teacher, "✅ Lưu", f"Đã lưu TX4 của {BINH}: 8,0")
+        events = await AuditEvent.filter(actor=f"staff:{gv02.id}").order_by("seq")
+        actions = [e.action for e in events[before:]]
+        assert actions == ["gradebook.read", "mark.create"]
+        written = events[-1]
+        assert written.target.endswith(":TX4") and written.after == {"score": "8", "verdict": None}
+
+        draft = (await botstate.get("user_data", "7105"))["mark_entry"]
+        assert set(draft) == {"class_id", "subject_id", "term", "column"}
+        assert draft["column"] == ["regular", 4]
+
+
+async def test_stale_ids_are_refused_plainly(
+    telegram_server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    """Buttons naming a class, subject, term or student that does not exist (any more) get a
+    sentence saying so, never the generic apology."""
+    async with running_bot(bot_config(telegram_server, tmp_path), seed):
+        teacher = await signed_in(telegram_server, "GV02", 7106)
+        await teacher.send_command("/nhapdiem")
+        await teacher.wait_for_message(timeout=WAIT)
+        literature = await Subject.get(code="NV")
+        await teacher.press_forged(f"mk:a:999999:{literature.id}")
+        gone = await teacher.wait_for_message(timeout=WAIT)
+        assert "Không tìm thấy lớp hoặc môn này" in gone.text
+        await step(teacher, "6A — Ngữ văn", "Chọn học kỳ")
+        await teacher.press_forged("mk:t:2")  # a term that exists: accepted
+        await teacher.wait_for_message(lambda m: "Chọn cột điểm" in m.text, timeout=WAIT)
+        await teacher.press_forged("mk:c:r:9")  # Ngữ văn 6 has TX1–TX4 only
+        refused = await teacher.wait_for_message(timeout=WAIT)
+        assert "không có cột TX9" in refused.text
+        await step(teacher, "TX1", "Chọn học sinh")
+        await teacher.press_forged("mk:s:999999")
+        gone = await teacher.wait_for_message(timeout=WAIT)
+        assert "không có trong danh sách lớp 6A" in gone.text
+        assert "mã lỗi" not in gone.text

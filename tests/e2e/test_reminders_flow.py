@@ -297,3 +297,24 @@ async def test_blocked_teacher_is_recorded_and_named_in_the_digest(telegram_serv
         assert "2 giáo viên chưa nhập xong" in digest.text
         assert "Trần Văn Bình: thiếu 2 ô điểm" in digest.text
         assert "Trợ lý không gửi được tin cho: Trần Văn Bình." in digest.text
+
+
+async def test_stale_or_forged_ids_in_buttons_are_refused_plainly(telegram_server, bot) -> None:
+    """A template or a one-tap reminder naming something gone (or never there) gets a
+    sentence saying so, not the generic apology."""
+    await round_now()
+    teacher = bot["GV010"]
+    await teacher.wait_for_message(timeout=10)
+    maths = await Subject.get(code="TOAN")
+    await teacher.press_forged(f"rm:t:999999:{maths.id}:1")
+    gone = await teacher.wait_for_message(timeout=10)
+    assert "Bảng điểm này không còn" in gone.text and "mã lỗi" not in gone.text
+
+    clock.set_time(dt.datetime(2026, 1, 15, 17, 30, tzinfo=VN).astimezone(dt.UTC))
+    admin = bot["GV002"]
+    await admin.press_reply("📊 Tiến độ toàn trường")
+    await admin.wait_for_message(lambda m: "Nhắc Lê Thị Hoa" in m.inline_buttons, timeout=10)
+    await admin.press_forged("pg:r:999999")
+    gone = await admin.wait_for_message(timeout=10)
+    assert "Giáo viên này không còn trong danh sách" in gone.text
+    assert not await Notification.filter(kind="incident").exists()

@@ -30,6 +30,7 @@ from core.models import (
     TeachingAssignment,
 )
 from core.services.access import Actor
+from core.workers import WorkerPool
 
 Rows = Sequence[Sequence[Any]]
 
@@ -147,11 +148,13 @@ async def counts() -> dict[str, int]:
     return {m.__name__: await m.all().count() for m in models}
 
 
-async def rejected(actor: Actor, year, kind: str, data: bytes, name: str) -> list[Problem]:
+async def rejected(
+    actor: Actor, year, kind: str, data: bytes, name: str, workers: WorkerPool
+) -> list[Problem]:
     """The problems of a refused file, after checking that nothing at all was written."""
     before = await counts()
     try:
-        await import_file(actor, year, kind, data, name)
+        await import_file(actor, year, kind, data, name, workers=workers)
     except ImportRejected as error:
         assert await counts() == before
         return error.problems
@@ -165,10 +168,14 @@ def find(problems: list[Problem], *, row: int | None = None, phrase: str) -> Pro
     return hits[0]
 
 
-async def seed(actor: Actor, year, *, staff: bool = True, assignments: bool = True) -> None:
+async def seed(
+    actor: Actor, year, *, staff: bool = True, assignments: bool = True, workers: WorkerPool
+) -> None:
     """The students, staff and assignments above, imported as a school would."""
-    await import_file(actor, year, "students", students_xlsx(), "hocsinh.xlsx")
+    await import_file(actor, year, "students", students_xlsx(), "hocsinh.xlsx", workers=workers)
     if staff:
-        await import_file(actor, year, "staff", staff_xlsx(), "canbo.xlsx")
+        await import_file(actor, year, "staff", staff_xlsx(), "canbo.xlsx", workers=workers)
     if assignments:
-        await import_file(actor, year, "assignments", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx")
+        await import_file(
+            actor, year, "assignments", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx", workers=workers
+        )

@@ -10,10 +10,10 @@ from tests.integration.fixtures_sheets import ASSIGNMENTS, find, rejected, seed,
 
 
 @pytest.fixture
-async def school(secondary, admin_of):
+async def school(secondary, admin_of, workers):
     school, year = secondary
     admin = admin_of(school)
-    await seed(admin, year, assignments=False)
+    await seed(admin, year, assignments=False, workers=workers)
     return school, year, admin
 
 
@@ -24,9 +24,11 @@ async def _assigned() -> set[tuple[str, str, str]]:
     return set(rows)
 
 
-async def test_assignments_with_several_classes_per_cell(school) -> None:
+async def test_assignments_with_several_classes_per_cell(school, workers) -> None:
     _school, year, admin = school
-    report = await import_file(admin, year, "phân công", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx")
+    report = await import_file(
+        admin, year, "phân công", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx", workers=workers
+    )
     assert report.parts["assignments"].created == 4
     assert await _assigned() == {
         ("GV01", "6A", "TOAN"),
@@ -35,12 +37,14 @@ async def test_assignments_with_several_classes_per_cell(school) -> None:
         ("GV02", "7A", "GDTC"),
     }
     audit = await AuditEvent.all().count()
-    again = await import_file(admin, year, "assignments", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx")
+    again = await import_file(
+        admin, year, "assignments", xlsx({"PC": ASSIGNMENTS}), "pc.xlsx", workers=workers
+    )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
     assert await AuditEvent.all().count() == audit
 
 
-async def test_template_with_teacher_names_and_a_merged_title(school) -> None:
+async def test_template_with_teacher_names_and_a_merged_title(school, workers) -> None:
     _school, year, admin = school
     rows = [
         ["PHÂN CÔNG GIẢNG DẠY HỌC KỲ I"],
@@ -51,7 +55,7 @@ async def test_template_with_teacher_names_and_a_merged_title(school) -> None:
         [3, None, None, None, None],
     ]
     data = xlsx({"PC": rows}, merged={"PC": ["A1:E1"]})
-    await import_file(admin, year, "assignments", data, "pc.xlsx")
+    await import_file(admin, year, "assignments", data, "pc.xlsx", workers=workers)
     assert await _assigned() == {
         ("GV01", "6A", "TOAN"),
         ("GV01", "6B", "TOAN"),
@@ -59,7 +63,7 @@ async def test_template_with_teacher_names_and_a_merged_title(school) -> None:
     }
 
 
-async def test_unknown_names_are_reported(school) -> None:
+async def test_unknown_names_are_reported(school, workers) -> None:
     school, year, admin = school
     # The school teaches Tin học in grades 8-9 only (its own timetable).
     await Subject.filter(school=school, code="TH").update(periods_by_grade={"8": 35, "9": 35})
@@ -71,7 +75,9 @@ async def test_unknown_names_are_reported(school) -> None:
         ("GV02", None, "6A", "Tin học"),
         ("GV02", "Lê Thị Hoa", "6A", "Toán"),
     ]
-    problems = await rejected(admin, year, "assignments", xlsx({"PC": rows}), "pc.xlsx")
+    problems = await rejected(
+        admin, year, "assignments", xlsx({"PC": rows}), "pc.xlsx", workers=workers
+    )
     unknown_staff = find(problems, row=2, phrase="GV99")
     assert (unknown_staff.column, "nhập danh sách cán bộ trước" in unknown_staff.expected) == (
         "Mã cán bộ",

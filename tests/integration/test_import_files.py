@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from core.errors import InvalidValue
+from core.errors import ImportRejected, InvalidValue
 from core.importing import import_file, reader
 from core.models import Enrollment, Student
 from tests.integration.fixtures_sheets import (
@@ -50,39 +50,46 @@ def _zip_of_text() -> bytes:
     ],
     ids=["empty", "pdf", "random", "zip", "xls", "binary-csv", "no-header", "csv-no-header"],
 )
-async def test_not_a_usable_spreadsheet_is_one_precise_problem(school, data, name, phrase) -> None:
+async def test_not_a_usable_spreadsheet_is_one_precise_problem(
+    school, data, name, phrase, workers
+) -> None:
     _school, year, admin = school
-    problems = await rejected(admin, year, "students", data, name)
+    problems = await rejected(admin, year, "students", data, name, workers=workers)
     assert len(problems) == 1
     assert problems[0].sheet == name and problems[0].row is None
     assert phrase in problems[0].problem
 
 
-async def test_header_without_rows(school) -> None:
+async def test_header_without_rows(school, workers) -> None:
     _school, year, admin = school
-    problems = await rejected(admin, year, "students", xlsx({"DS": [STUDENT_HEADER]}), "a.xlsx")
+    problems = await rejected(
+        admin, year, "students", xlsx({"DS": [STUDENT_HEADER]}), "a.xlsx", workers=workers
+    )
     assert "Không có dòng dữ liệu" in problems[0].problem
 
 
-async def test_size_and_row_limits(school, monkeypatch) -> None:
+async def test_size_and_row_limits(school, monkeypatch, workers) -> None:
     _school, year, admin = school
-    monkeypatch.setattr(reader, "MAX_BYTES", 1000)
-    big = await rejected(admin, year, "students", bytes(2000), "big.xlsx")
+    monkeypatch.setattr(reader, "MAX_BYTES", 1000)  # checked before the file goes to a worker
+    big = await rejected(admin, year, "students", bytes(2000), "big.xlsx", workers=workers)
     assert "quá giới hạn" in big[0].problem
     monkeypatch.setattr(reader, "MAX_BYTES", 20 * 1024 * 1024)
+    # rows are counted while parsing, in the worker: the parser itself, in this process
     monkeypatch.setattr(reader, "MAX_ROWS", 3)
-    many = await rejected(admin, year, "students", students_xlsx(), "many.xlsx")
+    with pytest.raises(ImportRejected) as refused:
+        reader.read_sheets(students_xlsx(), "many.xlsx")
+    many = refused.value.problems
     assert (many[0].sheet, len(many)) == ("Danh sách", 1)
     assert "hơn 3 dòng" in many[0].problem
 
 
-async def test_unknown_kind(school) -> None:
+async def test_unknown_kind(school, workers) -> None:
     _school, year, admin = school
     with pytest.raises(InvalidValue, match="không rõ"):
-        await import_file(admin, year, "thời khóa biểu", students_xlsx(), "a.xlsx")
+        await import_file(admin, year, "thời khóa biểu", students_xlsx(), "a.xlsx", workers=workers)
 
 
-async def test_loose_headers_title_rows_blank_rows_and_extra_columns(school) -> None:
+async def test_loose_headers_title_rows_blank_rows_and_extra_columns(school, workers) -> None:
     _school, year, admin = school
     rows = [
         ["SỞ GIÁO DỤC VÀ ĐÀO TẠO", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
@@ -97,7 +104,7 @@ async def test_loose_headers_title_rows_blank_rows_and_extra_columns(school) -> 
         [2, BINH, "Trần Thị Bình", "15-08-2014", "Nữ", " 6a ", None, None, "  "],
     ]  # fmt: skip
     data = xlsx({"Sheet1": rows}, merged={"Sheet1": ["A1:C1", "A3:F3"]})
-    report = await import_file(admin, year, "students", data, "ds.xlsx")
+    report = await import_file(admin, year, "students", data, "ds.xlsx", workers=workers)
 
     assert report.parts["students"].created == 2
     assert (await Student.get(national_id=AN)).full_name == "Nguyễn Văn An"
@@ -105,7 +112,7 @@ async def test_loose_headers_title_rows_blank_rows_and_extra_columns(school) -> 
     assert "«Ghi chú»" in report.summary()
 
 
-async def test_every_sheet_with_a_header_is_imported(school) -> None:
+async def test_every_sheet_with_a_header_is_imported(school, workers) -> None:
     _school, year, admin = school
     data = xlsx(
         {
@@ -114,18 +121,18 @@ async def test_every_sheet_with_a_header_is_imported(school) -> None:
             "7A": [["Lớp 7A"], STUDENT_HEADER, STUDENTS[2]],
         }
     )
-    report = await import_file(admin, year, "students", data, "ds.xlsx")
+    report = await import_file(admin, year, "students", data, "ds.xlsx", workers=workers)
     assert [(s.name, s.rows) for s in report.sheets] == [("6A", 2), ("7A", 1)]
     assert report.ignored_sheets == ["Hướng dẫn"]
     assert await Enrollment.all().count() == 3
 
 
-async def test_problems_name_every_sheet(school) -> None:
+async def test_problems_name_every_sheet(school, workers) -> None:
     _school, year, admin = school
     bad = list(STUDENTS[0])
     bad[4] = "?"
     data = xlsx({"6A": [STUDENT_HEADER, bad], "7A": [STUDENT_HEADER[:4], STUDENTS[2][:4]]})
-    problems = await rejected(admin, year, "students", data, "ds.xlsx")
+    problems = await rejected(admin, year, "students", data, "ds.xlsx", workers=workers)
     assert {(p.sheet, p.row, p.column) for p in problems} == {
         ("6A", 2, "Giới tính"),
         ("7A", 1, None),
@@ -133,36 +140,41 @@ async def test_problems_name_every_sheet(school) -> None:
     assert "Thiếu cột «Giới tính»" in str(problems)
 
 
-async def test_two_columns_for_one_field_is_a_problem(school) -> None:
+async def test_two_columns_for_one_field_is_a_problem(school, workers) -> None:
     _school, year, admin = school
     header = [*STUDENT_HEADER[:6], "Họ và tên"]
     problems = await rejected(
-        admin, year, "students", xlsx({"DS": [header, [*STUDENTS[0][:6], "X"]]}), "ds.xlsx"
+        admin,
+        year,
+        "students",
+        xlsx({"DS": [header, [*STUDENTS[0][:6], "X"]]}),
+        "ds.xlsx",
+        workers=workers,
     )
     assert len(problems) == 1 and "Hai cột" in problems[0].problem
 
 
-async def test_comma_csv_with_quoted_fields(school) -> None:
+async def test_comma_csv_with_quoted_fields(school, workers) -> None:
     _school, year, admin = school
     rows = [
         STUDENT_HEADER[:8],
         [1, AN, "Nguyễn Văn An", "02/03/2014", "Nam", "6A", "Kinh", "Xã Đại An, Hà Nội"],
     ]
-    await import_file(admin, year, "students", csv_bytes(rows), "ds.csv")
+    await import_file(admin, year, "students", csv_bytes(rows), "ds.csv", workers=workers)
     assert (await Student.get(national_id=AN)).birthplace == "Xã Đại An, Hà Nội"
 
 
-async def test_excel_unicode_text_export(school) -> None:
+async def test_excel_unicode_text_export(school, workers) -> None:
     """Excel's "Unicode text" is UTF-16 with tabs between the columns."""
     _school, year, admin = school
     rows = [STUDENT_HEADER[:6], [1, AN, "Nguyễn Văn An", "02/03/2014", "Nam", "6A"]]
     data = csv_bytes(rows, delimiter="\t", encoding="utf-16")
-    await import_file(admin, year, "students", data, "ds.txt")
+    await import_file(admin, year, "students", data, "ds.txt", workers=workers)
     assert (await Student.get(national_id=AN)).full_name == "Nguyễn Văn An"
 
 
-async def test_a_marks_file_without_mark_columns_says_what_it_needs(school) -> None:
+async def test_a_marks_file_without_mark_columns_says_what_it_needs(school, workers) -> None:
     _school, year, admin = school
     data = xlsx({"DS": [STUDENT_HEADER, STUDENTS[0]]})
-    problems = await rejected(admin, year, "marks", data, "ds.xlsx")
+    problems = await rejected(admin, year, "marks", data, "ds.xlsx", workers=workers)
     assert len(problems) == 1 and "«TX1»" in problems[0].expected

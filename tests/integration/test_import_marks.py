@@ -42,10 +42,10 @@ HEADER = (
 
 
 @pytest.fixture
-async def school(secondary, admin_of):
+async def school(secondary, admin_of, workers):
     school, year = secondary
     admin = admin_of(school)
-    await seed(admin, year)
+    await seed(admin, year, workers=workers)
     return school, year, admin
 
 
@@ -80,7 +80,7 @@ def _template(rows, *, klass="6A", subject="Toán", term="I") -> bytes:
     )
 
 
-async def test_long_sheet_of_scored_and_comment_subjects(school) -> None:
+async def test_long_sheet_of_scored_and_comment_subjects(school, workers) -> None:
     _school, year, admin = school
     rows = [
         HEADER,
@@ -89,7 +89,9 @@ async def test_long_sheet_of_scored_and_comment_subjects(school) -> None:
         ("6A", AN, None, "Ngữ văn", "Học kỳ II", 6, None, None, None, None, 7),
         ("7A", CHI, "Phạm Thị Chi", "GDTC", 1, "Đ", "đạt", None, None, "Đ", "CĐ"),
     ]
-    report = await import_file(admin, year, "điểm", xlsx({"Điểm": rows}), "diem.xlsx")
+    report = await import_file(
+        admin, year, "điểm", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers
+    )
 
     assert report.parts["marks"].created == 13
     assert await _marks(AN, "TOAN", 1) == {
@@ -108,12 +110,14 @@ async def test_long_sheet_of_scored_and_comment_subjects(school) -> None:
         "CK": Verdict.FAIL,
     }
     audit = await AuditEvent.all().count()
-    again = await import_file(admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx")
+    again = await import_file(
+        admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers
+    )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 13)
     assert await AuditEvent.all().count() == audit
 
 
-async def test_teacher_template_with_titles_and_merged_header(school) -> None:
+async def test_teacher_template_with_titles_and_merged_header(school, workers) -> None:
     _school, year, _admin = school
     teacher = await Actor.of_staff(await Staff.get(code="GV01"))
     rows = [
@@ -121,7 +125,9 @@ async def test_teacher_template_with_titles_and_merged_header(school) -> None:
         [2, BINH, "Trần Thị Bình", 5, None, 6.5, None, None, None],
         [3, None, None, None, None, None, None, None, None],
     ]
-    report = await import_file(teacher, year, "marks", _template(rows), "6a-toan.xlsx")
+    report = await import_file(
+        teacher, year, "marks", _template(rows), "6a-toan.xlsx", workers=workers
+    )
 
     assert report.parts["marks"].created == 6
     assert report.ignored_sheets == ["Hướng dẫn"]
@@ -136,7 +142,7 @@ async def test_teacher_template_with_titles_and_merged_header(school) -> None:
     assert (mark.score, mark.updated_by_id) == (Decimal("6.5"), teacher.staff_id)
 
 
-async def test_template_with_label_cells_and_numbered_sub_columns(school) -> None:
+async def test_template_with_label_cells_and_numbered_sub_columns(school, workers) -> None:
     _school, year, admin = school
     sheet = [
         ["Lớp", "6B", None, "Môn học:", "Toán"],
@@ -145,7 +151,7 @@ async def test_template_with_label_cells_and_numbered_sub_columns(school) -> Non
         [None, None, None, 1, 2, 3, 4, None, None],
         [1, DUNG, "Đỗ Minh Dũng", 7, 8, 9, 10, 6, 5],
     ]
-    await import_file(admin, year, "marks", xlsx({"6B": sheet}), "6b.xlsx")
+    await import_file(admin, year, "marks", xlsx({"6B": sheet}), "6b.xlsx", workers=workers)
     assert await _marks(DUNG, "TOAN", 2) == {
         "TX1": Decimal(7),
         "TX2": Decimal(8),
@@ -156,14 +162,18 @@ async def test_template_with_label_cells_and_numbered_sub_columns(school) -> Non
     }
 
 
-async def test_a_blank_cell_never_erases_a_stored_mark(school) -> None:
+async def test_a_blank_cell_never_erases_a_stored_mark(school, workers) -> None:
     _school, year, admin = school
-    await import_file(admin, year, "marks", _template([[1, AN, None, 9]]), "a.xlsx")
-    await import_file(admin, year, "marks", _template([[1, AN, None, None, 8]]), "b.xlsx")
+    await import_file(
+        admin, year, "marks", _template([[1, AN, None, 9]]), "a.xlsx", workers=workers
+    )
+    await import_file(
+        admin, year, "marks", _template([[1, AN, None, None, 8]]), "b.xlsx", workers=workers
+    )
     assert await _marks(AN, "TOAN", 1) == {"TX1": Decimal(9), "TX2": Decimal(8)}
 
 
-async def test_teacher_may_not_import_another_class(school) -> None:
+async def test_teacher_may_not_import_another_class(school, workers) -> None:
     _school, year, _admin = school
     teacher = await Actor.of_staff(await Staff.get(code="GV01"))
     rows = [
@@ -173,11 +183,13 @@ async def test_teacher_may_not_import_another_class(school) -> None:
     ]
     before = await counts()
     with pytest.raises(PermissionDenied, match="lớp 7A"):
-        await import_file(teacher, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx")
+        await import_file(
+            teacher, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers
+        )
     assert await counts() == before
 
 
-async def test_every_bad_mark_is_reported_and_nothing_is_written(school) -> None:
+async def test_every_bad_mark_is_reported_and_nothing_is_written(school, workers) -> None:
     school, year, admin = school
     await Subject.filter(school=school, code="TH").update(periods_by_grade={"8": 35, "9": 35})
     rows = [
@@ -196,7 +208,9 @@ async def test_every_bad_mark_is_reported_and_nothing_is_written(school) -> None
         ("6A", BINH, None, "Ngữ văn", "I", None, None, None, None, 7, None),
         ("6A", BINH, None, "Ngữ văn", "1", None, None, None, None, None, 8),
     ]
-    problems = await rejected(admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx")
+    problems = await rejected(
+        admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers
+    )
 
     assert find(problems, row=2, phrase="«11»").column == "TX1"
     assert find(problems, row=3, phrase="«7.25»").column == "TX1"
@@ -213,10 +227,12 @@ async def test_every_bad_mark_is_reported_and_nothing_is_written(school) -> None
     assert len(problems) == 12
 
 
-async def test_a_title_value_is_reported_once(school) -> None:
+async def test_a_title_value_is_reported_once(school, workers) -> None:
     _school, year, admin = school
     rows = [[1, AN, None, 9], [2, BINH, None, 8]]
-    problems = await rejected(admin, year, "marks", _template(rows, subject="Thiên văn"), "t.xlsx")
+    problems = await rejected(
+        admin, year, "marks", _template(rows, subject="Thiên văn"), "t.xlsx", workers=workers
+    )
     assert len(problems) == 1
     assert (problems[0].row, problems[0].column) == (3, "Môn")
     assert "Thiên văn" in problems[0].problem
@@ -240,14 +256,14 @@ PRIMARY_HEADER = (
 
 
 @pytest.fixture
-async def primary_school(primary, admin_of):
+async def primary_school(primary, admin_of, workers):
     school, year = primary
     admin = admin_of(school)
     students = [
         [1, P4, "Hà Minh Khôi", "10/10/2016", "Nam", "4A"],
         [2, P3, "Lò Thị Hoa", "03/04/2017", "Nữ", "3A"],
     ]
-    await import_file(admin, year, "students", students_xlsx(students), "ds.xlsx")
+    await import_file(admin, year, "students", students_xlsx(students), "ds.xlsx", workers=workers)
     return school, year, admin
 
 
@@ -258,14 +274,14 @@ async def _assessments(national_id: str, subject: str) -> dict[str, tuple]:
     return {str(r.point): (r.level, r.score, r.term.number) for r in rows}
 
 
-async def test_primary_levels_and_periodic_scores(primary_school) -> None:
+async def test_primary_levels_and_periodic_scores(primary_school, workers) -> None:
     _school, year, admin = primary_school
     rows = [
         PRIMARY_HEADER,
         ("4A", P4, "Toán", "T", 9, "Hoàn thành tốt", 10, "H", None),
         ("4A", P4, "Đạo đức", "HT", None, "T", None, None, None),
     ]
-    report = await import_file(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx")
+    report = await import_file(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx", workers=workers)
 
     assert report.parts["primary"].created == 5
     assert await _assessments(P4, "TOAN") == {
@@ -278,16 +294,18 @@ async def test_primary_levels_and_periodic_scores(primary_school) -> None:
         TestPoint.END_1: (SubjectLevel.GOOD, None, 1),
     }
     audit = await AuditEvent.all().count()
-    again = await import_file(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx")
+    again = await import_file(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx", workers=workers)
     assert (again.created, again.updated) == (0, 0)
     assert await AuditEvent.all().count() == audit
 
 
-async def test_primary_two_row_header_and_halves_kept(primary_school) -> None:
+async def test_primary_two_row_header_and_halves_kept(primary_school, workers) -> None:
     _school, year, admin = primary_school
     levels = [("Lớp: 4A",), ("Môn: Tiếng Việt",), ("Mã định danh", "Cuối học kỳ I")]
     levels += [(None, "Mức"), (P4, "H")]
-    await import_file(admin, year, "marks", xlsx({"TV": levels}, {"TV": ["A3:A4"]}), "a.xlsx")
+    await import_file(
+        admin, year, "marks", xlsx({"TV": levels}, {"TV": ["A3:A4"]}), "a.xlsx", workers=workers
+    )
     scores = [
         ("Lớp: 4A",),
         ("Môn: Tiếng Việt",),
@@ -296,11 +314,11 @@ async def test_primary_two_row_header_and_halves_kept(primary_school) -> None:
         (P4, None, 6),
     ]
     merged = {"TV": ["A3:A4", "B3:C3"]}
-    await import_file(admin, year, "marks", xlsx({"TV": scores}, merged), "b.xlsx")
+    await import_file(admin, year, "marks", xlsx({"TV": scores}, merged), "b.xlsx", workers=workers)
     assert await _assessments(P4, "TV") == {TestPoint.END_1: (SubjectLevel.DONE, 6, 1)}
 
 
-async def test_bad_primary_values(primary_school) -> None:
+async def test_bad_primary_values(primary_school, workers) -> None:
     _school, year, admin = primary_school
     rows = [
         PRIMARY_HEADER,
@@ -310,7 +328,7 @@ async def test_bad_primary_values(primary_school) -> None:
         ("3A", P3, "Toán", None, 7, None, None, None, None),
         ("3A", P3, "Tiếng Việt", "X", None, None, None, None, None),
     ]
-    problems = await rejected(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx")
+    problems = await rejected(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx", workers=workers)
     assert find(problems, row=2, phrase="không có điểm 0").column == "Điểm GHK1"
     find(problems, row=3, phrase="«7,5»")
     assert find(problems, row=4, phrase="không có bài kiểm tra định kì").column == "Điểm CHK1"

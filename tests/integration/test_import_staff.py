@@ -21,10 +21,12 @@ from tests.integration.fixtures_sheets import (
 
 
 @pytest.fixture
-async def school(secondary, admin_of):
+async def school(secondary, admin_of, workers):
     """The secondary school with its classes (6A, 6B, 7A) from a class list import."""
     school, year = secondary
-    await import_file(admin_of(school), year, "students", students_xlsx(), "ds.xlsx")
+    await import_file(
+        admin_of(school), year, "students", students_xlsx(), "ds.xlsx", workers=workers
+    )
     return school, year, admin_of(school)
 
 
@@ -32,9 +34,9 @@ async def _roles(code: str) -> set[Role]:
     return set(await StaffRole.filter(staff__code=code).values_list("role", flat=True))
 
 
-async def test_staff_roles_and_homeroom_are_stored(school) -> None:
+async def test_staff_roles_and_homeroom_are_stored(school, workers) -> None:
     school, year, admin = school
-    report = await import_file(admin, year, "canbo", staff_xlsx(), "canbo.xlsx")
+    report = await import_file(admin, year, "canbo", staff_xlsx(), "canbo.xlsx", workers=workers)
 
     assert report.parts["staff"].created == 4
     assert report.parts["homerooms"].updated == 1
@@ -49,29 +51,33 @@ async def test_staff_roles_and_homeroom_are_stored(school) -> None:
     assert "Cán bộ: 4 thêm mới" in report.summary()
 
 
-async def test_homeroom_class_gives_the_homeroom_role(school) -> None:
+async def test_homeroom_class_gives_the_homeroom_role(school, workers) -> None:
     _school, year, admin = school
     rows = [("GV05", "Mai Văn Sơn", "Giáo viên bộ môn", "6B", None, None)]
-    await import_file(admin, year, "staff", staff_xlsx(rows), "canbo.xlsx")
+    await import_file(admin, year, "staff", staff_xlsx(rows), "canbo.xlsx", workers=workers)
     assert await _roles("GV05") == {Role.SUBJECT_TEACHER, Role.HOMEROOM}
 
 
-async def test_roles_in_the_file_replace_stored_roles_and_reimport_is_a_no_op(school) -> None:
+async def test_roles_in_the_file_replace_stored_roles_and_reimport_is_a_no_op(
+    school, workers
+) -> None:
     _school, year, admin = school
-    await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx")
+    await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx", workers=workers)
     audit = await AuditEvent.all().count()
-    again = await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx")
+    again = await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx", workers=workers)
     assert (again.created, again.updated) == (0, 0)
     assert await AuditEvent.all().count() == audit
 
     changed = [list(r) for r in STAFF]
     changed[3][2] = "Quản trị"  # QT01 is no longer the clerk
-    report = await import_file(admin, year, "staff", staff_xlsx(changed), "canbo.xlsx")
+    report = await import_file(
+        admin, year, "staff", staff_xlsx(changed), "canbo.xlsx", workers=workers
+    )
     assert report.parts["roles"].updated == 1
     assert await _roles("QT01") == {Role.ADMIN}
 
 
-async def test_headers_written_loosely(school) -> None:
+async def test_headers_written_loosely(school, workers) -> None:
     _school, year, admin = school
     rows = [
         ["DANH SÁCH CÁN BỘ, GIÁO VIÊN"],
@@ -79,13 +85,13 @@ async def test_headers_written_loosely(school) -> None:
         ["ma gv", "HO TEN", "chuc vu", "lop chu nhiem", "sdt", "E-mail", None, None],
         ["gv09", "Đinh Thị Yến", "GVCN, gvbm", "7a", 912000009, "Yen@Daian.edu.vn"],
     ]
-    await import_file(admin, year, "staff", xlsx({"CB": rows}), "cb.xlsx")
+    await import_file(admin, year, "staff", xlsx({"CB": rows}), "cb.xlsx", workers=workers)
     yen = await Staff.get(code="gv09")
     assert (yen.phone, yen.email) == ("+84912000009", "yen@daian.edu.vn")
     assert await _roles("gv09") == {Role.HOMEROOM, Role.SUBJECT_TEACHER}
 
 
-async def test_bad_staff_rows_are_all_reported(school) -> None:
+async def test_bad_staff_rows_are_all_reported(school, workers) -> None:
     _school, year, admin = school
     rows = [
         ("GV01", "Lê Thị Hoa", "Giáo viên, Bảo vệ", None, None, None),
@@ -95,7 +101,7 @@ async def test_bad_staff_rows_are_all_reported(school) -> None:
         ("GV04", "Phan Thị Duyên", None, "6A", None, None),
         ("GV05", "Lý Văn Em", "GVCN", "6A", None, None),
     ]
-    problems = await rejected(admin, year, "staff", staff_xlsx(rows), "canbo.xlsx")
+    problems = await rejected(admin, year, "staff", staff_xlsx(rows), "canbo.xlsx", workers=workers)
 
     assert find(problems, row=2, phrase="Bảo vệ").column == "Vai trò"
     assert "Hiệu trưởng" in find(problems, row=2, phrase="Bảo vệ").expected
@@ -108,21 +114,21 @@ async def test_bad_staff_rows_are_all_reported(school) -> None:
     assert len(problems) == 7
 
 
-async def test_only_an_admin_imports_staff(school) -> None:
+async def test_only_an_admin_imports_staff(school, workers) -> None:
     school, year, admin = school
-    await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx")
+    await import_file(admin, year, "staff", staff_xlsx(), "canbo.xlsx", workers=workers)
     teacher = await Actor.of_staff(await Staff.get(code="GV01"))
     before = await counts()
     with pytest.raises(PermissionDenied):
-        await import_file(teacher, year, "staff", staff_xlsx(), "canbo.xlsx")
+        await import_file(teacher, year, "staff", staff_xlsx(), "canbo.xlsx", workers=workers)
     assert await counts() == before
 
 
-async def test_missing_required_column_names_its_spellings(school) -> None:
+async def test_missing_required_column_names_its_spellings(school, workers) -> None:
     _school, year, admin = school
     header = [h for h in STAFF_HEADER if h != "Vai trò"]
     data = xlsx({"CB": [header, ("GV01", "Lê Thị Hoa", None, None, None)]})
-    problems = await rejected(admin, year, "staff", data, "cb.xlsx")
+    problems = await rejected(admin, year, "staff", data, "cb.xlsx", workers=workers)
     assert len(problems) == 1
     problem = problems[0]
     assert (problem.sheet, problem.row, problem.column) == ("CB", 1, None)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from core.db import connection, dialect
+from core.i18n import use_language
 from core.importing import import_file
 from core.models import AuditEvent, Enrollment, Guardian, SchoolClass, Student
 from core.rules.catalog import SchoolLevel
@@ -24,9 +28,11 @@ from tests.integration.fixtures_sheets import (
 )
 
 
-async def test_class_list_is_stored_and_read_back(secondary, admin_of) -> None:
+async def test_class_list_is_stored_and_read_back(secondary, admin_of, workers) -> None:
     school, year = secondary
-    report = await import_file(admin_of(school), year, "hocsinh", students_xlsx(), "ds.xlsx")
+    report = await import_file(
+        admin_of(school), year, "hocsinh", students_xlsx(), "ds.xlsx", workers=workers
+    )
 
     assert report.parts["students"].created == 4
     assert report.parts["enrollments"].created == 4
@@ -66,33 +72,35 @@ async def test_class_list_is_stored_and_read_back(secondary, admin_of) -> None:
     assert "«ds.xlsx»" in summary
 
 
-async def test_reimporting_the_same_file_changes_nothing(secondary, admin_of) -> None:
+async def test_reimporting_the_same_file_changes_nothing(secondary, admin_of, workers) -> None:
     school, year = secondary
     admin = admin_of(school)
-    await import_file(admin, year, "students", students_xlsx(), "ds.xlsx")
+    await import_file(admin, year, "students", students_xlsx(), "ds.xlsx", workers=workers)
     audit_before = await AuditEvent.all().count()
 
-    again = await import_file(admin, year, "students", students_xlsx(), "ds.xlsx")
+    again = await import_file(admin, year, "students", students_xlsx(), "ds.xlsx", workers=workers)
 
     assert (again.created, again.updated, again.unchanged) == (0, 0, 12)
     assert await AuditEvent.all().count() == audit_before
     assert "Không có gì thay đổi" in again.summary()
 
 
-async def test_a_changed_row_is_an_update(secondary, admin_of) -> None:
+async def test_a_changed_row_is_an_update(secondary, admin_of, workers) -> None:
     school, year = secondary
     admin = admin_of(school)
-    await import_file(admin, year, "students", students_xlsx(), "ds.xlsx")
+    await import_file(admin, year, "students", students_xlsx(), "ds.xlsx", workers=workers)
     moved = [list(r) for r in STUDENTS]
     moved[0][5] = "6B"  # An changes class
-    report = await import_file(admin, year, "students", students_xlsx(moved), "ds.xlsx")
+    report = await import_file(
+        admin, year, "students", students_xlsx(moved), "ds.xlsx", workers=workers
+    )
     assert report.parts["enrollments"].updated == 1
     assert report.parts["students"].updated == 0
     enrollment = await Enrollment.get(student__national_id=AN).prefetch_related("school_class")
     assert enrollment.school_class.name == "6B"
 
 
-async def test_csv_with_bom_semicolons_and_title_rows(secondary, admin_of) -> None:
+async def test_csv_with_bom_semicolons_and_title_rows(secondary, admin_of, workers) -> None:
     school, year = secondary
     rows = [
         ["TRƯỜNG THCS ĐẠI AN"],
@@ -106,7 +114,7 @@ async def test_csv_with_bom_semicolons_and_title_rows(secondary, admin_of) -> No
         ["2", BINH, "Trần Thị Bình", "15/08/2014", "Nữ", "   ", "", ""],
     ]
     data = csv_bytes(rows, delimiter=";", bom=True)
-    report = await import_file(admin_of(school), year, "students", data, "6a.csv")
+    report = await import_file(admin_of(school), year, "students", data, "6a.csv", workers=workers)
     assert report.parts["students"].created == 2
     binh = await Student.get(national_id=BINH)
     assert binh.ethnicity == "Kinh"  # a cell of spaces is blank
@@ -114,15 +122,17 @@ async def test_csv_with_bom_semicolons_and_title_rows(secondary, admin_of) -> No
     assert enrollment.school_class.name == "6A"  # from the title row
 
 
-async def test_csv_in_windows_1258(secondary, admin_of) -> None:
+async def test_csv_in_windows_1258(secondary, admin_of, workers) -> None:
     school, year = secondary
     rows = [STUDENT_HEADER[:6], [1, AN, "Nguyễn Văn Ấn", "02/03/2014", "Nam", "6A"]]
     data = csv_bytes(rows, encoding="cp1258")
-    await import_file(admin_of(school), year, "students", data, "6a.csv")
+    await import_file(admin_of(school), year, "students", data, "6a.csv", workers=workers)
     assert (await Student.get(national_id=AN)).full_name == "Nguyễn Văn Ấn"
 
 
-async def test_every_bad_value_is_reported_and_nothing_is_written(secondary, admin_of) -> None:
+async def test_every_bad_value_is_reported_and_nothing_is_written(
+    secondary, admin_of, workers
+) -> None:
     school, year = secondary
     other = await create_school("THCS-KH", "Trường THCS Kim Hoa", SchoolLevel.LOWER_SECONDARY)
     elsewhere = national_id(77)
@@ -132,6 +142,7 @@ async def test_every_bad_value_is_reported_and_nothing_is_written(secondary, adm
         "students",
         students_xlsx([[1, elsewhere, "Lý Văn Khoa", "01/02/2014", "Nam", "6A"]]),
         "kh.xlsx",
+        workers=workers,
     )
     rows = [
         [1, "00121400001", "Thiếu Một Số", "02/03/2014", "Nam", "6A"],
@@ -153,7 +164,7 @@ async def test_every_bad_value_is_reported_and_nothing_is_written(secondary, adm
          None, "0912345678"],
     ]  # fmt: skip
     data = xlsx({"Lớp 6": [["DANH SÁCH HỌC SINH"], STUDENT_HEADER, *rows]})
-    problems = await rejected(admin_of(school), year, "students", data, "ds.xlsx")
+    problems = await rejected(admin_of(school), year, "students", data, "ds.xlsx", workers=workers)
 
     assert all(p.sheet == "Lớp 6" for p in problems)
     assert find(problems, row=3, phrase="12 chữ số").column == "Mã định danh"
@@ -173,3 +184,53 @@ async def test_every_bad_value_is_reported_and_nothing_is_written(secondary, adm
     assert find(problems, row=17, phrase="không có họ tên").column == "SĐT cha"
     assert len(problems) == 14  # the first of the two duplicate rows is fine
     assert not await Student.filter(school=school).exists()
+
+
+# A failure of the database in the middle of the write, after the students are stored and
+# before their classes are: a trigger that refuses every enrollment, on either engine.
+_FAIL = {
+    "sqlite": [
+        "CREATE TRIGGER fail_enrollment BEFORE INSERT ON enrollment "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    ],
+    "postgres": [
+        "CREATE FUNCTION fail_enrollment() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+        "CREATE TRIGGER fail_enrollment BEFORE INSERT ON enrollment "
+        "FOR EACH ROW EXECUTE FUNCTION fail_enrollment()",
+    ],
+}
+_HEAL = {
+    "sqlite": ["DROP TRIGGER fail_enrollment"],
+    "postgres": ["DROP TRIGGER fail_enrollment ON enrollment", "DROP FUNCTION fail_enrollment()"],
+}
+
+
+async def test_an_import_that_stops_halfway_leaves_nothing_and_runs_again(
+    secondary, admin_of, workers
+) -> None:
+    school, year = secondary
+    admin = admin_of(school)
+    events = await AuditEvent.all().count()
+    for statement in _FAIL[dialect()]:
+        await connection().execute_script(statement)
+    with pytest.raises(Exception, match="disk"):  # the engine's own error, as it comes
+        await import_file(admin, year, "students", students_xlsx(), "ds.xlsx", workers=workers)
+    assert await Student.all().count() == 0  # the students written first went back too
+    assert await AuditEvent.all().count() == events
+    for statement in _HEAL[dialect()]:
+        await connection().execute_script(statement)
+    report = await import_file(admin, year, "students", students_xlsx(), "ds.xlsx", workers=workers)
+    assert (report.parts["students"].created, report.parts["enrollments"].created) == (4, 4)
+
+
+async def test_the_file_is_read_in_a_worker_in_the_senders_language(
+    secondary, admin_of, workers
+) -> None:
+    """The worker process does not share the bot's language: the problems are worded in the
+    sender's all the same."""
+    school, year = secondary
+    pdf = b"%PDF-1.7\n" + bytes(100)  # refused by the parser, in the worker
+    with use_language("en"):
+        problems = await rejected(admin_of(school), year, "students", pdf, "ds.xlsx", workers)
+    assert [p.problem for p in problems] == ["The file is a PDF document, not a spreadsheet"]
