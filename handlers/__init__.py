@@ -7,7 +7,6 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     calendar,
-    correction_admin,
     corrections,
     errors,
     fallback,
@@ -38,7 +37,6 @@ def register_all(application: Application) -> None:
         gradesheet,
         locks,
         corrections,
-        correction_admin,
         signing,
         markentry,
         calendar,

@@ -7,12 +7,17 @@ facts (request, evidence with their SHA-256, approval, witnesses, old → new va
 and the signature lines. Everything comes from `MinutesFacts`, so the same data always gives
 the same text, and the minutes can be drawn up again at any time. Noto Sans is embedded, so
 every Vietnamese letter renders and can be extracted.
+
+Rendering is CPU work: `render_minutes` runs in the worker pool (core.workers), so its input is
+plain picklable values (the corrections service reads them from the database), and it carries
+the language and the zone to write in, which a worker process does not share with the bot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -21,13 +26,52 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core import formatting
-from core.i18n import _
+from core.i18n import _, use_language
 from core.render.fonts import register_reportlab_fonts
-from core.services.corrections import MinutesFacts, shown
 
 
-def _when(value: dt.datetime | None) -> str:
-    return formatting.date_time(value) if value else "—"
+@dataclass(frozen=True)
+class WitnessLine:
+    role: str
+    name: str
+    confirmed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One corrected cell: its column, the values as shown, and when it was applied."""
+
+    column: str
+    old: str
+    new: str
+    applied_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MinutesFacts:
+    """Everything the minutes say, read from the data so they can be drawn up again, in the
+    language and the zone they are written in."""
+
+    language: str
+    zone: dt.tzinfo
+    school_name: str
+    province: str
+    number: str
+    created_at: dt.datetime
+    teacher: str
+    student: str
+    school_class: str
+    subject: str
+    term: str
+    year: str
+    reason: str
+    items: tuple[ChangeLine, ...]
+    evidence: tuple[tuple[str, str, int], ...]  # name, sha256, size
+    approver: str
+    approved_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    witnesses: tuple[WitnessLine, ...]
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -44,9 +88,17 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def render_minutes(facts: MinutesFacts) -> bytes:
-    """The minutes as PDF bytes."""
+    """The minutes as PDF bytes (a worker task: module level, picklable input)."""
+    with use_language(facts.language):
+        return _render(facts)
+
+
+def _render(facts: MinutesFacts) -> bytes:
     st = _styles()
     p = Paragraph
+
+    def when(value: dt.datetime | None) -> str:
+        return formatting.date_time(value, facts.zone) if value else "—"
 
     def para(text: str, style: str = "base") -> Paragraph:
         return p(text, st[style])
@@ -84,7 +136,7 @@ def render_minutes(facts: MinutesFacts) -> bytes:
                 year=escape(facts.year),
                 subject=escape(facts.subject),
                 term=facts.term,
-                at=_when(facts.created_at),
+                at=when(facts.created_at),
             )
         ),
         para(_("Lý do: {reason}").format(reason=escape(facts.reason))),
@@ -105,12 +157,12 @@ def render_minutes(facts: MinutesFacts) -> bytes:
         para(_("3. Phê duyệt"), "bold"),
         para(
             _("Người duyệt: {who}, lúc {at}.").format(
-                who=escape(facts.approver) or "—", at=_when(facts.approved_at)
+                who=escape(facts.approver) or "—", at=when(facts.approved_at)
             )
         ),
         para(
             _("Mở ô điểm lúc {opened}; khóa lại lúc {closed}.").format(
-                opened=_when(facts.opened_at), closed=_when(facts.closed_at)
+                opened=when(facts.opened_at), closed=when(facts.closed_at)
             )
         ),
         Spacer(1, 3 * mm),
@@ -119,7 +171,7 @@ def render_minutes(facts: MinutesFacts) -> bytes:
     story += [
         para(
             _("{role}: {name} (xác nhận lúc {at})").format(
-                role=w.role, name=escape(w.name), at=_when(w.confirmed_at)
+                role=w.role, name=escape(w.name), at=when(w.confirmed_at)
             )
         )
         for w in facts.witnesses
@@ -135,9 +187,9 @@ def render_minutes(facts: MinutesFacts) -> bytes:
     rows += [
         [
             para(item.column),
-            para(shown(item.old)),
-            para(shown(item.new)),
-            para(_when(item.applied_at) if item.applied else _("chưa sửa")),
+            para(item.old),
+            para(item.new),
+            para(when(item.applied_at) if item.applied_at else _("chưa sửa")),
         ]
         for item in facts.items
     ]

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from core import clock
 from core.models import MarkKind, Role, Staff
 from core.services import corrections, locks, roster
 from core.services.access import Actor
 from core.services.corrections import Change, Draft
 from core.services.evidence import EvidenceFile, accept
 from core.storage import FileStore
+from core.workers import WorkerPool
 from tests.deadlines.conftest import Small, build_small, future_year
 
 # The smallest valid images: a 1×1 PNG, and JPEG's / WebP's opening bytes.
@@ -30,12 +32,13 @@ PDF = b"%PDF-1.4\n%minh chung\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 @dataclass
 class School(Small):
     store: FileStore = field(default_factory=lambda: FileStore("."))
+    workers: WorkerPool = field(default_factory=WorkerPool)
 
     async def teacher(self) -> Actor:
         return await self.actor("GV02")
@@ -65,7 +68,7 @@ class School(Small):
 
 
 @pytest.fixture
-async def school(db: str, tmp_path) -> School:
+async def school(db: str, tmp_path, workers: WorkerPool) -> School:
     small = await build_small(future_year())
     await roster.write_staff(
         small.admin,
@@ -76,4 +79,4 @@ async def school(db: str, tmp_path) -> School:
         ],
     )
     small.staff = {s.code: s for s in await Staff.filter(school=small.school)}
-    return School(**vars(small), store=FileStore(tmp_path / "files"))
+    return School(**vars(small), store=FileStore(tmp_path / "files"), workers=workers)

@@ -55,12 +55,11 @@ async def approved(school: School, draft=None) -> CorrectionRequest:
 async def opened(school: School, draft=None) -> CorrectionRequest:
     request = await approved(school, draft)
     for code in ("HT01", "QT01", "TT01", "GV02"):
-        request = await corrections.confirm_witness(
-            await school.actor(code), request.id, school.store
-        )
+        request = await corrections.confirm_witness(await school.actor(code), request.id)
     return request
 
 
+@pytest.mark.poppler
 async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) -> None:
     await school.lock_nv()
     teacher = await school.teacher()
@@ -82,11 +81,9 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
     request = await corrections.approve(await school.actor("HT01"), request.id)
     assert request.state == RequestState.APPROVED
     for code in ("HT01", "QT01", "TT01"):
-        request = await corrections.confirm_witness(
-            await school.actor(code), request.id, school.store
-        )
+        request = await corrections.confirm_witness(await school.actor(code), request.id)
         assert request.state == RequestState.APPROVED
-    request = await corrections.confirm_witness(teacher, request.id, school.store)
+    request = await corrections.confirm_witness(teacher, request.id)
     assert request.state == RequestState.OPEN
     assert await Opening.filter(staff_id=school.staff["GV02"].id, closed_at=None).count() == 2
 
@@ -98,16 +95,20 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
     with pytest.raises(ScopeLocked):
         await gradebook.write_marks(teacher, [other])
     with pytest.raises(InvalidValue, match="7,5"):
-        await corrections.apply_value(teacher, request.id, tx1.id, "9", school.store)
+        await corrections.apply_value(
+            teacher, request.id, tx1.id, "9", school.store, school.workers
+        )
     with pytest.raises(PermissionDenied):
         await corrections.apply_value(
-            await school.actor("GV01"), request.id, tx1.id, "7.5", school.store
+            await school.actor("GV01"), request.id, tx1.id, "7.5", school.store, school.workers
         )
-    await corrections.apply_value(teacher, request.id, tx1.id, "7,5", school.store)
+    await corrections.apply_value(teacher, request.id, tx1.id, "7,5", school.store, school.workers)
     assert await mark_of(school) == Decimal("7.5")
     with pytest.raises(ScopeLocked):  # relocked at once
         await gradebook.write_marks(teacher, [entry])
-    request = await corrections.apply_value(teacher, request.id, gk.id, "8", school.store)
+    request = await corrections.apply_value(
+        teacher, request.id, gk.id, "8", school.store, school.workers
+    )
     assert request.state == RequestState.APPLIED and request.minutes_sha256
     assert await Opening.filter(closed_at=None, cell__not_isnull=True).count() == 0
 
@@ -131,7 +132,7 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
     ):
         assert expected in text, expected
     again = await corrections.regenerate_minutes(
-        await school.actor("HT01"), request.id, school.store
+        await school.actor("HT01"), request.id, school.workers
     )
     assert pdf_text(again, tmp_path) == text
 

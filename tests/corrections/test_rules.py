@@ -119,15 +119,15 @@ async def test_only_the_principal_or_a_delegate_decides(school: School) -> None:
     for code in ("QT01", "GV02", "PHT01", "TT01"):
         with pytest.raises(PermissionDenied):
             await corrections.approve(await school.actor(code), request.id)
-    await corrections.delegate(await school.actor("HT01"), school.staff["PHT01"], now())
+    await corrections.delegate(await school.actor("HT01"), "PHT01", now())
     with pytest.raises(PermissionDenied):  # only the principal delegates
-        await corrections.delegate(await school.actor("PHT01"), school.staff["PHT01"], now())
+        await corrections.delegate(await school.actor("PHT01"), "PHT01", now())
     approved = await corrections.approve(await school.actor("PHT01"), request.id)
     assert (
         approved.state == RequestState.APPROVED
         and approved.decided_by_id == school.staff["PHT01"].id
     )
-    await corrections.revoke_delegation(await school.actor("HT01"), school.staff["PHT01"], now())
+    await corrections.revoke_delegation(await school.actor("HT01"), "PHT01", now())
     other = await at_principal(school)
     with pytest.raises(PermissionDenied):
         await corrections.reject(await school.actor("PHT01"), other.id, "không")
@@ -212,7 +212,7 @@ async def test_ask_more_round_and_bundle(school: School) -> None:
 
 
 async def test_cut_off_and_late_allowance(school: School) -> None:
-    lock_at = dt.datetime.now(clock.zone()) + dt.timedelta(days=3)
+    lock_at = clock.local() + dt.timedelta(days=3)
     await calendar.set_deadline(
         school.admin, school.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
     )
@@ -259,13 +259,20 @@ async def test_expiry_relocks_once_and_survives_a_restart(school: School) -> Non
     assert view.state == RequestState.OPEN
     assert await Opening.filter(closed_at=None, cell__not_isnull=True).count() == 1
     later = request.open_until + dt.timedelta(seconds=1)
-    assert [r.id for r in await corrections.expire_sessions(later, school.store)] == [request.id]
-    assert await corrections.expire_sessions(later, school.store) == []
+    assert [
+        r.id for r in await corrections.expire_sessions(later, school.store, school.workers)
+    ] == [request.id]
+    assert await corrections.expire_sessions(later, school.store, school.workers) == []
     assert (await CorrectionRequest.get(id=request.id)).state == RequestState.EXPIRED
     assert await Opening.filter(closed_at=None, cell__not_isnull=True).count() == 0
     with pytest.raises(InvalidValue, match="hết thời hạn"):
         await corrections.apply_value(
-            await school.teacher(), request.id, view.items[0].id, "7.5", school.store
+            await school.teacher(),
+            request.id,
+            view.items[0].id,
+            "7.5",
+            school.store,
+            school.workers,
         )
     assert await Notification.filter(kind="correction.minutes").count() == 3
 
@@ -275,12 +282,14 @@ async def test_witness_rules(school: School) -> None:
 
     request = await approved(school)
     with pytest.raises(PermissionDenied):
-        await corrections.confirm_witness(await school.actor("GV01"), request.id, school.store)
-    await corrections.confirm_witness(await school.actor("TT01"), request.id, school.store)
+        await corrections.confirm_witness(await school.actor("GV01"), request.id)
+    await corrections.confirm_witness(await school.actor("TT01"), request.id)
     with pytest.raises(InvalidValue, match="rồi"):
-        await corrections.confirm_witness(await school.actor("TT01"), request.id, school.store)
+        await corrections.confirm_witness(await school.actor("TT01"), request.id)
     with pytest.raises(InvalidValue, match="không mở"):
-        await corrections.apply_value(await school.teacher(), request.id, 1, "7.5", school.store)
+        await corrections.apply_value(
+            await school.teacher(), request.id, 1, "7.5", school.store, school.workers
+        )
 
 
 async def test_requests_by_state_for_admins(school: School) -> None:

@@ -46,9 +46,9 @@ async def seed(late: bool = False) -> None:
         await Staff.filter(school=small.school, code=code).update(phone=phone)
     principal = await Actor.of_staff(await Staff.get(code="HT01"))
     scope = await locks.parse_scope(small.year, ["6A", "Ngữ", "văn", "HK1"])
-    await locks.lock(principal, scope, now=dt.datetime.now(dt.UTC))
+    await locks.lock(principal, scope, now=clock.now())
     if late:  # the term locks in three days: the correction cut-off was four days ago
-        lock_at = dt.datetime.now(clock.zone()) + dt.timedelta(days=3)
+        lock_at = clock.local() + dt.timedelta(days=3)
         await calendar.set_deadline(
             small.admin, small.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
         )
@@ -123,6 +123,7 @@ async def fill_request(teacher: FakeUser, photos: list[bytes]) -> None:
     assert f"Đã nhận minh chứng {len(photos)}/10" in received[-1].text
 
 
+@pytest.mark.poppler
 async def test_whole_path_from_phone_to_minutes(telegram_server, bot, tmp_path) -> None:
     teacher = await signed_in(telegram_server, "GV02", 6002)
     admin = await signed_in(telegram_server, "QT01", 6011)
@@ -234,6 +235,8 @@ async def test_rejection_ask_more_and_bad_files(telegram_server, bot) -> None:
     await stranger.wait_for_message()
     await stranger.press_forged("crf:1")
     assert "Chỉ Ban quản trị" in (await stranger.wait_for_message(timeout=WAIT)).text
+    await stranger.press_forged("crv:999")  # a request that does not exist (or no longer)
+    assert "không còn tồn tại" in (await stranger.wait_for_message(timeout=WAIT)).text
     await admin.wait_for_message(lambda m: "Phiếu mới" in m.content, timeout=WAIT)
     await press_and_wait(admin, "➡️ Chuyển Hiệu trưởng", "Đã chuyển")
 

@@ -1,0 +1,154 @@
+"""The correction cut-off and the principal's late allowances.
+
+Corrections of a term are asked for until a week before its lock (000 Điều 8; 003 Điều 8.3),
+as the school's calendar has it. After that only the principal may let one request through: a
+teacher asks (`ask_late`), the principal allows it for LATE_DAYS days (`grant_late`), and
+`submit` uses the allowance up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from tortoise.transactions import in_transaction
+
+from core import audit, buttons, clock, formatting
+from core.errors import HocbaError, InvalidValue, NotFound
+from core.i18n import _
+from core.models import LateAllowance, SchoolYear, Staff, Term
+from core.services.access import Actor
+from core.services.calendar import load_calendar
+from core.services.corrections.cells import Cell, roman
+from core.services.corrections.routing import deciders, principal_behind
+from core.services.outbox import notify_staff
+
+LATE_DAYS = 3  # how long a principal's late allowance lasts
+
+
+class PastCutoff(HocbaError):
+    """A request after the cut-off without the principal's allowance."""
+
+
+async def cutoff(year: SchoolYear, term: Term) -> dt.datetime:
+    """The last moment to ask for corrections of a term: a week before its lock."""
+    calendar = await load_calendar(year)
+    return calendar.correction_cutoff(f"lock.term{term.number}")
+
+
+async def _allowance(actor: Actor, cell: Cell, now: dt.datetime) -> LateAllowance | None:
+    return await LateAllowance.filter(
+        teacher_id=actor.staff_id,
+        school_class_id=cell.school_class.id,
+        subject_id=cell.subject.id,
+        term_id=cell.term.id,
+        granted_at__isnull=False,
+        until__gt=now,
+        used_by_request_id__isnull=True,
+    ).first()
+
+
+async def ensure_before_cutoff(
+    actor: Actor, cell: Cell, now: dt.datetime | None = None
+) -> LateAllowance | None:
+    """None before the cut-off; after it, the principal's unused allowance, or PastCutoff."""
+    now = now or clock.now()
+    last = await cutoff(await cell.school_class.year, cell.term)
+    if now <= last:
+        return None
+    allowance = await _allowance(actor, cell, now)
+    if allowance is None:
+        raise PastCutoff(
+            _(
+                "Đã quá hạn đề nghị sửa điểm học kỳ {term} ({last}: một tuần trước khi khóa sổ). "
+                "Chỉ Hiệu trưởng cho phép nộp muộn được: thầy cô có thể xin phép."
+            ).format(term=roman(cell.term.number), last=formatting.date_time(last))
+        )
+    return allowance
+
+
+def _scope(cell: Cell) -> dict[str, int]:
+    return {
+        "class_id": cell.school_class.id,
+        "subject_id": cell.subject.id,
+        "term_id": cell.term.id,
+    }
+
+
+async def ask_late(actor: Actor, cell: Cell, now: dt.datetime | None = None) -> LateAllowance:
+    """A teacher asks the principal to allow one late request of the cell's class × subject ×
+    term; every decider gets a button to allow it."""
+    now = now or clock.now()
+    async with in_transaction():
+        asked = await LateAllowance.create(
+            school_id=actor.school_id,
+            teacher_id=actor.staff_id,
+            school_class_id=cell.school_class.id,
+            subject_id=cell.subject.id,
+            term_id=cell.term.id,
+            asked_at=now,
+        )
+        await audit.record(
+            audit.Event(actor.label, "correction.late_ask", f"late:{asked.id}", after=_scope(cell))
+        )
+        teacher = await Staff.get(id=actor.staff_id)
+        for person in await deciders(actor.school_id):
+            await notify_staff(
+                person,
+                "correction.late",
+                lambda: _(
+                    "⏰ {teacher} xin phép lập phiếu sửa điểm sau hạn: lớp {klass}, môn "
+                    "{subject}, học kỳ {term}."
+                ).format(
+                    teacher=html.escape(teacher.full_name),
+                    klass=html.escape(cell.school_class.name),
+                    subject=html.escape(cell.subject.name),
+                    term=roman(cell.term.number),
+                ),
+                dedupe_key=f"corr:late:{asked.id}:{person.id}",
+                buttons=lambda: [
+                    [
+                        {
+                            "text": _("✅ Cho phép nộp muộn"),
+                            "callback_data": buttons.REQUEST_GRANT_LATE.data(asked.id),
+                        }
+                    ]
+                ],
+                now=now,
+            )
+    return asked
+
+
+async def grant_late(
+    actor: Actor, allowance_id: int, now: dt.datetime | None = None
+) -> LateAllowance:
+    """The principal allows one late request, for LATE_DAYS days; a second press says so."""
+    now = now or clock.now()
+    await principal_behind(actor)
+    asked = await LateAllowance.get_or_none(id=allowance_id, school_id=actor.school_id)
+    if asked is None:
+        raise NotFound(_("Đề nghị nộp muộn này không còn tồn tại."))
+    until = now + dt.timedelta(days=LATE_DAYS)
+    async with in_transaction():
+        granted = await LateAllowance.filter(id=asked.id, granted_at__isnull=True).update(
+            granted_by_id=actor.staff_id, granted_at=now, until=until
+        )
+        if not granted:
+            raise InvalidValue(_("Đề nghị nộp muộn này đã được cho phép rồi."))
+        await audit.record(
+            audit.Event(
+                actor.label, "correction.late_grant", f"late:{asked.id}", after={"until": until}
+            )
+        )
+        teacher = await Staff.get(id=asked.teacher_id)
+        await notify_staff(
+            teacher,
+            "correction.late",
+            lambda: _(
+                "✅ Hiệu trưởng đã cho phép thầy cô lập một phiếu sửa điểm sau hạn, đến {until}. "
+                "Gõ /suadiem để lập phiếu."
+            ).format(until=formatting.date_time(until)),
+            dedupe_key=f"corr:late-granted:{asked.id}",
+            now=now,
+        )
+    return await LateAllowance.get(id=asked.id)

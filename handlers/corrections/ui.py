@@ -1,0 +1,113 @@
+"""What the correction handlers share: the user_data keys of their drafts, who is writing,
+drawing the core's choices as inline keyboards, replying, offering a received photo or
+document to the core, and cancelling.
+
+Each conversation keeps one draft, the JSON the core returned at its last step; the core reads
+it again at the next step and never trusts it. Cancelling, or the end of a conversation,
+forgets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import filters as tg_filters
+
+from core import buttons
+from core.buttons import Choice
+from core.errors import PermissionDenied
+from core.i18n import _
+from core.services.access import Actor
+from handlers.common import current_actor, main_menu
+from handlers.context import BotContext
+
+# user_data keys: one draft per conversation
+DRAFT = "correction_draft"  # the request form
+ANSWER = "correction_supplement"  # the teacher's answer to ask-for-more
+DECISION = "correction_decision"  # the decider's reason or question
+APPLY = "correction_apply"  # the approved value to type
+PICKED = "correction_picked"  # the board's ticks
+CONVERSATION_DRAFTS = (DRAFT, ANSWER, DECISION, APPLY)
+TEXT = tg_filters.TEXT & ~tg_filters.COMMAND
+MEDIA = tg_filters.PHOTO | tg_filters.Document.ALL
+
+
+async def actor_of(update: Update) -> Actor:
+    actor = await current_actor(update)
+    if actor is None:
+        raise PermissionDenied(_("Thầy cô cần đăng nhập trước (bấm /start)."))
+    return actor
+
+
+def cancel_row() -> list[Choice]:
+    return [Choice(_("✖️ Hủy"), buttons.FORM_CANCEL.data())]
+
+
+def rows_of(choices: Sequence[Choice], width: int = 1) -> list[list[Choice]]:
+    return [list(choices[i : i + width]) for i in range(0, len(choices), width)]
+
+
+def keyboard(rows: Sequence[Sequence[Choice]]) -> InlineKeyboardMarkup | None:
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows]
+    )
+
+
+async def reply(update: Update, text: str, rows: Sequence[Sequence[Choice]] = ()) -> None:
+    """Answer the pressed button (if any), then reply in the chat."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await update.effective_message.reply_text(text, reply_markup=keyboard(rows))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A photo or document the person sent, as the core's evidence steps take it."""
+
+    size: int | None
+    name: str | None
+    album_id: str | None
+    fetch: Callable[[], Awaitable[bytes]]
+
+
+def offer_of(message: Message) -> Offer:
+    """The largest size of a photo, or the document; downloaded only if the core asks."""
+    attachment = message.photo[-1] if message.photo else message.document
+
+    async def fetch() -> bytes:
+        return bytes(await (await attachment.get_file()).download_as_bytearray())
+
+    return Offer(
+        attachment.file_size,
+        getattr(attachment, "file_name", None),
+        message.media_group_id,
+        fetch,
+    )
+
+
+def press(callback: Callable[..., Awaitable[object]], action: buttons.Action) -> BaseHandler:
+    """The handler of one kind of button (its pattern from core.buttons)."""
+    return CallbackQueryHandler(callback, pattern=action.pattern)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """/huy or «Hủy» in any correction conversation: its draft is forgotten."""
+    for key in CONVERSATION_DRAFTS:
+        context.user_data.pop(key, None)
+    actor = await current_actor(update)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await update.effective_message.reply_text(
+        _("Đã hủy, không có gì được gửi."), reply_markup=main_menu(actor) if actor else None
+    )
+    return ConversationHandler.END
+
+
+def cancel_handlers() -> list[BaseHandler]:
+    return [CommandHandler(["huy", "cancel"], cancel), press(cancel, buttons.FORM_CANCEL)]
