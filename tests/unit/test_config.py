@@ -220,7 +220,7 @@ qqq = 1
         "zzz: khóa nằm ngoài mọi mục — mỗi khóa phải nằm dưới một mục như [telegram].",
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
-        "[telegram], [web], [signing], [trust], [reminders].",
+        "[telegram], [web], [signing], [trust], [reminders], [workers].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
