@@ -37,5 +37,8 @@ def schedule(application: Application, runtime: Runtime) -> None:
         await run(runtime.signing, runtime.school_id)
 
     application.job_queue.run_daily(
-        job, time=RUN_AT.replace(tzinfo=runtime.zone), name="cert_expiry"
+        job,
+        time=RUN_AT.replace(tzinfo=runtime.zone),
+        name="cert_expiry",
+        job_kwargs={"misfire_grace_time": 3600},  # a busy morning delays the warnings, never skips
     )

@@ -44,6 +44,7 @@ from core.services.outbox import DEFAULT_POLICY, Policy
 log = logging.getLogger(__name__)
 
 JOB_NAME = "outbox"
+LATE_IS_FINE = {"misfire_grace_time": None}  # run however late (see `schedule`)
 
 
 @dataclass
@@ -242,6 +243,10 @@ def schedule(
     A plain repeating job would start a second pass over a long one still running. Every run
     is named JOB_NAME (`job_queue.get_jobs_by_name(JOB_NAME)` finds the pending one); the
     database must be open before the application starts (post_init does that).
+
+    Each run is scheduled with no misfire grace limit: APScheduler silently drops a one-off
+    job that starts more than a second late (a busy machine), and since each run schedules the
+    next, one dropped run would stop delivery for good.
     """
     job_queue = application.job_queue
     if job_queue is None:
@@ -257,6 +262,6 @@ def schedule(
             elif stats.deferred:
                 delay = min(interval, pacer.per_chat_interval)
         finally:
-            job_queue.run_once(run, delay, name=JOB_NAME)
+            job_queue.run_once(run, delay, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
 
-    return job_queue.run_once(run, 0.0, name=JOB_NAME)
+    return job_queue.run_once(run, 0.0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
