@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import Application
@@ -23,7 +24,7 @@ from core.runtime import Runtime
 from core.services.issuance import BatchRunner
 from core.services.reminders import QuietHours
 from core.services.schools import find_school
-from core.signing.backends import SigningSettings
+from core.signing.backends import KEY_FOLDER_CA, SigningSettings
 from core.storage import FileStore
 from core.workers import WorkerPool
 
@@ -52,6 +53,13 @@ def signing_settings(section: SigningConfig) -> SigningSettings:
     )
 
 
+def trust_roots(config: Config) -> tuple[Path, ...]:
+    """The configured trust roots; without any, the CA kept in the PKCS#12 key folder (a test
+    PKI keeps it there), so a record signed with those keys can be checked."""
+    kept = config.signing.pkcs12_dir / KEY_FOLDER_CA
+    return config.trust.roots or ((kept,) if kept.is_file() else ())
+
+
 async def served_school(config: Config) -> int | None:
     """The configured school, or the only one in the database; None serves every school."""
     try:
@@ -71,7 +79,7 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         school_id=await served_school(config),
         files=FileStore(config.storage.dir),
         signing=signing,
-        trust_roots=config.trust.roots,
+        trust_roots=trust_roots(config),
         quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
         zone=clock.zone(),
         workers=workers,

@@ -16,11 +16,10 @@ from pathlib import Path
 from bot.bootstrap import running
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
-from bot.cli_signing import cmd_export, cmd_issue, cmd_verify, demo_signing
+from bot.cli_signing import cmd_export, cmd_issue, cmd_verify
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
-from core import audit, clock, formatting
-from core.demo import COMPLETE_CLASS, create_demo
+from core import audit, formatting
 from core.errors import HocbaError, NotFound
 from core.i18n import _, use_language
 from core.importing import import_file
@@ -37,7 +36,6 @@ from core.services.schools import (
     find_school,
     latest_year,
     parse_class_name,
-    year_name_for,
 )
 from core.services.signin import create_invite
 from handlers.invite import deep_link
@@ -90,14 +88,10 @@ async def cmd_import(args: argparse.Namespace, config: Config, runtime: Runtime)
 
 
 async def cmd_demo(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
-    created = await create_demo(args.year or year_name_for(clock.today()))
-    for school in created:
-        print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
-    if not created:
-        print(_("Các trường mẫu đã có sẵn; không tạo lại."))
-    await demo_signing(config)
-    print(_("Xem kết quả một lớp: hocba results {klass}").format(klass=COMPLETE_CLASS))
-    return 0
+    """The one door from the product to the demo code, opened only when asked for."""
+    from demo.cli import run
+
+    return await run(args, runtime)
 
 
 async def _find_class(args: argparse.Namespace, config: Config) -> tuple[School, SchoolClass]:

@@ -1,4 +1,4 @@
-"""`hocba issue`, `hocba export`, `hocba verify`, and the demo's signing set-up.
+"""`hocba issue`, `hocba export`, `hocba verify`.
 
 `issue` runs the whole signing chain of a class from the server's console with the keys the
 configuration names (PKCS#12 files or a PKCS#11 token): each subject teacher, the homeroom
@@ -12,15 +12,12 @@ import argparse
 from pathlib import Path
 
 from bot.config import Config
-from core.demo import COMPLETE_CLASS, SECONDARY
 from core.errors import HocbaError
 from core.i18n import _
 from core.models import BatchState, Role, School, SchoolClass, SignatureRole, Staff
-from core.pki_demo import CA_FILE, Person, write_school_pki
 from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
-from core.services.schools import find_class, latest_year
 from core.services.verification import verify_file
 from core.signing.trust import load_roots
 
@@ -33,8 +30,7 @@ async def _signer_staff(school: School, role: SignatureRole) -> list[Staff]:
 
 async def _waits(actor: Actor, school_class: SchoolClass, role: SignatureRole) -> bool:
     return any(
-        w.role is role and w.class_id == school_class.id
-        for w in await issuance.waiting_for(actor)
+        w.role is role and w.class_id == school_class.id for w in await issuance.waiting_for(actor)
     )
 
 
@@ -86,12 +82,6 @@ async def issue_class(
     return len(await issuance.issued_records(admin, school_class))
 
 
-def trust_files(config: Config) -> list[Path]:
-    """The configured trust roots; without any, the demo CA when `hocba demo` made one."""
-    demo_ca = config.signing.pkcs12_dir / CA_FILE
-    return list(config.trust.roots) or ([demo_ca] if demo_ca.is_file() else [])
-
-
 async def _class(args: argparse.Namespace, config: Config) -> tuple[School, SchoolClass]:
     from bot.cli import _find_class  # the command line's own class lookup
 
@@ -118,7 +108,7 @@ async def cmd_export(args: argparse.Namespace, config: Config, runtime: Runtime)
         stem = f"{record.code}.v{record.version}"
         (target / f"{stem}.xml").write_bytes(record.xml)
         (target / f"{stem}.pdf").write_bytes(record.pdf or b"")
-    for root in trust_files(config):
+    for root in runtime.trust_roots:
         (target / root.name).write_bytes(root.read_bytes())
     print(
         _("Đã ghi {n} học bạ (XML và PDF) và chứng thư gốc vào {dir}.").format(
@@ -132,48 +122,6 @@ async def cmd_verify(args: argparse.Namespace, config: Config, runtime: Runtime)
     path = Path(args.file)
     if not path.is_file():
         raise HocbaError(_("Không thấy tệp {path}.").format(path=path))
-    report = await verify_file(path.read_bytes(), load_roots(trust_files(config)), "cli")
+    report = await verify_file(path.read_bytes(), load_roots(runtime.trust_roots), "cli")
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
-
-
-def config_section(config: Config, ca_file: Path) -> str:
-    return (
-        "[signing]\n"
-        'backend = "pkcs12"\n'
-        f'pkcs12_dir = "{config.signing.pkcs12_dir}"\n'
-        'pkcs12_password = "<mật khẩu tệp khóa>"\n\n'
-        "[trust]\n"
-        f'roots = ["{ca_file}"]\n'
-    )
-
-
-async def demo_signing(config: Config) -> None:
-    """The demo's test PKI (a CA, one PKCS#12 per staff member and the seal) and class 6A of
-    the secondary demo school closed, so `hocba issue 6A` runs right after `hocba demo`."""
-    ca_file = config.signing.pkcs12_dir / CA_FILE
-    for school in await School.all():
-        staff = await Staff.filter(school=school).prefetch_related("roles")
-        people = [
-            Person(s.code, s.full_name, ", ".join(Role(r.role).label for r in s.roles))
-            for s in staff
-        ]
-        ca_file = write_school_pki(
-            config.signing.pkcs12_dir,
-            school.code,
-            school.name,
-            people,
-            config.signing.pkcs12_password,
-        )
-    school = await School.get_or_none(code=SECONDARY.code)
-    if school is not None:
-        school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
-        await issuance.close_class(Actor.command_line(school.id), school_class)
-    section = config_section(config, ca_file)
-    (config.signing.pkcs12_dir / "signing.toml").write_text(section, encoding="utf-8")
-    print(
-        _("Đã tạo PKI thử nghiệm trong {dir}. Cấu hình tương ứng (cũng ghi ở {file}):").format(
-            dir=config.signing.pkcs12_dir, file=config.signing.pkcs12_dir / "signing.toml"
-        )
-    )
-    print(section)

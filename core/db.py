@@ -232,8 +232,9 @@ async def close_database() -> None:
 
 
 @asynccontextmanager
-async def database(url: str) -> AsyncIterator[None]:
-    await open_database(url)
+async def database(url: str, *, from_models: bool = False) -> AsyncIterator[None]:
+    """The database open for the block (see `open_database` for `from_models`)."""
+    await open_database(url, from_models=from_models)
     try:
         yield
     finally:

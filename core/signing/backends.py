@@ -21,6 +21,9 @@ from core.signing.keys import Signer, SignerUnavailable, load_pkcs11, load_pkcs1
 SEAL_CODE = "SEAL"  # the file name, token label and config key of the school's organisation key
 
 
+KEY_FOLDER_CA = "ca.pem"  # a PKCS#12 folder may keep the CA that issued its keys
+
+
 def pkcs12_path(directory: Path, school_code: str, code: str) -> Path:
     """Where a person's (or the seal's) PKCS#12 file lives: one folder per school, because
     staff codes repeat between schools."""

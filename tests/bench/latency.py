@@ -33,10 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cli_signing import demo_signing
 from bot.config import load_config
 from core.db import database
-from core.demo import create_demo
 from core.models import (
     ClassClosure,
     Enrollment,
@@ -53,6 +51,8 @@ from core.models import (
 from core.render import xml_record as fmt
 from core.services.issuance.build import data_hash
 from core.services.schools import latest_year
+from demo.school import create_demo
+from demo.signing import demo_signing
 from tests.bench import signing as bench_signing
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.fixtures import free_port
@@ -156,7 +156,7 @@ async def _seed(url: str, keys: Path) -> tuple[list[Person], dict[str, int]]:
                 )
             )
         config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(keys)})
-        await demo_signing(config)
+        await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
         year = await latest_year(school)
         big = await SchoolClass.create(year=year, name=BIG_CLASS, grade=9, homeroom=homeroom)
         principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
@@ -341,7 +341,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hocba-latency-") as tmp:
         directory = Path(tmp)
         reference_keys = directory / "reference-keys"
-        from core.pki_demo import write_school_pki
+        from demo.pki import write_school_pki
 
         write_school_pki(
             reference_keys,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from core.demo import PROVINCE, People
 from core.rules.catalog import Assessment, SchoolLevel, subjects_for
 from core.rules.secondary import regular_mark_count
 from core.validation import Gender
+from demo.school import PROVINCE, People
 
 CLASSES_PER_GRADE = 9
 STUDENTS_PER_CLASS = 42

@@ -36,13 +36,13 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from core import clock
 from core.models.records import RECORD_ORDER, SignatureRole
-from core.pki_demo import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
 from core.render import xml_record as fmt
 from core.render.pdf_record import render_record_pdf
 from core.signing.backends import open_signer
 from core.signing.chain import sign_record_step
 from core.signing.keys import Signer
 from core.signing.pades import BOXES, FIELD_NAMES, stamp_style
+from demo.pki import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
 
 SCHOOL = fmt.SchoolInfo("THCS-BENCH", "Trường THCS Bench", "Trung học cơ sở", "Hà Nội", "Ba Vì")
 PASSWORD = "bench"
@@ -267,7 +267,7 @@ def main(count: int = 1500) -> int:
 
 def _token(directory: Path, keys: Path) -> Settings | str:
     """The same keys on a SoftHSM2 token, or why there is none."""
-    from core.pki_demo import Issued
+    from demo.pki import Issued
     from tests.signing.softhsm import make_token, missing
 
     reason = missing()

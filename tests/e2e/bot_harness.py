@@ -35,8 +35,8 @@ async def running_bot(
     schedule_jobs: bool = True,
 ) -> AsyncIterator[Config]:
     """Seed the database, then serve until the block ends; a crash of the bot fails the test."""
-    if seed is not None:
-        async with database(config.database.url):
+    if seed is not None:  # tables straight from the models (fast); migrating is test_serve's
+        async with database(config.database.url, from_models=True):
             await seed()
     stop = asyncio.Event()
     task = asyncio.create_task(serve(config, stop, schedule_jobs=schedule_jobs))

@@ -12,14 +12,15 @@ from types import MappingProxyType
 import pytest
 
 from bot.bootstrap import build_runtime
-from bot.cli_signing import demo_signing, issue_class
+from bot.cli_signing import issue_class
 from core.db import database
-from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
 from core.models import IssuedRecord, RecordState, Role, School, SignatureRole, Staff
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.workers import WorkerPool
+from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
+from demo.signing import demo_signing
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
@@ -30,9 +31,9 @@ async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, worke
     """The demo school with class 6A closed and prepared; the principal signs through a CSC
     server (certomancer-csc-dummy), everyone else with the demo's PKCS#12 files."""
     config = bot_config(telegram_server, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(tmp_path / "keys"))
-    async with database(config.database.url):
+    async with database(config.database.url, from_models=True):
         await create_demo("2025-2026")
-        await demo_signing(config)
+        await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
         school = await School.get(code=SECONDARY.code)
         school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
         await issuance.prepare_class(Actor.command_line(school.id), school_class, workers)

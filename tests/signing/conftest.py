@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import build_runtime
-from bot.cli_signing import demo_signing
 from bot.config import Config, load_config
 from core import clock
-from core.demo import COMPLETE_CLASS, SECONDARY, create_demo
 from core.models import Role, School, SchoolClass, Staff
-from core.pki_demo import SEAL_CODE, Issued, issue, make_ca, pem
 from core.render import xml_record as fmt
 from core.runtime import Runtime
 from core.services.schools import find_class, latest_year
 from core.signing.backends import SigningSettings
 from core.signing.keys import Signer
 from core.workers import WorkerPool
+from demo.pki import SEAL_CODE, Issued, issue, make_ca, pem
+from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
+from demo.signing import demo_signing
 from tests.signing import softhsm
 from tests.signing.csc_server import CscServer, start_csc
 
@@ -139,7 +139,7 @@ async def demo(sqlite_db: str, demo_keys: Path) -> tuple[Config, School, SchoolC
     the full chain is slow, and the services it drives are dialect-neutral."""
     config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(demo_keys)})
     await create_demo("2025-2026")
-    await demo_signing(config)
+    await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
     school = await School.get(code=SECONDARY.code)
     school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
     return config, school, school_class

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from core.pki_demo import Issued
+from demo.pki import Issued
 
 MODULE_PATHS = (
     Path("/usr/lib/softhsm/libsofthsm2.so"),

@@ -10,13 +10,13 @@ import pytest
 
 from core import clock
 from core.models import Notification, Role
-from core.pki_demo import SEAL_CODE, issue, pkcs12_path, write_pkcs12
 from core.rules.catalog import SchoolLevel
 from core.services import roster
 from core.services.access import Actor
 from core.services.cert_expiry import expiring_within, warn_expiring
 from core.services.schools import create_school, ensure_year
 from core.signing.backends import SigningSettings as Settings
+from demo.pki import SEAL_CODE, issue, pkcs12_path, write_pkcs12
 from jobs import cert_expiry as job
 
 T0 = dt.datetime(2026, 5, 1, 1, 0, tzinfo=dt.UTC)

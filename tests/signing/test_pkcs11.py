@@ -9,11 +9,11 @@ import subprocess
 import pytest
 
 from core.models.records import RECORD_ORDER, SignatureRole
-from core.pki_demo import SEAL_CODE
 from core.render import xml_record as fmt
 from core.signing.backends import open_signer
 from core.signing.chain import sign_record_step
 from core.signing.keys import SignerUnavailable
+from demo.pki import SEAL_CODE
 from tests.signing.conftest import SCHOOL, tool
 from tests.signing.test_xml_signatures import xmlsec_verify
 

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from core.signing.backends import KEY_FOLDER_CA as CA_FILE
 from core.signing.backends import SEAL_CODE, pkcs12_path
 
-CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca.key.pem"
 KEY_SIZE = 2048
 
