@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.models import AuditEvent, DeadlineSetting, Staff
-from tests.deadlines.conftest import build_small, future_year
+from core.models import AuditEvent, DeadlineSetting
+from tests.deadlines.conftest import future_year
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.small_school import seed_small, signed_in
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.user import FakeUser
 
-PHONES = {"QT01": "+84912000011", "HT01": "+84912000010", "GV02": "+84912000002"}
 WAIT = 10
 YEAR = future_year()
 END = int(YEAR[5:])  # the calendar year of the school year's second half
 
 
 async def seed() -> None:
-    small = await build_small(YEAR)
-    for code, phone in PHONES.items():
-        await Staff.filter(school=small.school, code=code).update(phone=phone)
+    await seed_small()
 
 
 async def command(user: FakeUser, args: str | None = None) -> str:
@@ -35,12 +33,10 @@ async def test_show_set_refuse_and_explain(
     telegram_server: FakeTelegramServer, tmp_path: Path
 ) -> None:
     async with running_bot(bot_config(telegram_server, tmp_path), seed):
-        people = {}
-        for user_id, (code, phone) in enumerate(PHONES.items(), start=7201):
-            people[code] = telegram_server.user(user_id, code, phone=phone)
-            await people[code].share_contact()
-            await people[code].wait_for_message(timeout=WAIT)
-        admin, principal, teacher = people.values()
+        admin, principal, teacher = [
+            await signed_in(telegram_server, code, user_id)
+            for user_id, code in enumerate(("QT01", "HT01", "GV02"), start=7201)
+        ]
 
         shown = await command(admin)
         assert f"Lịch hạn năm học {YEAR}" in shown

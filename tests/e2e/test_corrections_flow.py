@@ -19,31 +19,23 @@ from core.services import calendar, gradebook, locks, roster
 from core.services.access import Actor
 from tests.corrections.conftest import JPEG, PNG
 from tests.corrections.test_flow import pdf_text
-from tests.deadlines.conftest import build_small, future_year
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.small_school import PHONES, seed_small, signed_in
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.user import FakeUser
 
-PHONES = {
-    "GV02": "+84912000002",
-    "HT01": "+84912000010",
-    "QT01": "+84912000011",
-    "TT01": "+84912000012",
-    "GV01": "+84912000001",
-}
 WAIT = 30
 BINH = "Trần Thị Bình"
 
 
 async def seed(late: bool = False) -> None:
-    small = await build_small(future_year())
+    small = await seed_small()
     await roster.write_staff(
         small.admin,
         small.year,
         [roster.StaffEntry("TT01", "Mai Thanh Tra", frozenset({Role.INSPECTOR}))],
     )
-    for code, phone in PHONES.items():
-        await Staff.filter(school=small.school, code=code).update(phone=phone)
+    await Staff.filter(school=small.school, code="TT01").update(phone=PHONES["TT01"])
     principal = await Actor.of_staff(await Staff.get(code="HT01"))
     scope = await locks.parse_scope(small.year, ["6A", "Ngữ", "văn", "HK1"])
     await locks.lock(principal, scope, now=clock.now())
@@ -77,13 +69,6 @@ async def bot(telegram_server, tmp_path, store_dir):
 async def late_bot(telegram_server, tmp_path, store_dir):
     async for _ in _bot(telegram_server, tmp_path, lambda: seed(late=True)):
         yield
-
-
-async def signed_in(server: FakeTelegramServer, code: str, user_id: int) -> FakeUser:
-    user = server.user(user_id, code, phone=PHONES[code])
-    await user.share_contact()
-    await user.wait_for_message()
-    return user
 
 
 async def press_and_wait(user: FakeUser, button: str, expect: str | None = None):

@@ -20,12 +20,11 @@ import bot.app
 from core.models import Notification, Role, Staff, StaffRole
 from core.rules.catalog import SchoolLevel
 from core.services.schools import create_school
-from tests.deadlines.conftest import build_small, future_year
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.small_school import PHONES, seed_small, signed_in
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.user import FakeUser
 
-PHONES = {"QT01": "+84912000011", "GV02": "+84912000002"}
 WAIT = 10
 REFERENCE = re.compile(r"mã lỗi ([0-9a-f]{6})")
 
@@ -52,16 +51,7 @@ def failing_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def seed() -> None:
-    small = await build_small(future_year())
-    for code, phone in PHONES.items():
-        await Staff.filter(school=small.school, code=code).update(phone=phone)
-
-
-async def signed_in(server: FakeTelegramServer, code: str, user_id: int) -> FakeUser:
-    user = server.user(user_id, code, phone=PHONES[code])
-    await user.share_contact()
-    await user.wait_for_message(timeout=WAIT)
-    return user
+    await seed_small()
 
 
 async def apology(user: FakeUser, command: str) -> str:

@@ -14,27 +14,17 @@ from pathlib import Path
 
 from core.models import AuditEvent, Mark, MarkKind, SchoolClass, Staff, Student, Subject
 from core.services import botstate
-from tests.deadlines.conftest import build_small, future_year
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.small_school import seed_small, signed_in
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.user import BotMessage, FakeUser
 
-PHONES = {"GV02": "+84912000002", "HT01": "+84912000010"}
 WAIT = 10
 BINH = "Trần Thị Bình"
 
 
 async def seed() -> None:
-    small = await build_small(future_year())
-    for code, phone in PHONES.items():
-        await Staff.filter(school=small.school, code=code).update(phone=phone)
-
-
-async def signed_in(server: FakeTelegramServer, code: str, user_id: int) -> FakeUser:
-    user = server.user(user_id, code, phone=PHONES[code])
-    await user.share_contact()
-    await user.wait_for_message(timeout=WAIT)
-    return user
+    await seed_small()
 
 
 async def step(user: FakeUser, button: str, expect: str) -> BotMessage:

@@ -151,38 +151,29 @@ async def _through_the_runner(demo, runtime, csc, client: tuple[str, str]) -> Si
     return batch
 
 
-async def test_the_service_is_called_with_the_schools_client_credentials(demo, runtime, tmp_path):
+CLIENT = ("hocba-thcs", "bí-mật")
+
+
+@pytest.fixture
+async def closed_csc(demo, tmp_path):
+    """A CSC service open only to the school's client credentials (CLIENT)."""
     _config, school, _class = demo
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     server = await start_csc(
-        tmp_path / "csc",
-        {principal.code: principal.full_name},
-        school.name,
-        school.code,
-        client=("hocba-thcs", "bí-mật"),
+        tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code, CLIENT
     )
-    try:
-        batch = await _through_the_runner(demo, runtime, server, ("hocba-thcs", "bí-mật"))
-    finally:
-        await server.stop()
+    yield server
+    await server.stop()
+
+
+async def test_the_service_is_called_with_the_schools_client_credentials(demo, runtime, closed_csc):
+    batch = await _through_the_runner(demo, runtime, closed_csc, CLIENT)
     assert batch.state is BatchState.DONE and batch.done == 40
-    assert server.control.authorisations == [80]
+    assert closed_csc.control.authorisations == [80]
 
 
-async def test_wrong_client_credentials_sign_nothing_and_say_why(demo, runtime, tmp_path):
-    _config, school, _class = demo
-    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
-    server = await start_csc(
-        tmp_path / "csc",
-        {principal.code: principal.full_name},
-        school.name,
-        school.code,
-        client=("hocba-thcs", "bí-mật"),
-    )
-    try:
-        batch = await _through_the_runner(demo, runtime, server, ("hocba-thcs", "sai"))
-    finally:
-        await server.stop()
+async def test_wrong_client_credentials_sign_nothing_and_say_why(demo, runtime, closed_csc):
+    batch = await _through_the_runner(demo, runtime, closed_csc, (CLIENT[0], "sai"))
     assert batch.state is BatchState.FAILED and "client_id" in batch.message
-    assert server.control.authorisations == []
+    assert closed_csc.control.authorisations == []
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in await _records(demo))
