@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-signing bench-reminders lint demo clean locales locales-extract locales-update
+.PHONY: run test bench bench-signing bench-reminders bench-latency lint demo clean locales locales-extract locales-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (python3 --version).")'
@@ -20,12 +20,16 @@ run: $(STAMP) locales
 test: $(STAMP) locales
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) bench-signing bench-reminders
+bench: $(STAMP) bench-signing bench-reminders bench-latency
 	$(BIN)/python -m tests.bench
 
 # Issue a 1,500-student school through the signing chain (file keys, then a SoftHSM2 token).
 bench-signing: $(STAMP)
 	$(BIN)/python -m tests.bench.signing
+
+# 50 people's reply times with and without a 1,500-record batch signing in the bot (~4 min).
+bench-latency: $(STAMP) locales
+	$(BIN)/python -m tests.bench.latency
 
 # A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
 bench-reminders: $(STAMP)

@@ -11,7 +11,10 @@ processes (a thread would still hold the GIL):
 - each worker lowers its own scheduling priority, so when the machine is busy signing, the bot
   process (which only waits on the database and Telegram) is served first and people's replies
   stay fast, while the signing still takes every cycle the bot does not need;
-- the pool starts on first use: a command or a test that never signs pays nothing;
+- the pool starts on first use, in a thread: starting the forkserver means importing the heavy
+  libraries there first (about a second), and every worker process is started right away, so
+  the event loop never waits for a process to be born; a command or a test that never signs
+  pays nothing;
 - what a task needs that is slow to open (a key, a token session) is opened once per worker
   and kept for the worker's life (core.signing.worker), so a PKCS#11 session lives in the
   process that uses it.
@@ -28,6 +31,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, ParamSpec, TypeVar
@@ -37,7 +41,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 NICENESS = 10  # how much lower than the bot a worker runs (0: same priority; 19: lowest)
 # Imported by the forkserver once, so each worker starts with the heavy libraries loaded.
-PRELOAD = ["core.signing.worker", "core.render.pdf_record", "core.render.minutes", "openpyxl"]
+PRELOAD = [
+    "core.signing.worker",
+    "core.render.pdf_record",
+    "core.render.minutes",
+    "core.importing.reader",
+    "openpyxl",
+]
 
 
 def _start_worker(niceness: int) -> None:
@@ -55,29 +65,38 @@ class WorkerPool:
         self.processes = processes or os.cpu_count() or 1
         self._niceness = niceness
         self._executor: Executor | None = None
+        self._starting = threading.Lock()
 
-    def _pool(self) -> Executor:
-        if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            self._executor = ProcessPoolExecutor(
-                self.processes,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(self._niceness,),
-            )
-            log.info("worker pool started: %d processes", self.processes)
-        return self._executor
+    def start(self) -> Executor:
+        """Start the pool and every worker in it (blocking: call it from a thread)."""
+        with self._starting:
+            if self._executor is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(PRELOAD)
+                executor = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=context,
+                    initializer=_start_worker,
+                    initargs=(self._niceness,),
+                )
+                # one task per worker, all at once: each is given its own process now
+                for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
+                    started.result()
+                self._executor = executor
+                log.info("worker pool started: %d processes", self.processes)
+            return self._executor
 
     async def run(self, task: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `task(*args, **kwargs)` in a worker and wait for its result without blocking
         the event loop. An exception raised by the task is raised here."""
         loop = asyncio.get_running_loop()
+        executor = self._executor or await asyncio.to_thread(self.start)
         call: Callable[[], Any] = functools.partial(task, *args, **kwargs)
-        return await loop.run_in_executor(self._pool(), call)
+        return await loop.run_in_executor(executor, call)
 
     def shutdown(self) -> None:
         """Stop the workers (waiting for tasks in hand); the pool starts again if used."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._starting:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None

@@ -9,21 +9,6 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.AddField(
-            model_name='BatchItem',
-            name='signed_at',
-            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
-        ),
-        ops.AddField(
-            model_name='BatchItem',
-            name='signed_pdf',
-            field=fields.BinaryField(null=True),
-        ),
-        ops.AddField(
-            model_name='BatchItem',
-            name='signed_xml',
-            field=fields.BinaryField(null=True),
-        ),
-        ops.AddField(
             model_name='SigningBatch',
             name='attempts',
             field=fields.SmallIntField(default=0, description='runs started', db_default=0),

@@ -132,6 +132,9 @@ class BatchState(StrEnum):
         }[self]
 
 
+BATCH_OPEN = (BatchState.PREPARED, BatchState.AWAITING)  # a batch still at work
+
+
 class SigningBatch(Model):
     """One signer's signing of N documents of a class with one approval."""
 
@@ -167,11 +170,7 @@ class BatchItem(Model):
     sheet = fields.ForeignKeyField("models.SubjectSheetDoc", related_name=False, null=True)
     record = fields.ForeignKeyField("models.IssuedRecord", related_name=False, null=True)
     prepared: dict = fields.JSONField(default=dict, description="remote: digests to sign")
-    done = fields.BooleanField(default=False)
-    # A signed chunk's bytes wait here until the whole batch is stored onto the documents.
-    signed_xml = fields.BinaryField(null=True)
-    signed_pdf = fields.BinaryField(null=True)
-    signed_at = fields.DatetimeField(null=True)
+    done = fields.BooleanField(default=False)  # its document carries the step
 
     class Meta:
         table = "batch_item"

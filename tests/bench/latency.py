@@ -203,7 +203,7 @@ async def _seed(url: str, keys: Path) -> tuple[list[Person], dict[str, int]]:
             (SignatureRole.PRINCIPAL, principal),
             (SignatureRole.SEAL, clerk),
         ):
-            signers[role.value] = staff.telegram_user_id
+            signers[role.value] = (await Staff.get(id=staff.id)).telegram_user_id
     return people, signers
 
 

@@ -112,16 +112,15 @@ async def test_a_batch_cut_short_carries_on_and_tells_its_signer_once(demo, runt
     with pytest.raises(_Crash):
         await runtime.batches.run(batch.id, crash_after_first_chunk)
     stored = await SigningBatch.get(id=batch.id)
-    signed = await BatchItem.filter(batch=batch, signed_at__isnull=False).values_list(
-        "id", "signed_at"
-    )
+    signed = await BatchItem.filter(batch=batch, done=True).values_list("record_id", flat=True)
     assert (
         stored.state is BatchState.PREPARED and 0 < len(signed) < 40 and stored.lease_token is None
     )
-    assert all(
-        r.next_role is SignatureRole.HOMEROOM
-        for r in await IssuedRecord.filter(school_class_id=batch.school_class_id)
-    )  # nothing applied to the documents yet
+    records = await IssuedRecord.filter(school_class_id=batch.school_class_id)
+    moved = {r.id: r.xml for r in records if r.next_role is SignatureRole.PRINCIPAL}
+    assert set(moved) == set(signed)  # what was signed is on its documents...
+    principal = await Staff.get(roles__role=Role.PRINCIPAL, school_id=demo[1].id)
+    assert await issuance.waiting_for(await Actor.of_staff(principal)) == []  # ...hidden for now
     assert await _results(batch) == []
 
     # a runner that died holding the lease: the resume job leaves it until the lease expires
@@ -135,12 +134,11 @@ async def test_a_batch_cut_short_carries_on_and_tells_its_signer_once(demo, runt
         clock.set_time(None)
     done = await SigningBatch.get(id=batch.id)
     assert done.state is BatchState.DONE and done.done == 40 and done.attempts == 3
-    kept = dict(
-        await BatchItem.filter(id__in=[i for i, _at in signed]).values_list("id", "signed_at")
-    )
-    assert kept == dict(signed)  # the chunks signed before the crash were not signed again
     records = await IssuedRecord.filter(school_class_id=batch.school_class_id)
     assert all(r.next_role is SignatureRole.PRINCIPAL for r in records)
+    assert {r.id: r.xml for r in records if r.id in moved} == moved  # not signed twice
+    [waiting] = await issuance.waiting_for(await Actor.of_staff(principal))
+    assert (waiting.role, waiting.count) == (SignatureRole.PRINCIPAL, 40)
     [told] = await _results(batch)
     assert "đã ký 40 tài liệu" in told.text
     assert await runtime.batches.resume() == []  # nothing left to resume, nobody told again

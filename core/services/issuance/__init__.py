@@ -5,12 +5,13 @@ of their subject; then the homeroom teacher, the principal and the clerk with th
 sign each student's record; a record is issued only when all three are on it. Every step checks
 in the core who signs (role and assignment), that the previous step is done, and that the
 class is closed. A batch signs all of one signer's waiting documents of a class with one
-approval, in the worker pool, and is applied to the documents at once: all or nothing.
+approval, chunk by chunk in the worker pool; the next signer sees them once the batch is done.
 
 Modules: `build` (record data and sheets from the gradebook), `prepare` (closing a class,
-creating its documents, what waits for whom), `batches` (starting, leasing, storing and ending
-a batch), `chunks` (a batch through the worker pool), `local` (a key file or token), `remote`
-(CSC, one approval), `runner` (running and resuming batches), `revise` (new versions, reading).
+creating its documents, what waits for whom), `batches` (starting, leasing and ending a batch),
+`chunks` (a batch through the worker pool), `apply` (a signed chunk onto its documents),
+`local` (a key file or token), `remote` (CSC, one approval), `runner` (running and resuming
+batches), `revise` (new versions, reading).
 """
 
 from core.services.issuance.batches import Started, batch_progress, begin, start_batch

@@ -1,12 +1,14 @@
 """Signing batches: one signer, one step, every waiting document of a class, one approval.
 
 A batch moves PREPARED → (remote: AWAITING) → DONE, or ends REFUSED / FAILED with a reason.
-Signing happens chunk by chunk in the worker pool and each chunk's signed bytes are kept on its
-batch item, so a batch interrupted anywhere (a restart, a crash, a lost network) carries on from
-the last stored chunk; only `store` applies them to the documents, all in one transaction, so
-the documents still change all at once or not at all. Whoever runs a batch holds its lease
-(`lease_token`, `lease_until`), renewed as chunks are stored: two runners, in one process or
-several, never sign the same batch, and a runner that died leaves a lease that expires.
+Signing happens chunk by chunk in the worker pool, and each chunk is put onto its documents as
+soon as it is signed (core.services.issuance.apply), so a batch interrupted anywhere (a restart,
+a crash, a lost network) carries on from the last chunk stored, and one that fails half-way
+keeps what it signed (the rest still waits, and is signed by the next batch). While a batch is
+open its documents are nobody else's: no other batch takes them, and the next signer sees them
+only once the batch is done. Whoever runs a batch holds its lease (`lease_token`,
+`lease_until`), renewed as chunks are stored: two runners, in one process or several, never
+sign the same batch, and a runner that died leaves a lease that expires.
 
 The end of a batch and the signer's notification of it are committed together (the outbox), and
 the notification's key names the batch and its final state, so the signer is told once.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tortoise.expressions import F, Q
@@ -28,25 +29,20 @@ from core.i18n import _
 from core.models import (
     BatchItem,
     BatchState,
-    IssuedRecord,
-    RecordState,
     Role,
     SchoolClass,
     SignatureRole,
     SigningBatch,
     Staff,
-    SubjectSheetDoc,
 )
-from core.models.records import RECORD_ORDER
+from core.models.records import BATCH_OPEN
 from core.services.access import Actor
-from core.services.issuance.build import sha256
 from core.services.issuance.prepare import ensure_closed, may_sign, waiting_documents
 from core.services.outbox import notify_staff
 from core.signing.backends import SigningSettings, backend_of, signer_code
 
-OPEN = (BatchState.PREPARED, BatchState.AWAITING)
+OPEN = BATCH_OPEN
 LEASE = dt.timedelta(minutes=2)  # longer than any chunk; renewed after each
-PAGE = 100  # documents applied per query page in `store`, so memory stays bounded
 
 
 async def start_batch(
@@ -189,7 +185,13 @@ def _result_text(batch: SigningBatch, state: BatchState, reason: str) -> str:
         if batch.role == SignatureRole.SEAL:
             text += "\n" + _("Học bạ đã đủ chữ ký và được phát hành.")
         return text
-    return _("❌ Lớp {klass}: {reason}").format(klass=klass, reason=reason)
+    text = _("❌ Lớp {klass}: {reason}").format(klass=klass, reason=reason)
+    if batch.done:
+        text += "\n" + _(
+            "Đã ký {done}/{total} tài liệu trước khi dừng; phần còn lại vẫn chờ: sửa lỗi rồi "
+            "mở «Ký học bạ» để ký tiếp."
+        ).format(done=batch.done, total=batch.total)
+    return text
 
 
 async def _tell_signer(batch: SigningBatch, state: BatchState, reason: str = "") -> None:
@@ -218,9 +220,7 @@ async def stop(batch: SigningBatch, state: BatchState, message: str) -> bool:
             lease_until=None,
         ):
             return False
-        await BatchItem.filter(batch=batch).update(
-            prepared={}, signed_xml=None, signed_pdf=None, signed_at=None
-        )
+        await BatchItem.filter(batch=batch).update(prepared={})
         await audit.record(
             audit.Event(
                 f"staff:{batch.signer_id}",
@@ -234,149 +234,35 @@ async def stop(batch: SigningBatch, state: BatchState, message: str) -> bool:
     return True
 
 
-def _next(role: SignatureRole) -> SignatureRole | None:
-    index = RECORD_ORDER.index(role)
-    return RECORD_ORDER[index + 1] if index + 1 < len(RECORD_ORDER) else None
-
-
-def not_waiting(code: str) -> InvalidValue:
-    return InvalidValue(_("Tài liệu {code} không chờ bước ký này.").format(code=code))
-
-
-def check_record_waits(record: IssuedRecord, role: SignatureRole) -> None:
-    """The record still waits for this step (another batch may have signed it since)."""
-    if record.state is not RecordState.SIGNING or record.next_role != role:
-        raise not_waiting(record.code)
-
-
-def check_sheet_waits(sheet: SubjectSheetDoc) -> None:
-    if sheet.signed_at is not None:
-        raise not_waiting(f"#{sheet.id}")
-
-
-@dataclass
-class _Applied:
-    events: list[audit.Event]
-    issued: list[IssuedRecord]
-
-
-async def _apply_page(
-    batch: SigningBatch,
-    role: SignatureRole,
-    items: Iterable[BatchItem],
-    signer_name: str,
-    applied: _Applied,
-) -> None:
-    actor = f"staff:{batch.signer_id}"
-    for item in items:
-        if item.signed_at is None or item.signed_xml is None:
-            raise InvalidValue(_("Phiên ký chưa ký xong mọi tài liệu."))
-        if item.sheet_id is not None:
-            sheet = item.sheet
-            check_sheet_waits(sheet)
-            sheet.xml, sheet.signed_at = item.signed_xml, item.signed_at
-            await sheet.save(update_fields=["xml", "signed_at"])
-            kind, target = "sheet", f"sheet:{sheet.id}"
-        else:
-            record = item.record
-            check_record_waits(record, role)
-            record.xml, record.pdf = item.signed_xml, item.signed_pdf
-            record.next_role = _next(role)
-            fields = ["xml", "pdf", "next_role"]
-            if record.next_role is None:
-                record.state, record.issued_at = RecordState.ISSUED, item.signed_at
-                record.xml_sha256 = sha256(record.xml)
-                record.pdf_sha256 = sha256(record.pdf or b"")
-                fields += ["state", "issued_at", "xml_sha256", "pdf_sha256"]
-                applied.issued.append(record)
-            await record.save(update_fields=fields)
-            kind, target = "record", f"record:{record.id}"
-        applied.events.append(
-            audit.Event(
-                actor,
-                f"{kind}.sign",
-                target,
-                after={"role": role.value, "signer": signer_name, "batch": batch.id},
-            )
-        )
-
-
-async def store(batch: SigningBatch, signer_name: str) -> SigningBatch:
-    """Apply every item's signed bytes to its document and end the batch, with the audit
-    events, the revocation of replaced versions and the signer's notification, all in one
-    transaction: the documents move together or not at all."""
-    role = SignatureRole(batch.role)
+async def finish(batch: SigningBatch) -> SigningBatch:
+    """End a batch whose every document carries its step: DONE, audited and the signer told,
+    in one transaction (by the runner holding the lease, once)."""
     now = clock.now()
     actor = f"staff:{batch.signer_id}"
     async with in_transaction():
-        # the batch is ended by exactly one runner, and never after a refusal was recorded
+        if await BatchItem.filter(batch=batch, done=False).exists():
+            raise InvalidValue(_("Phiên ký chưa ký xong mọi tài liệu."))
+        remote = {k: v for k, v in batch.remote.items() if k not in ("sad", "values")}
         if not await SigningBatch.filter(
             id=batch.id, state__in=OPEN, lease_token=batch.lease_token
-        ).update(state=BatchState.DONE, finished_at=now, lease_token=None, lease_until=None):
+        ).update(
+            state=BatchState.DONE,
+            finished_at=now,
+            done=batch.total,
+            remote=remote,
+            lease_token=None,
+            lease_until=None,
+        ):
             raise InvalidValue(_("Phiên ký này đã kết thúc; không lưu gì thêm."))
-        applied = _Applied([], [])
-        ids = await BatchItem.filter(batch=batch).order_by("id").values_list("id", flat=True)
-        for at in range(0, len(ids), PAGE):
-            page = await BatchItem.filter(id__in=ids[at : at + PAGE]).prefetch_related(
-                "sheet", "record"
-            )
-            await _apply_page(batch, role, page, signer_name, applied)
-        for record in applied.issued:
-            applied.events.append(
-                audit.Event(
-                    actor,
-                    "record.issue",
-                    f"record:{record.id}",
-                    after={
-                        "code": record.code,
-                        "version": record.version,
-                        "xml_sha256": record.xml_sha256,
-                    },
-                )
-            )
-            applied.events += await _revoke_previous(record, now, actor)
-        await BatchItem.filter(batch=batch).update(
-            done=True, prepared={}, signed_xml=None, signed_pdf=None
+        await BatchItem.filter(batch=batch).update(prepared={})
+        batch.state, batch.done, batch.finished_at, batch.remote = (
+            BatchState.DONE,
+            batch.total,
+            now,
+            remote,
         )
-        batch.remote = {k: v for k, v in batch.remote.items() if k != "sad"}
-        batch.state, batch.done, batch.finished_at = BatchState.DONE, len(ids), now
-        await SigningBatch.filter(id=batch.id).update(done=len(ids), remote=batch.remote)
-        applied.events.append(
-            audit.Event(actor, "batch.done", f"batch:{batch.id}", after={"documents": len(ids)})
+        await audit.record(
+            audit.Event(actor, "batch.done", f"batch:{batch.id}", after={"documents": batch.total})
         )
-        await audit.record_many(applied.events)
         await _tell_signer(batch, BatchState.DONE)
     return batch
-
-
-async def _revoke_previous(
-    record: IssuedRecord, moment: dt.datetime, actor: str
-) -> list[audit.Event]:
-    events = []
-    previous = await IssuedRecord.filter(
-        student_id=record.student_id,
-        year_id=record.year_id,
-        state=RecordState.ISSUED,
-        version__lt=record.version,
-    )
-    for old in previous:
-        old.state = RecordState.REVOKED
-        old.revoked_at = moment
-        old.revoked_reason = _("Thay thế bởi phiên bản {v}: {reason}").format(
-            v=record.version, reason=record.correction_reason
-        )
-        await old.save(update_fields=["state", "revoked_at", "revoked_reason"])
-        events.append(
-            audit.Event(
-                actor,
-                "record.revoke",
-                f"record:{old.id}",
-                before={"state": RecordState.ISSUED.value},
-                after={
-                    "state": RecordState.REVOKED.value,
-                    "replaced_by": record.id,
-                    "reason": record.correction_reason,
-                },
-            )
-        )
-    return events

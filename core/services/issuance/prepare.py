@@ -17,6 +17,7 @@ from core import audit
 from core.errors import HocbaError, InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import (
+    BatchItem,
     ClassClosure,
     IssuedRecord,
     RecordState,
@@ -26,6 +27,7 @@ from core.models import (
     SubjectSheetDoc,
     TeachingAssignment,
 )
+from core.models.records import BATCH_OPEN
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor, ensure_can_read
 from core.services.issuance.build import build_class, render_documents, school_of
@@ -149,16 +151,23 @@ async def may_sign(actor: Actor, school_class: SchoolClass, role: SignatureRole)
 async def _waiting(
     actor: Actor, school_class: SchoolClass, role: SignatureRole
 ) -> QuerySet[SubjectSheetDoc] | QuerySet[IssuedRecord] | None:
-    """The documents of the class waiting for this signer's step, as a query (None: none)."""
+    """The documents of the class waiting for this signer's step, as a query (None: none).
+    A document in an open batch waits for no one: that batch signs it, and what it signed
+    reaches the next signer when the whole batch is done."""
+    busy = BatchItem.filter(batch__school_class=school_class, batch__state__in=BATCH_OPEN)
     if role is SignatureRole.SUBJECT_TEACHER:
+        taken = await busy.filter(sheet_id__isnull=False).values_list("sheet_id", flat=True)
         return SubjectSheetDoc.filter(
             school_class=school_class, teacher_id=actor.staff_id, signed_at__isnull=True
-        )
+        ).exclude(id__in=list(taken))
     if role is SignatureRole.HOMEROOM and await SubjectSheetDoc.exists(
         school_class=school_class, signed_at__isnull=True
     ):
         return None  # the subject teachers sign first
-    return IssuedRecord.filter(school_class=school_class, state=RecordState.SIGNING, next_role=role)
+    taken = await busy.filter(record_id__isnull=False).values_list("record_id", flat=True)
+    return IssuedRecord.filter(
+        school_class=school_class, state=RecordState.SIGNING, next_role=role
+    ).exclude(id__in=list(taken))
 
 
 async def waiting_documents(

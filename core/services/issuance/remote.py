@@ -3,9 +3,9 @@
 Phase one (`prepare_remote`) prepares every document with the signer's certificate in the
 worker pool and stores each prepared document and its digests; phase two (`complete_remote`)
 asks ONE approval for all the digests, gets the signature values, puts them in (each checked
-against the certificate, in the pool) and stores the batch. Every phase keeps what it obtained
-in the database (the prepared documents, the SAD, the values), so a restart anywhere resumes
-without asking the person again.
+against the certificate, in the pool) and onto the documents, chunk by chunk. Every phase keeps
+what it obtained in the database (the prepared documents, the SAD, the values), so a restart
+anywhere resumes without asking the person again.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from core import audit, clock
 from core.errors import InvalidValue
 from core.i18n import _, current_language
 from core.models import BatchItem, BatchState, SignatureRole, SigningBatch
-from core.services.issuance.batches import renew, stop, store
-from core.services.issuance.chunks import Progress, run_chunks, save_items
-from core.services.issuance.local import document_of
+from core.services.issuance.apply import apply_chunk, document_of
+from core.services.issuance.batches import finish, renew, stop
+from core.services.issuance.chunks import Progress, pending, run_chunks
 from core.signing.chain import PreparedStep
 from core.signing.csc import Credential, CscClient, RemoteRefused
 from core.signing.keys import subject_name
@@ -65,16 +65,17 @@ async def prepare_remote(
     async def prepare(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
         steps = await workers.run(prepare_documents, chain, role, documents, moment)
-        for item, step in zip(items, steps, strict=True):
-            item.prepared = step.to_json()
-        await save_items(items, ["prepared"])
+        async with in_transaction():
+            for item, step in zip(items, steps, strict=True):
+                item.prepared = step.to_json()
+                await item.save(update_fields=["prepared"])
+        await renew(batch)
 
     todo = [i.id for i in await BatchItem.filter(batch=batch).order_by("id") if not i.prepared]
-    await run_chunks(batch, todo, workers, prepare, done_before=0, progress=progress)
+    await run_chunks(batch, todo, workers, prepare, progress)
     async with in_transaction():
         batch.remote = {**batch.remote, "ready": True}
-        await SigningBatch.filter(id=batch.id).update(remote=batch.remote, done=0)
-        batch.done = 0
+        await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
         await audit.record(
             audit.Event(
                 f"staff:{batch.signer_id}",
@@ -103,7 +104,7 @@ async def complete_remote(
         raise InvalidValue(_("Phiên ký từ xa chưa được chuẩn bị."))
     role = SignatureRole(batch.role)
     chain, moment = _chain(batch), dt.datetime.fromisoformat(batch.remote["moment"])
-    items = await BatchItem.filter(batch=batch).order_by("id")
+    items = await BatchItem.filter(batch=batch).order_by("id")  # all: the values follow them
     steps = {item.id: PreparedStep.from_json(item.prepared) for item in items}
     hashes = [h for item in items for h in steps[item.id].hashes]
     credential = batch.remote["credential"]
@@ -117,23 +118,21 @@ async def complete_remote(
         count = len(steps[item.id].hashes)
         by_item[item.id], at = values[at : at + count], at + count
     language = current_language()
+    name = subject_name(x509.load_der_x509_certificate(chain[0]))
 
-    async def finish(chunk: list[BatchItem]) -> None:
+    async def put_in(chunk: list[BatchItem]) -> None:
         work = [(steps[item.id], by_item[item.id]) for item in chunk]
         for item in chunk:
             document_of(item, role)  # still waiting for this step
         signed = await workers.run(finish_documents, chain, role, work, moment, language)
-        for item, (xml, pdf) in zip(chunk, signed, strict=True):
-            item.signed_xml, item.signed_pdf, item.signed_at = xml, pdf, moment
-        await save_items(chunk, ["signed_xml", "signed_pdf", "signed_at"])
+        await apply_chunk(batch, chunk, signed, moment, name)
 
-    todo = [item.id for item in items if item.signed_at is None]
     try:
-        await run_chunks(batch, todo, workers, finish, done_before=len(items) - len(todo))
+        await run_chunks(batch, await pending(batch), workers, put_in)
     except InvalidValue as exc:
         await stop(batch, BatchState.FAILED, str(exc))
         raise
-    return await store(batch, subject_name(x509.load_der_x509_certificate(chain[0])))
+    return await finish(batch)
 
 
 async def _values(

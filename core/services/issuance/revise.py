@@ -2,7 +2,7 @@
 
 An issued record never changes (001 Điều 24): a fix after issuance is the next version, built
 from the gradebook as it is then, signed through the whole chain again; issuing it revokes the
-previous version with the reason (core.services.issuance.batches.store).
+previous version with the reason (core.services.issuance.apply).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ any more: left by a restart, a crash, or a network failure after the approval).
 
 A run claims the batch's lease first, so the same batch never runs twice at once, in one
 process or several. How a run ends:
-- signed and stored: DONE, the signer told (core.services.issuance.batches.store);
+- signed: DONE, the signer told (core.services.issuance.batches.finish);
 - an expected refusal (a key that will not open, a refused or late approval, a document signed
   meanwhile by someone else): REFUSED or FAILED with the reason, the signer told;
 - an unexpected error: the lease is given back and the resume job tries again, up to
@@ -105,8 +105,8 @@ class BatchRunner:
                     batch,
                     BatchState.FAILED,
                     _(
-                        "Trợ lý không ký được sau {n} lần thử; chưa có tài liệu nào được lưu. "
-                        "Hãy báo quản trị học bạ số của trường."
+                        "Trợ lý không ký được sau {n} lần thử. Hãy báo quản trị học bạ số của "
+                        "trường."
                     ).format(n=batch.attempts),
                 )
             else:

@@ -1,0 +1,150 @@
+"""Putting a signed chunk onto its documents: one short transaction per chunk.
+
+A chunk's documents take their new bytes and move one step along the chain together with their
+batch items (marked done), their audit events, and, for a record the seal issues, the
+revocation of the version it replaces. Short, because on SQLite a transaction holds the one
+connection everybody shares: a class signed in one transaction of a few hundred megabytes made
+every other teacher wait seconds. A document that moved on stays out of the next signer's list
+while its batch is open (core.services.issuance.prepare), so the next step always starts from a
+whole batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.errors import InvalidValue
+from core.i18n import _
+from core.models import BatchItem, IssuedRecord, RecordState, SignatureRole, SigningBatch
+from core.models.records import RECORD_ORDER
+from core.services.issuance.batches import renew
+from core.signing.worker import Document
+
+
+def _next(role: SignatureRole) -> SignatureRole | None:
+    index = RECORD_ORDER.index(role)
+    return RECORD_ORDER[index + 1] if index + 1 < len(RECORD_ORDER) else None
+
+
+def not_waiting(code: str) -> InvalidValue:
+    return InvalidValue(_("Tài liệu {code} không chờ bước ký này.").format(code=code))
+
+
+def document_of(item: BatchItem, role: SignatureRole) -> Document:
+    """The bytes a step signs, after checking the document still waits for it (another
+    batch may have signed it since)."""
+    if item.sheet_id is not None:
+        if item.sheet.signed_at is not None:
+            raise not_waiting(f"#{item.sheet.id}")
+        return item.sheet.xml, None
+    record = item.record
+    if record.state is not RecordState.SIGNING or record.next_role != role:
+        raise not_waiting(record.code)
+    return record.xml, record.pdf
+
+
+async def apply_chunk(
+    batch: SigningBatch,
+    items: Sequence[BatchItem],
+    signed: Sequence[Document],
+    moment: dt.datetime,
+    signer_name: str,
+) -> None:
+    """Give each item's document its signed bytes and its next step, all in one transaction
+    with the items, the audit events and the batch's progress (its lease renewed)."""
+    role = SignatureRole(batch.role)
+    actor = f"staff:{batch.signer_id}"
+    events: list[audit.Event] = []
+    async with in_transaction():
+        for item, (xml, pdf) in zip(items, signed, strict=True):
+            document_of(item, role)  # still waiting, now that the chunk is back
+            if item.sheet_id is not None:
+                item.sheet.xml, item.sheet.signed_at = xml, moment
+                await item.sheet.save(update_fields=["xml", "signed_at"])
+                kind, target = "sheet", f"sheet:{item.sheet.id}"
+            else:
+                events += await _advance(item.record, role, xml, pdf, moment, actor)
+                kind, target = "record", f"record:{item.record.id}"
+            events.append(
+                audit.Event(
+                    actor,
+                    f"{kind}.sign",
+                    target,
+                    after={"role": role.value, "signer": signer_name, "batch": batch.id},
+                )
+            )
+        await BatchItem.filter(id__in=[i.id for i in items]).update(done=True)
+        await audit.record_many(events)
+        await renew(batch, done=await BatchItem.filter(batch=batch, done=True).count())
+
+
+async def _advance(
+    record: IssuedRecord,
+    role: SignatureRole,
+    xml: bytes,
+    pdf: bytes | None,
+    moment: dt.datetime,
+    actor: str,
+) -> list[audit.Event]:
+    """One record one step on; issued (and its previous version revoked) after the seal."""
+    record.xml, record.pdf, record.next_role = xml, pdf, _next(role)
+    fields = ["xml", "pdf", "next_role"]
+    events: list[audit.Event] = []
+    if record.next_role is None:
+        record.state, record.issued_at = RecordState.ISSUED, moment
+        record.xml_sha256 = hashlib.sha256(xml).hexdigest()
+        record.pdf_sha256 = hashlib.sha256(pdf or b"").hexdigest()
+        fields += ["state", "issued_at", "xml_sha256", "pdf_sha256"]
+        events.append(
+            audit.Event(
+                actor,
+                "record.issue",
+                f"record:{record.id}",
+                after={
+                    "code": record.code,
+                    "version": record.version,
+                    "xml_sha256": record.xml_sha256,
+                },
+            )
+        )
+        events += await _revoke_previous(record, moment, actor)
+    await record.save(update_fields=fields)
+    return events
+
+
+async def _revoke_previous(
+    record: IssuedRecord, moment: dt.datetime, actor: str
+) -> list[audit.Event]:
+    events = []
+    previous = await IssuedRecord.filter(
+        student_id=record.student_id,
+        year_id=record.year_id,
+        state=RecordState.ISSUED,
+        version__lt=record.version,
+    )
+    for old in previous:
+        old.state = RecordState.REVOKED
+        old.revoked_at = moment
+        old.revoked_reason = _("Thay thế bởi phiên bản {v}: {reason}").format(
+            v=record.version, reason=record.correction_reason
+        )
+        await old.save(update_fields=["state", "revoked_at", "revoked_reason"])
+        events.append(
+            audit.Event(
+                actor,
+                "record.revoke",
+                f"record:{old.id}",
+                before={"state": RecordState.ISSUED.value},
+                after={
+                    "state": RecordState.REVOKED.value,
+                    "replaced_by": record.id,
+                    "reason": record.correction_reason,
+                },
+            )
+        )
+    return events
