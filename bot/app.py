@@ -88,6 +88,8 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
                         _commands(), language_code=None if language == "vi" else language
                     )
             await application.start()
+            # workers started now, in a thread, so nobody's first grade sheet waits for them
+            warming = asyncio.create_task(asyncio.to_thread(runtime.workers.start))
             schedule_all(application, runtime, scheduled=schedule_jobs)
             webhook = config.telegram.mode == "webhook"
             if webhook:
@@ -112,6 +114,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
                 WEBHOOK_PATH if webhook else "",
             )
             await stop.wait()
+            await warming
         finally:
             await _shutdown(application, runner)
 
