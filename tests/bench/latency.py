@@ -85,22 +85,37 @@ class Person:
 
 @dataclass
 class Samples:
-    latencies: list[float] = field(default_factory=list)
+    """Reply times (seconds) by kind of action."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
     timeouts: int = 0
 
-    def line(self, label: str) -> str:
-        if not self.latencies:
-            return f"{label}: no replies"
-        ordered = sorted(self.latencies)
+    def add(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    @staticmethod
+    def _figures(values: list[float]) -> str:
+        ordered = sorted(values)
 
         def pct(p: float) -> float:
             return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
         return (
-            f"{label}: {len(ordered)} replies, p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, "
-            f"p99 {pct(0.99):.0f} ms, max {ordered[-1] * 1000:.0f} ms, "
-            f"mean {statistics.mean(ordered) * 1000:.0f} ms; {self.timeouts} unanswered"
+            f"p50 {pct(0.50):.0f} ms, p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms"
         )
+
+    def lines(self, label: str) -> list[str]:
+        every = [v for values in self.latencies.values() for v in values]
+        if not every:
+            return [f"{label}: no replies"]
+        out = [
+            f"{label}: {len(every)} replies, {self._figures(every)}, "
+            f"mean {statistics.mean(every) * 1000:.0f} ms; {self.timeouts} unanswered"
+        ]
+        for kind, values in sorted(self.latencies.items()):
+            out.append(f"    {kind:<12} {len(values):>4} replies, {self._figures(values)}")
+        return out
 
 
 # ------------------------------------------------------------------------------- the school
@@ -238,7 +253,7 @@ async def _signing_seconds(url: str) -> float:
 # ------------------------------------------------------------------------------- the people
 
 
-async def _ask(user, samples: Samples, send) -> None:
+async def _ask(user, samples: Samples, kind: str, send) -> None:
     user.mark_all_read()
     start = time.perf_counter()
     await send()
@@ -247,7 +262,7 @@ async def _ask(user, samples: Samples, send) -> None:
     except TimeoutError:
         samples.timeouts += 1
         return
-    samples.latencies.append(time.perf_counter() - start)
+    samples.add(kind, time.perf_counter() - start)
 
 
 async def _act(user, person: Person, rng: random.Random, samples: Samples) -> None:
@@ -255,20 +270,20 @@ async def _act(user, person: Person, rng: random.Random, samples: Samples) -> No
     choice = rng.random()
     if choice < 0.1 and person.sheet:
         data, name = person.sheet
-        await _ask(user, samples, lambda: user.send_document(data, name, XLSX))
+        await _ask(user, samples, "grade sheet", lambda: user.send_document(data, name, XLSX))
     elif choice < 0.3:
-        await _ask(user, samples, lambda: user.send_command("help"))
+        await _ask(user, samples, "/help", lambda: user.send_command("help"))
     elif choice < 0.5:
         label = "📋 Tiến độ của tôi" if person.teacher else "🏫 Tổng quan trường"
-        await _ask(user, samples, lambda: user.send_text(label))
+        await _ask(user, samples, "menu", lambda: user.send_text(label))
     elif choice < 0.8 and person.teacher:
-        await _ask(user, samples, lambda: user.send_command("nhapdiem"))
+        await _ask(user, samples, "/nhapdiem", lambda: user.send_command("nhapdiem"))
         last = user.last_message()
         if last and last.callback_data and len(last.callback_data) > 1:
-            await _ask(user, samples, lambda: user.press(last.callback_data[0]))
-        await _ask(user, samples, lambda: user.send_command("huy"))
+            await _ask(user, samples, "button", lambda: user.press(last.callback_data[0]))
+        await _ask(user, samples, "/huy", lambda: user.send_command("huy"))
     else:
-        await _ask(user, samples, lambda: user.send_command("start"))
+        await _ask(user, samples, "/start", lambda: user.send_command("start"))
 
 
 async def _people(
@@ -306,6 +321,12 @@ async def _sign(server: FakeTelegramServer, user_id: int, busy: set[int]) -> Non
 # ------------------------------------------------------------------------------- the run
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds a process (not its children) has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _bot(directory: Path, server: FakeTelegramServer, url: str, keys: Path) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -339,17 +360,24 @@ async def _drive(directory: Path, url: str, keys: Path, people, signers) -> floa
             await asyncio.sleep(ALONE_SECONDS)
             stop.set()
             await crowd
-            print(alone.line(f"{PEOPLE} people, no batch"))
+            print("\n".join(alone.lines(f"{PEOPLE} people, no batch")))
             busy: set[int] = set()
             stop = asyncio.Event()
             crowd = asyncio.create_task(_people(server, people, busy, stop, during))
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), (_cpu(bot.pid), time.process_time())
             for role in ("gvcn", "ht", "dv"):
                 await _sign(server, signers[role], busy)
             wall = time.perf_counter() - start
+            bot_cpu, driver_cpu = _cpu(bot.pid) - cpu[0], time.process_time() - cpu[1]
             stop.set()
             await crowd
-            print(during.line(f"{PEOPLE} people, while {RECORDS} records are signed"))
+            print("\n".join(during.lines(f"{PEOPLE} people, while {RECORDS} records are signed")))
+            cores = os.cpu_count() or 1
+            print(
+                f"    CPU meanwhile, of {cores} cores × {wall:.1f} s: the bot's own process "
+                f"{bot_cpu / wall / cores:.0%}, this driver (Telegram and the people) "
+                f"{driver_cpu / wall / cores:.0%}; the rest is the signing workers'"
+            )
         finally:
             bot.send_signal(signal.SIGTERM)
             bot.wait(30)

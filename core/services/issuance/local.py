@@ -36,7 +36,7 @@ async def sign_with_key(
 
     async def sign(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
-        signed, name = await workers.run(
+        signed, name = await workers.run_batch(
             sign_documents, settings, school.code, code, role, documents, moment, language
         )
         await apply_chunk(batch, items, signed, moment, name)

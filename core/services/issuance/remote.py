@@ -64,7 +64,7 @@ async def prepare_remote(
 
     async def prepare(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
-        steps = await workers.run(prepare_documents, chain, role, documents, moment)
+        steps = await workers.run_batch(prepare_documents, chain, role, documents, moment)
         async with in_transaction():
             for item, step in zip(items, steps, strict=True):
                 item.prepared = step.to_json()
@@ -124,7 +124,7 @@ async def complete_remote(
         work = [(steps[item.id], by_item[item.id]) for item in chunk]
         for item in chunk:
             document_of(item, role)  # still waiting for this step
-        signed = await workers.run(finish_documents, chain, role, work, moment, language)
+        signed = await workers.run_batch(finish_documents, chain, role, work, moment, language)
         await apply_chunk(batch, chunk, signed, moment, name)
 
     try:
