@@ -26,14 +26,16 @@ class Param:
 
     regex: str
     read: Callable[[str], object]
+    sample: str = "1"  # one valid value, for the table's own check
 
 
 ID = Param(r"\d{1,9}", int)  # a database id
+TOKEN = Param(r"[0-9a-f]{8}", str, "0a1b2c3d")  # a random key kept in the person's data
 
 
 def choice(*codes: str) -> Param:
     """One of a fixed set of short codes, read back as the code itself."""
-    return Param("|".join(re.escape(c) for c in codes), str)
+    return Param("|".join(re.escape(c) for c in codes), str, codes[0])
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,16 @@ PROGRESS_REMIND_ALL = Action("pg:ra")
 SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))
 CHOOSE_LANGUAGE = Action("lang", (LANGUAGE,))
 
+# --- a long answer's next page (handlers/replies.py) -------------------------------------
+MORE_PAGES = Action("more", (TOKEN,))
+
 ALL: tuple[Action, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Action))
 
 
 def _check_table() -> None:
     """No two actions may read the same data: each button reaches exactly one handler."""
     for action in ALL:
-        sample = action.data(*("1" if p is ID else p.regex.split("|")[0] for p in action.params))
+        sample = action.data(*(p.sample for p in action.params))
         taken = [o.code for o in ALL if o is not action and o.pattern.match(sample)]
         if taken:
             raise AssertionError(f"button {action.code} is read by {taken} too")

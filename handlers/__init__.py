@@ -18,6 +18,7 @@ from handlers import (
     menu,
     progress,
     reminders,
+    replies,
     signin,
     signing,
 )
@@ -25,21 +26,26 @@ from handlers.common import set_reader_language
 
 
 def register_all(application: Application) -> None:
-    """Language first (group -1, for every update), then the flows, the catch-all last."""
+    """Language first (group -1, for every update), then the flows, the catch-all last.
+
+    Order matters within the group: the first handler that accepts an update takes it. A
+    conversation comes before the grade-sheet upload, so a file sent inside /suadiem is that
+    request's evidence and never a sheet to import."""
     application.add_handler(TypeHandler(Update, set_reader_language), group=-1)
     flows = (
         signin,
         invite,
         language,
         menu,
+        replies,
         progress,
         reminders,
-        gradesheet,
         locks,
         corrections,
         signing,
         markentry,
         calendar,
+        gradesheet,
     )
     for flow in flows:
         flow.register(application)
