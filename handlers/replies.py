@@ -69,9 +69,7 @@ def _more(token: str, number: int, total: int) -> InlineKeyboardMarkup:
     )
 
 
-async def reply(
-    update: Update, context: BotContext, text: str, markup: Markup = None
-) -> Message:
+async def reply(update: Update, context: BotContext, text: str, markup: Markup = None) -> Message:
     """Answer in the update's chat with `text`, in pages when it is long."""
     message = update.effective_message
     parts = pages(text)
