@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.bootstrap import running
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
-from bot.cli_signing import cmd_export, cmd_issue, cmd_verify
+from bot.cli_signing import cmd_export, cmd_issue, cmd_prepare, cmd_verify
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
 from core import audit, formatting
@@ -227,6 +227,12 @@ def _parser() -> argparse.ArgumentParser:
     invite = staff_sub.add_parser("invite", help=_("tạo mã mời đăng nhập Telegram"))
     invite.add_argument("who", metavar="MÃ-HOẶC-TÊN", help=_("mã cán bộ hoặc một phần họ tên"))
     invite.set_defaults(run=cmd_staff_invite)
+
+    prepare = commands.add_parser(
+        "prepare", help=_("chốt năm học của một lớp, lập học bạ và báo người ký (không ký)")
+    )
+    prepare.add_argument("klass", metavar="LỚP")
+    prepare.set_defaults(run=cmd_prepare)
 
     issue = commands.add_parser("issue", help=_("ký đủ chuỗi và phát hành học bạ của một lớp"))
     issue.add_argument("klass", metavar="LỚP")

@@ -1,9 +1,11 @@
-"""`hocba issue`, `hocba export`, `hocba verify`.
+"""`hocba prepare`, `hocba issue`, `hocba export`, `hocba verify`.
 
-`issue` runs the whole signing chain of a class from the server's console with the keys the
-configuration names (PKCS#12 files or a PKCS#11 token): each subject teacher, the homeroom
-teacher, the principal, then the seal. Each step acts as that person, so the core checks
-their role and assignment exactly as it would for a signer on the phone.
+`prepare` closes a class's year and creates its documents, telling each first signer (nothing
+is signed: people sign from their phones). `issue` runs the whole signing chain of a class from
+the server's console with the keys the configuration names (PKCS#12 files or a PKCS#11 token):
+each subject teacher, the homeroom teacher, the principal, then the seal. Each step acts as
+that person, so the core checks their role and assignment exactly as it would for a signer on
+the phone.
 """
 
 from __future__ import annotations
@@ -86,6 +88,25 @@ async def _class(args: argparse.Namespace, config: Config) -> tuple[School, Scho
     from bot.cli import _find_class  # the command line's own class lookup
 
     return await _find_class(args, config)
+
+
+async def cmd_prepare(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    """Close the class's year (its data must be complete), create its documents and tell the
+    first signers; nothing is signed here."""
+    school, school_class = await _class(args, config)
+    admin = Actor.command_line(school.id)
+    closed = await issuance.close_and_prepare(admin, school_class.id, runtime.workers)
+    if not closed.documents:
+        print(_("Lớp {klass} đã được chốt và lập học bạ từ trước.").format(klass=closed.class_name))
+        return 0
+    print(
+        _("Đã chốt năm học lớp {klass} và lập {n} tài liệu.").format(
+            klass=closed.class_name, n=closed.documents
+        )
+    )
+    if closed.told:
+        print(_("Đã báo người ký: {who}.").format(who=", ".join(closed.told)))
+    return 0
 
 
 async def cmd_issue(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:

@@ -137,6 +137,7 @@ PROGRESS_REMIND_ALL = Action("pg:ra")
 
 # --- signing and language -------------------------------------------------------------------
 SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))
+CLOSE_CLASS = Action("cls", (ID,))  # the principal closes a class's year for issuance
 CHOOSE_LANGUAGE = Action("lang", (LANGUAGE,))
 
 # --- a long answer's next page (handlers/replies.py) -------------------------------------

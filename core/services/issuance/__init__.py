@@ -8,7 +8,9 @@ class is closed. A batch signs all of one signer's waiting documents of a class 
 approval, chunk by chunk in the worker pool; the next signer sees them once the batch is done.
 
 Modules: `build` (record data and sheets from the gradebook), `prepare` (closing a class,
-creating its documents, what waits for whom), `batches` (starting, leasing and ending a batch),
+creating its documents, what waits for whom), `closing` (the principal's one step from a
+complete class to documents waiting for their signers), `announce` (telling each signer when
+their step opens), `batches` (starting, leasing and ending a batch),
 `chunks` (a batch through the worker pool), `apply` (a signed chunk onto its documents),
 `local` (a key file or token), `remote` (CSC, one approval), `runner` (running and resuming
 batches), `revise` (new versions, reading).
@@ -16,7 +18,9 @@ batches), `revise` (new versions, reading).
 
 from core.services.issuance.batches import Started, batch_progress, begin, start_batch
 from core.services.issuance.build import data_hash
+from core.services.issuance.closing import Closed, OpenClass, classes_to_close, close_and_prepare
 from core.services.issuance.prepare import (
+    Prepared,
     Waiting,
     close_class,
     ensure_closed,
@@ -29,10 +33,15 @@ from core.services.issuance.runner import BatchRunner
 
 __all__ = [
     "BatchRunner",
+    "Closed",
+    "OpenClass",
+    "Prepared",
     "Started",
     "Waiting",
     "batch_progress",
     "begin",
+    "classes_to_close",
+    "close_and_prepare",
     "close_class",
     "complete_remote",
     "data_hash",

@@ -37,6 +37,7 @@ from core.models import (
 )
 from core.models.records import BATCH_OPEN
 from core.services.access import Actor
+from core.services.issuance.announce import announce_next
 from core.services.issuance.prepare import ensure_closed, may_sign, waiting_documents
 from core.services.outbox import notify_staff
 from core.signing.backends import SigningSettings, backend_of, signer_code
@@ -265,4 +266,5 @@ async def finish(batch: SigningBatch) -> SigningBatch:
             audit.Event(actor, "batch.done", f"batch:{batch.id}", after={"documents": batch.total})
         )
         await _tell_signer(batch, BatchState.DONE)
+        await announce_next(batch.school_class, SignatureRole(batch.role), f"batch{batch.id}")
     return batch

@@ -30,6 +30,7 @@ from core.models import (
 from core.models.records import BATCH_OPEN
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor, ensure_can_read
+from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents, school_of
 from core.services.results import class_results
 from core.workers import WorkerPool
@@ -46,11 +47,20 @@ async def close_class(actor: Actor, school_class: SchoolClass) -> ClassClosure:
     results = await class_results(actor, school_class)
     missing = [r for r in results.rows if r.missing or r.promotion is None]
     if missing:
-        raise InvalidValue(
-            _("Lớp {klass} còn {n} học sinh chưa đủ kết quả, chưa chốt được.").format(
+        lines = [
+            _("Lớp {klass} còn {n} học sinh chưa đủ kết quả, chưa chốt được:").format(
                 klass=school_class.name, n=len(missing)
             )
-        )
+        ]
+        lines += [
+            _("• {number}. {name}: {what}").format(
+                number=row.number,
+                name=row.full_name,
+                what="; ".join(row.missing) or _("chưa xét được lên lớp"),
+            )
+            for row in missing
+        ]
+        raise InvalidValue("\n".join(lines))
     async with in_transaction():
         closure, created = await ClassClosure.get_or_create(
             school_class=school_class, defaults={"closed_by": actor.label}
@@ -69,16 +79,24 @@ async def ensure_closed(school_class: SchoolClass) -> None:
         )
 
 
-async def prepare_class(actor: Actor, school_class: SchoolClass, workers: WorkerPool) -> int:
-    """Build the class's sheets and its students' first records (once); returns how many
-    documents were created, 0 when they exist already (so a re-run is harmless). Registrar,
+@dataclass(frozen=True)
+class Prepared:
+    """What preparing a class did: documents created (0: they existed), signers told."""
+
+    documents: int
+    told: tuple[str, ...]
+
+
+async def prepare_class(actor: Actor, school_class: SchoolClass, workers: WorkerPool) -> Prepared:
+    """Build the class's sheets and its students' first records (once), and tell the first
+    signers; when they exist already nothing happens (so a re-run is harmless). Registrar,
     admin or leadership (Điều 24: học vụ khởi tạo)."""
     await ensure_can_read(actor, school_class)
     if not actor.has(Role.ADMIN, Role.REGISTRAR, Role.PRINCIPAL):
         raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc hiệu trưởng được lập học bạ."))
     await ensure_closed(school_class)
     if await IssuedRecord.exists(school_class=school_class):
-        return 0
+        return Prepared(0, ())
     built = await build_class(actor, school_class)
     records, sheets = await workers.run(
         render_documents, list(built.records.values()), [p.sheet for p in built.sheets]
@@ -86,7 +104,7 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
     year = await school_class.year
     async with in_transaction():
         if await IssuedRecord.exists(school_class=school_class):
-            return 0  # prepared meanwhile by someone else
+            return Prepared(0, ())  # prepared meanwhile by someone else
         await SubjectSheetDoc.bulk_create(
             [
                 SubjectSheetDoc(
@@ -115,6 +133,9 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
             )
         ]
         await IssuedRecord.bulk_create(rows)
+        told = await announce_sheets(school_class, "prepare")
+        if not told:  # no subject teacher signs here: the homeroom teacher's step is open
+            told = await announce_next(school_class, SignatureRole.SUBJECT_TEACHER, "prepare")
         await audit.record(
             audit.Event(
                 actor.label,
@@ -123,7 +144,7 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
                 after={"records": len(rows), "sheets": len(sheets)},
             )
         )
-    return len(rows) + len(sheets)
+    return Prepared(len(rows) + len(sheets), tuple(told))
 
 
 @dataclass(frozen=True)
