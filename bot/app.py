@@ -23,9 +23,11 @@ from telegram.ext import (
     Defaults,
     PersistenceInput,
 )
+from telegram.request import HTTPXRequest
 
 from bot.bootstrap import BotApplication, attach, running
 from bot.config import Config
+from bot.fitting import FittingBot
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdateProcessor
 from bot.web import WEBHOOK_PATH, make_web_app
@@ -36,28 +38,41 @@ from handlers.context import CONTEXT_TYPES
 from jobs import schedule_all
 
 log = logging.getLogger("hocba.bot")
+CONNECTIONS = 256  # what ApplicationBuilder gives a bot's requests (getUpdates has its own)
+
+
+def _bot(config: Config, runtime: Runtime) -> FittingBot:
+    """The one bot every handler, job and the outbox send through: within Telegram's limits
+    whatever the text (bot/fitting.py), paced by AIORateLimiter, HTML by default, and as many
+    connections as ApplicationBuilder would open."""
+    urls = {
+        "base_url": config.telegram.base_url,
+        "base_file_url": config.telegram.base_file_url,
+    }
+    return FittingBot(
+        config.require_token(),
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+        get_updates_request=HTTPXRequest(),
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=runtime.zone),
+        rate_limiter=AIORateLimiter(),
+        **{key: url for key, url in urls.items() if url},
+    )
 
 
 def build_application(config: Config, runtime: Runtime) -> Application:
     """The PTB application with our persistence and the runtime: call it after the database is
     open (`bot.bootstrap.running`), because PTB reads the persisted conversations in
     `initialize()`."""
-    builder = (
+    application = (
         ApplicationBuilder()
-        .token(config.require_token())
+        .bot(_bot(config, runtime))
         .application_class(BotApplication)
         .context_types(CONTEXT_TYPES)
         # bot_data is not used: the runtime carries this process's settings
         .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=runtime.zone))
-        .rate_limiter(AIORateLimiter())
         .concurrent_updates(PerUserUpdateProcessor())
+        .build()
     )
-    if config.telegram.base_url:
-        builder = builder.base_url(config.telegram.base_url)
-    if config.telegram.base_file_url:
-        builder = builder.base_file_url(config.telegram.base_file_url)
-    application = builder.build()
     attach(application, runtime)
     register_all(application)
     return application

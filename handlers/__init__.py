@@ -8,11 +8,13 @@ from telegram.ext import Application, TypeHandler
 from handlers import (
     calendar,
     corrections,
+    door,
     errors,
     fallback,
     gradesheet,
     invite,
     language,
+    leaving,
     locks,
     markentry,
     menu,
@@ -24,14 +26,21 @@ from handlers import (
 )
 from handlers.common import set_reader_language
 
+LANGUAGE_GROUP = -3
+
 
 def register_all(application: Application) -> None:
-    """Language first (group -1, for every update), then the flows, the catch-all last.
+    """Before the flows, for every update in turn: the reader's language (LANGUAGE_GROUP), the
+    door that answers someone not signed in who reaches for a staff-only thing
+    (handlers/door.py), and the leaving of any conversation in progress on a command or a
+    main-menu button (handlers/leaving.py). Then the flows (group 0), the catch-all last.
 
     Order matters within the group: the first handler that accepts an update takes it. A
     conversation comes before the grade-sheet upload, so a file sent inside /suadiem is that
     request's evidence and never a sheet to import."""
-    application.add_handler(TypeHandler(Update, set_reader_language), group=-1)
+    application.add_handler(TypeHandler(Update, set_reader_language), group=LANGUAGE_GROUP)
+    door.register(application)
+    leaving.register(application)
     flows = (
         signin,
         invite,

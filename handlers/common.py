@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.ext import filters
 
+from core.errors import PermissionDenied
 from core.i18n import _, activate
 from core.services import signin
 from core.services.access import Actor
@@ -28,19 +29,35 @@ async def current_actor(update: Update) -> Actor | None:
     return person.actor if person else None
 
 
+def sign_in_first() -> str:
+    """What someone not signed in is told when they reach for a staff-only thing."""
+    return _("Thầy cô cần đăng nhập trước: gõ /start để xem cách đăng nhập.")
+
+
+async def require_actor(update: Update) -> Actor:
+    """The signed-in staff member writing; anyone else is refused with what to do."""
+    actor = await current_actor(update)
+    if actor is None:
+        raise PermissionDenied(sign_in_first())
+    return actor
+
+
 StaffButton = Callable[[Update, BotContext, Actor], Awaitable[None]]
 
 
 def staff_button(handler: StaffButton) -> Callable[[Update, BotContext], Awaitable[None]]:
     """A button meant for signed-in staff: the press is acknowledged (Telegram shows a spinner
-    until it is), and the handler runs with the actor; anyone else's press changes nothing."""
+    until it is), and the handler runs with the actor; anyone else is told to sign in first
+    (an alert) and nothing changes."""
 
     @functools.wraps(handler)
     async def pressed(update: Update, context: BotContext) -> None:
-        await update.callback_query.answer()
         actor = await current_actor(update)
-        if actor is not None:
-            await handler(update, context, actor)
+        if actor is None:
+            await update.callback_query.answer(sign_in_first(), show_alert=True)
+            return
+        await update.callback_query.answer()
+        await handler(update, context, actor)
 
     return pressed
 
@@ -141,6 +158,30 @@ _LABELS: dict[Feature, Callable[[], str]] = {
     Feature.HELP: Menu.help,
     Feature.SIGN_OUT: Menu.sign_out,
 }
+
+
+class MenuButtons(filters.MessageFilter):
+    """A press of any of these main-menu buttons (every one by default), in the reader's
+    current language."""
+
+    def __init__(self, labels: Iterable[Callable[[], str]] = ()) -> None:
+        super().__init__(name="MenuButtons")
+        self.labels = tuple(labels) or tuple(_LABELS.values())
+
+    def filter(self, message: Message) -> bool:
+        return message.text in {label() for label in self.labels}
+
+
+# What a person types at a step of a conversation: text that is neither a command nor a press
+# of the main menu (those leave the conversation and do what they say: handlers/leaving.py).
+TYPED = filters.TEXT & ~filters.COMMAND & ~MenuButtons()
+
+
+def staff_menu_buttons() -> MenuButtons:
+    """The main-menu buttons only a signed-in staff member can use (not language, help or
+    sign-out, which answer anyone)."""
+    public = {Feature.LANGUAGE, Feature.HELP, Feature.SIGN_OUT}
+    return MenuButtons(label for feature, label in _LABELS.items() if feature not in public)
 
 
 def main_menu(actor: Actor) -> ReplyKeyboardMarkup:

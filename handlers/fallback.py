@@ -1,9 +1,13 @@
 """Whatever no other handler took: unknown people, stray text, files, stale or forged buttons.
 
 Registered last. Each case gets a short answer saying what to do next, and changes nothing.
+Someone not signed in who reaches for a staff-only command or button was answered before the
+flows (handlers/door.py); their plain messages get the ways to sign in here.
 """
 
 from __future__ import annotations
+
+import html
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
@@ -29,6 +33,11 @@ async def message(update: Update, _context: BotContext) -> None:
         text = _("Tin nhắn quá dài ({n} ký tự). Hãy chọn việc cần làm trong menu.").format(
             n=len(incoming.text)
         )
+    elif incoming.text and incoming.text.startswith("/"):
+        text = _(
+            "Trợ lý không có lệnh {command}. Gõ /help để xem các lệnh, hoặc chọn việc cần làm "
+            "trong menu bên dưới."
+        ).format(command=html.escape(incoming.text.split()[0][:40]))
     elif incoming.text:
         text = _("Trợ lý chưa hiểu tin nhắn này. Hãy chọn việc cần làm trong menu bên dưới.")
     else:

@@ -1,4 +1,8 @@
-"""Admins create one-time invite codes from the phone: /moi <staff code or name>, or the menu."""
+"""Admins create one-time invite codes from the phone: /moi <staff code or name>, or the menu.
+
+/moi alone asks who; a name that matches several people is refused with their codes and the
+question stays open, so the admin types the code, or /moi CODE again (the conversation starts
+over on its own command; any other command leaves it, handlers/leaving.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from core import formatting
 from core.i18n import _
+from core.services.access import ensure_admin
 from core.services.signin import create_invite
-from handlers.common import Menu, MenuButton, current_actor, main_menu
+from handlers.common import TYPED, Menu, MenuButton, current_actor, main_menu, require_actor
 from handlers.context import BotContext
+from handlers.leaving import Leave
 
 
 def deep_link(bot_username: str, code: str) -> str:
@@ -23,9 +28,7 @@ def deep_link(bot_username: str, code: str) -> str:
 
 
 async def _invite(update: Update, context: BotContext, who: str) -> None:
-    actor = await current_actor(update)
-    if actor is None:
-        return
+    actor = await require_actor(update)
     invite = await create_invite(actor, who)  # the core checks the admin role
     await update.effective_message.reply_text(
         _(
@@ -53,6 +56,8 @@ async def command(update: Update, context: BotContext) -> int:
 
 
 async def ask(update: Update, _context: BotContext) -> int:
+    """Who to invite; someone who may not invite is refused before being asked."""
+    ensure_admin(await require_actor(update))
     await update.effective_message.reply_text(
         _(
             "Gửi mã cán bộ hoặc họ tên của người cần mời (ví dụ GV012 hoặc Nguyễn Thị Lan), "
@@ -82,9 +87,10 @@ def register(application: Application) -> None:
                 CommandHandler(["moi", "invite"], command),
                 MessageHandler(MenuButton(Menu.invite), ask),
             ],
-            states={WHO: [MessageHandler(filters.TEXT & ~filters.COMMAND, answer)]},
-            fallbacks=[CommandHandler(["huy", "cancel"], cancel)],
+            states={WHO: [MessageHandler(TYPED, answer)]},
+            fallbacks=[CommandHandler(["huy", "cancel"], cancel), Leave()],
             name="invite",
             persistent=application.persistence is not None,
+            allow_reentry=True,
         )
     )

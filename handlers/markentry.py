@@ -3,7 +3,8 @@
 Each step reads its button (through core.buttons) or its text, makes one call to the form
 service (core.services.markentry), which checks everything again, keeps the draft it returns
 in user_data, and shows what it returns. The ConversationHandler is persistent, so a restart
-in the middle of the flow loses nothing.
+in the middle of the flow loses nothing; a command or a menu button in the middle of it leaves
+it (handlers/leaving.py).
 """
 
 from __future__ import annotations
@@ -17,27 +18,19 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from core import buttons
 from core.buttons import Choice
-from core.errors import HocbaError, PermissionDenied
+from core.errors import HocbaError
 from core.i18n import _
 from core.services import markentry
-from core.services.access import Actor
-from handlers.common import Menu, MenuButton, current_actor, main_menu
+from handlers.common import TYPED, Menu, MenuButton, current_actor, main_menu, require_actor
 from handlers.context import BotContext
+from handlers.leaving import Leave
 
 DRAFT = "mark_entry"  # user_data: the form service's draft (JSON)
 SHEET, TERM, COLUMN, STUDENT, VALUE, CONFIRM = range(6)
-
-
-async def _actor(update: Update) -> Actor:
-    actor = await current_actor(update)
-    if actor is None:
-        raise PermissionDenied(_("Thầy cô cần đăng nhập trước (bấm /start)."))
-    return actor
 
 
 def _keyboard(choices: tuple[Choice, ...], per_row: int) -> InlineKeyboardMarkup:
@@ -140,53 +133,53 @@ def _data(update: Update) -> str | None:
 
 
 async def start(update: Update, context: BotContext) -> int:
-    return await _show(update, context, await markentry.start(await _actor(update)))
+    return await _show(update, context, await markentry.start(await require_actor(update)))
 
 
 async def chose_sheet(update: Update, context: BotContext) -> int:
     class_id, subject_id = buttons.MARK_SHEET.parse(_data(update))
-    step = await markentry.choose_sheet(await _actor(update), class_id, subject_id)
+    step = await markentry.choose_sheet(await require_actor(update), class_id, subject_id)
     return await _show(update, context, step)
 
 
 async def chose_term(update: Update, context: BotContext) -> int:
     (number,) = buttons.MARK_TERM.parse(_data(update))
-    step = await markentry.choose_term(await _actor(update), _draft(context), int(number))
+    step = await markentry.choose_term(await require_actor(update), _draft(context), int(number))
     return await _show(update, context, step)
 
 
 async def chose_column(update: Update, context: BotContext) -> int:
     kind, index = buttons.MARK_COLUMN.parse(_data(update))
-    step = await markentry.choose_column(await _actor(update), _draft(context), kind, index)
+    step = await markentry.choose_column(await require_actor(update), _draft(context), kind, index)
     return await _show(update, context, step)
 
 
 async def next_student(update: Update, context: BotContext) -> int:
-    step = await markentry.next_student(await _actor(update), _draft(context))
+    step = await markentry.next_student(await require_actor(update), _draft(context))
     return await _show(update, context, step)
 
 
 async def search_student(update: Update, context: BotContext) -> int:
     typed = update.effective_message.text
-    step = await markentry.search_student(await _actor(update), _draft(context), typed)
+    step = await markentry.search_student(await require_actor(update), _draft(context), typed)
     return await _show(update, context, step)
 
 
 async def chose_student(update: Update, context: BotContext) -> int:
     student_id = buttons.MARK_STUDENT.id(_data(update))
-    step = await markentry.choose_student(await _actor(update), _draft(context), student_id)
+    step = await markentry.choose_student(await require_actor(update), _draft(context), student_id)
     return await _show(update, context, step)
 
 
 async def got_value(update: Update, context: BotContext) -> int:
     text = update.effective_message.text
-    step = await markentry.type_value(await _actor(update), _draft(context), text)
+    step = await markentry.type_value(await require_actor(update), _draft(context), text)
     return await _show(update, context, step)
 
 
 async def confirm(update: Update, context: BotContext) -> int:
     """A refusal ends the flow: a lock does not open in minutes, and nothing was written."""
-    actor = await _actor(update)
+    actor = await require_actor(update)
     try:
         saved = await markentry.save(actor, _draft(context))
     except HocbaError as refused:
@@ -208,16 +201,19 @@ async def confirm(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+def _cancelled() -> str:
+    return _("Đã hủy, không có điểm nào được ghi.")
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     context.user_data.pop(DRAFT, None)
     actor = await current_actor(update)
     menu = main_menu(actor) if actor else None
-    await _say(update, _("Đã hủy, không có điểm nào được ghi."), menu)
+    await _say(update, _cancelled(), menu)
     return ConversationHandler.END
 
 
 def register(application: Application) -> None:
-    text = filters.TEXT & ~filters.COMMAND
     application.add_handler(
         ConversationHandler(
             entry_points=[
@@ -231,14 +227,15 @@ def register(application: Application) -> None:
                 COLUMN: [CallbackQueryHandler(chose_column, pattern=buttons.MARK_COLUMN.pattern)],
                 STUDENT: [
                     CallbackQueryHandler(chose_student, pattern=buttons.MARK_STUDENT.pattern),
-                    MessageHandler(text, search_student),
+                    MessageHandler(TYPED, search_student),
                 ],
-                VALUE: [MessageHandler(text, got_value)],
+                VALUE: [MessageHandler(TYPED, got_value)],
                 CONFIRM: [CallbackQueryHandler(confirm, pattern=buttons.MARK_SAVE.pattern)],
             },
             fallbacks=[
                 CommandHandler(["huy", "cancel"], cancel),
                 CallbackQueryHandler(cancel, pattern=buttons.MARK_CANCEL.pattern),
+                Leave(_cancelled, DRAFT),
             ],
             name="mark_entry",
             persistent=application.persistence is not None,

@@ -8,15 +8,21 @@ from telegram.ext import Application, CommandHandler, MessageHandler
 from core import formatting
 from core.i18n import _
 from core.services.overview import my_teaching, school_overview
-from handlers.common import Menu, MenuButton, current_actor, main_menu, sign_in_keyboard
+from handlers import replies
+from handlers.common import (
+    Menu,
+    MenuButton,
+    current_actor,
+    main_menu,
+    require_actor,
+    sign_in_keyboard,
+)
 from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 
-async def my_classes(update: Update, _context: BotContext) -> None:
-    actor = await current_actor(update)
-    if actor is None:
-        return
+async def my_classes(update: Update, context: BotContext) -> None:
+    actor = await require_actor(update)
     teaching = await my_teaching(actor)  # refuses plainly when the school has no year yet
     if not (teaching.homeroom or teaching.subjects):
         text = _("Thầy cô chưa được phân công lớp nào trong năm học hiện tại.")
@@ -25,13 +31,11 @@ async def my_classes(update: Update, _context: BotContext) -> None:
         lines += [_("Chủ nhiệm lớp {klass}").format(klass=k) for k in teaching.homeroom]
         lines += [f"• {klass} — {subject}" for klass, subject in teaching.subjects]
         text = "\n".join(lines)
-    await update.effective_message.reply_text(text, reply_markup=main_menu(actor))
+    await replies.reply(update, context, text, main_menu(actor))
 
 
 async def school(update: Update, _context: BotContext) -> None:
-    actor = await current_actor(update)
-    if actor is None:
-        return
+    actor = await require_actor(update)
     overview = await school_overview(actor)
     text = _(
         "<b>Năm học {year}</b>\n{classes} lớp, {students} học sinh\n"

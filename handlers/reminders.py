@@ -1,6 +1,12 @@
-"""Teachers answer a reminder: details, snooze, the grade-sheet template, "done"."""
+"""Teachers answer a reminder: details, snooze, the grade-sheet template, "done".
+
+The details and what is still missing grow with the teacher's classes (six classes of forty
+students are some ten thousand characters): they are answered in pages (handlers/replies.py).
+"""
 
 from __future__ import annotations
+
+import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
@@ -10,6 +16,7 @@ from core.i18n import _
 from core.services import reminders
 from core.services.access import Actor
 from core.services.templates import template_for
+from handlers import replies
 from handlers.common import staff_button
 from handlers.context import BotContext
 
@@ -17,18 +24,20 @@ MAX_NAMES = 15
 
 
 @staff_button
-async def details(update: Update, _context: BotContext, actor: Actor) -> None:
+async def details(update: Update, context: BotContext, actor: Actor) -> None:
     """Every missing cell, by class and subject: the students' names per column."""
     sheets = await reminders.outstanding(actor, now=clock.now())
     lines = []
     for sheet in sheets:
         lines.append(
             _("<b>{klass} — {subject}, HK {term}</b>").format(
-                klass=sheet.class_name, subject=sheet.subject_name, term="I" * sheet.term
+                klass=html.escape(sheet.class_name),
+                subject=html.escape(sheet.subject_name),
+                term="I" * sheet.term,
             )
         )
         for gap in sheet.gaps:
-            names = ", ".join(s.name for s in gap.students[:MAX_NAMES])
+            names = ", ".join(html.escape(s.name) for s in gap.students[:MAX_NAMES])
             more = len(gap.students) - MAX_NAMES
             suffix = _(" và {n} em khác").format(n=more) if more > 0 else ""
             lines.append(
@@ -39,20 +48,22 @@ async def details(update: Update, _context: BotContext, actor: Actor) -> None:
                     more=suffix,
                 )
             )
-    await update.callback_query.message.reply_text(
-        "\n".join(lines) if lines else _("✅ Thầy cô không còn thiếu điểm nào cho hạn gần nhất.")
+    await replies.reply(
+        update,
+        context,
+        "\n".join(lines) if lines else _("✅ Thầy cô không còn thiếu điểm nào cho hạn gần nhất."),
     )
 
 
 @staff_button
-async def done(update: Update, _context: BotContext, actor: Actor) -> None:
+async def done(update: Update, context: BotContext, actor: Actor) -> None:
     """The core checks; the answer is a confirmation or what is still missing."""
     sheets = await reminders.outstanding(actor, now=clock.now())
     if not sheets:
         text = _("✅ Cảm ơn thầy cô: đã đủ điểm cho hạn gần nhất.")
     else:
         text = "\n".join([_("Trợ lý kiểm tra thấy vẫn còn thiếu:"), *reminders.describe(sheets)])
-    await update.callback_query.message.reply_text(text)
+    await replies.reply(update, context, text)
 
 
 def _keyboard(choices: tuple[buttons.Choice, ...], per_row: int) -> InlineKeyboardMarkup:

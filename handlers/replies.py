@@ -1,12 +1,19 @@
 """Answers that fit Telegram's limits, whatever their length.
 
 Telegram refuses a message over 4,096 characters, a caption over 1,024 and a button alert over
-200, and a refusal reaches nobody: a teacher with six classes once asked for the details of a
-reminder (about 10,000 characters) and received nothing. Every long answer therefore goes
-through `reply`: it is cut into pages at line ends (each line of this bot's messages is whole
-HTML, so a page never splits a tag), the first page is sent with «Xem tiếp (2/3)», and the rest
-wait in the person's user_data until they press it; the last page carries the answer's own
-keyboard. `alert` shows a short refusal as an alert and a longer one as a message.
+200 (counted in UTF-16 code units: an emoji counts two), and a refusal reaches nobody: a
+teacher with six classes once asked for the details of a reminder (about 10,000 characters)
+and received nothing. Every answer whose text can grow (a list of classes, students, requests,
+problems) therefore goes through `reply`: it is cut into pages at line ends (each line of this
+bot's messages is whole HTML, so a page never splits a tag), the first page is sent with
+«Xem tiếp (2/3)», and the rest wait in the person's user_data until they press it; the last
+page carries the answer's own keyboard. `alert` shows a short refusal as an alert and a longer
+one as a message.
+
+What does not go through `reply` (a notification of the outbox, an edited message, a
+caption) is still kept within the limits by the bot itself (bot/fitting.py), which cuts with
+the same `pages`, without the «Xem tiếp» button since there is no person's data to keep the
+rest in.
 """
 
 from __future__ import annotations
@@ -38,22 +45,37 @@ KEPT = 3  # long answers kept per person; an older one's «Xem tiếp» says it 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
 
+def size(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units. Counted on the HTML as written, which is
+    never shorter than the text Telegram shows (tags and entities shrink when parsed)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(line: str, room: int) -> int:
+    """How many characters at the start of `line` fit in `room` code units."""
+    n = min(len(line), room)
+    while (over := size(line[:n]) - room) > 0:
+        n -= (over + 1) // 2  # each character is one or two units
+    return n
+
+
 def pages(text: str, room: int = PAGE_ROOM) -> list[str]:
-    """`text` in pages of at most `room` characters, cut at line ends (a line longer than a
+    """`text` in pages of at most `room` code units, cut at line ends (a line longer than a
     page is cut at its last space before the limit, or hard)."""
     out: list[str] = []
     page = ""
     for line in text.split("\n"):
-        while len(line) > room:
-            cut = line.rfind(" ", 0, room)
-            cut = cut if cut > room // 2 else room
+        while size(line) > room:
+            fits = _fitting(line, room)
+            cut = line.rfind(" ", 0, fits)
+            cut = cut if cut > fits // 2 else fits
             head, line = line[:cut], line[cut:].lstrip()
             if page:
                 out.append(page)
                 page = ""
             out.append(head)
         candidate = f"{page}\n{line}" if page else line
-        if len(candidate) > room:
+        if size(candidate) > room:
             out.append(page)
             page = line
         else:
@@ -112,16 +134,18 @@ async def _next_page(update: Update, context: BotContext) -> None:
     await query.message.reply_text(page, reply_markup=markup)
 
 
-def caption(text: str) -> str:
-    """A document's caption within Telegram's limit (the whole text should also be sent as a
-    message when it is longer: see `reply`)."""
-    return text if len(text) <= CAPTION_LIMIT else text[: CAPTION_LIMIT - 1] + "…"
+def shorten(text: str, room: int) -> str:
+    """`text`, or as much of it as fits in `room` followed by "…" (for what cannot be paged,
+    such as an alert that went over its limit by mistake: bot/fitting.py)."""
+    if size(text) <= room:
+        return text
+    return text[: _fitting(text, room - 1)] + "…"
 
 
 async def alert(update: Update, context: BotContext, text: str) -> None:
     """A short answer to a pressed button as an alert; a longer one as a message."""
     query = update.callback_query
-    if len(text) <= ALERT_LIMIT:
+    if size(text) <= ALERT_LIMIT:
         await query.answer(text, show_alert=True)
         return
     await query.answer()

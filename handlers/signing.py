@@ -26,7 +26,7 @@ from core.errors import HocbaError
 from core.i18n import _
 from core.services import issuance
 from handlers import replies
-from handlers.common import Menu, MenuButton, current_actor
+from handlers.common import Menu, MenuButton, current_actor, require_actor, sign_in_first
 from handlers.context import BotContext
 
 log = logging.getLogger("hocba.bot.signing")
@@ -41,11 +41,10 @@ def _waiting_line(waiting: issuance.Waiting) -> str:
     return text.format(klass=waiting.class_name, n=waiting.count) + f" ({waiting.role.label})"
 
 
-async def show(update: Update, _context: BotContext) -> None:
-    """What waits for this person, one button per class and role."""
-    actor = await current_actor(update)
-    if actor is None:
-        return
+async def show(update: Update, context: BotContext) -> None:
+    """What waits for this person, one button per class and role (in pages: a principal may
+    have every class of the school waiting)."""
+    actor = await require_actor(update)
     waiting = await issuance.waiting_for(actor)
     hint = (
         "\n" + _("Chốt năm học của một lớp để lập học bạ: /chotnam")
@@ -64,9 +63,11 @@ async def show(update: Update, _context: BotContext) -> None:
         ]
         for w in waiting
     ]
-    await update.effective_message.reply_text(
+    await replies.reply(
+        update,
+        context,
         "\n".join([_("<b>Chờ thầy/cô ký</b>"), *map(_waiting_line, waiting)]) + hint,
-        reply_markup=InlineKeyboardMarkup(keyboard),
+        InlineKeyboardMarkup(keyboard),
     )
 
 
@@ -77,7 +78,7 @@ async def press(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     class_id, role_code = buttons.SIGN_CLASS.parse(query.data)
     if actor is None:
-        await query.answer(_("Thầy cô cần đăng nhập trước (bấm /start)."), show_alert=True)
+        await query.answer(sign_in_first(), show_alert=True)
         return
     runtime = context.runtime
     started = await issuance.begin(actor, class_id, SignatureRole(role_code), runtime.signing)
@@ -121,10 +122,7 @@ async def press(update: Update, context: BotContext) -> None:
 
 async def classes_to_close(update: Update, context: BotContext) -> None:
     """/chotnam: the principal's list of classes whose year can be closed for issuance."""
-    actor = await current_actor(update)
-    if actor is None:
-        await update.effective_message.reply_text(_("Thầy cô cần đăng nhập trước (bấm /start)."))
-        return
+    actor = await require_actor(update)
     classes = await issuance.classes_to_close(actor)
     if not classes:
         await update.effective_message.reply_text(
@@ -156,7 +154,7 @@ async def close_class(update: Update, context: BotContext) -> None:
     class_id = buttons.CLOSE_CLASS.id(query.data)
     actor = await current_actor(update)
     if actor is None:
-        await query.answer(_("Thầy cô cần đăng nhập trước (bấm /start)."), show_alert=True)
+        await query.answer(sign_in_first(), show_alert=True)
         return
     await query.answer()
     try:

@@ -3,7 +3,9 @@
 An unexpected error (a bug, a database that went away, a reply Telegram refused) gets a short
 reference code. The person who met it is given the code with an apology, the server's log has
 the traceback under it, and the admins of the person's school are told through the outbox, so
-a problem reaches someone who can act even when nobody thinks of reporting it. The same error
+a problem reaches someone who can act even when nobody thinks of reporting it. An error of
+background work (a scheduled job) has nobody to apologise to and is told to the admins of the
+served school the same way. The same error
 in the same place is told once an hour (`STORM_WINDOW`): a bug that every teacher hits during
 the morning does not bury the admins in messages, and the next hour tells them it goes on.
 
@@ -51,28 +53,37 @@ def signature(error: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Incident:
-    """An unexpected error met while serving someone: its reference, what the person did
-    ("/nhapdiem", a button), and the error itself."""
+    """An unexpected error met while serving someone (or doing background work): its
+    reference, what was done ("/nhapdiem", a button, a job), the error itself, and what the
+    other side said when it refused (Telegram's "message is too long"), if anything."""
 
     reference: str
     what: str
     error: BaseException
+    detail: str = ""
 
-
-def _text(incident: Incident, who: str, at: dt.datetime) -> str:
-    return _(
-        "⚠️ <b>Trợ lý gặp lỗi</b> (mã lỗi <code>{ref}</code>) lúc {when}.\n"
-        "Người dùng: {who}\nThao tác: {what}\nLoại lỗi: {kind}\n"
-        "Người dùng đã nhận lời xin lỗi kèm mã lỗi này. Hãy chuyển mã lỗi cho người phụ trách "
-        "kỹ thuật của trường: chi tiết nằm trong nhật ký của máy chủ. Lỗi giống thế trong một "
-        "giờ tới không được báo lại."
-    ).format(
-        ref=incident.reference,
-        when=formatting.date_time(at),
-        who=html.escape(who),
-        what=html.escape(incident.what),
-        kind=html.escape(type(incident.error).__name__),
-    )
+    def text(self, who: str | None, at: dt.datetime) -> str:
+        """The admins' message; `who` is None for background work (nobody to apologise to)."""
+        lines = [
+            _("⚠️ <b>Trợ lý gặp lỗi</b> (mã lỗi <code>{ref}</code>) lúc {when}.").format(
+                ref=self.reference, when=formatting.date_time(at)
+            )
+        ]
+        if who is not None:
+            lines.append(_("Người dùng: {who}").format(who=html.escape(who)))
+        lines.append(_("Thao tác: {what}").format(what=html.escape(self.what)))
+        lines.append(_("Loại lỗi: {kind}").format(kind=html.escape(type(self.error).__name__)))
+        if self.detail:
+            lines.append(_("Chi tiết: {detail}").format(detail=html.escape(self.detail[:300])))
+        if who is not None:
+            lines.append(_("Người dùng đã nhận lời xin lỗi kèm mã lỗi này."))
+        lines.append(
+            _(
+                "Hãy chuyển mã lỗi cho người phụ trách kỹ thuật của trường: chi tiết nằm trong "
+                "nhật ký của máy chủ. Lỗi giống thế trong một giờ tới không được báo lại."
+            )
+        )
+        return "\n".join(lines)
 
 
 async def report(
@@ -83,16 +94,17 @@ async def report(
     now: dt.datetime | None = None,
 ) -> int:
     """Tell the active admins of the person's school (`school_id`, the served school, for
-    someone not signed in), unless the same error was told within this hour. Returns how many
-    notifications were added."""
+    someone not signed in or for background work, `telegram_user_id` None), unless the same
+    error was told within this hour. Returns how many notifications were added."""
     now = now or clock.now()
     staff = await staff_for(telegram_user_id) if telegram_user_id is not None else None
     school = staff.school_id if staff else school_id
     if school is None:
         return 0
+    who: str | None = None
     if staff is not None:
         who = f"{staff.full_name} ({staff.code})"
-    else:
+    elif telegram_user_id is not None:
         who = _("tài khoản Telegram {chat_id}").format(chat_id=telegram_user_id)
     window = int(now.timestamp() // STORM_WINDOW.total_seconds())
     key = f"{ALERT_KIND}:{school}:{signature(incident.error)}:{window}"
@@ -111,7 +123,7 @@ async def report(
             await notify_staff(
                 admin,
                 ALERT_KIND,
-                lambda: _text(incident, who, now),
+                lambda: incident.text(who, now),
                 dedupe_key=keys[admin.id],
                 now=now,
             )

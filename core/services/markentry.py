@@ -41,6 +41,7 @@ from core.services.gradebook import MarkValue, SheetRow, mark_column, mark_colum
 from core.services.locks import Touch, ensure_writable
 from core.services.schools import current_year
 from core.text import fold
+from core.typed import mark, name_part
 
 MAX_MATCHES = 10  # students offered after a typed search; more means the search was too loose
 _KIND_CODES = {MarkKind.REGULAR: "r", MarkKind.MIDTERM: "m", MarkKind.FINAL: "f"}
@@ -406,12 +407,12 @@ def _ask(sheet: _Sheet, draft: _Draft, row: SheetRow, refused: str = "") -> Valu
 async def search_student(
     actor: Actor, raw_draft: object, typed: str
 ) -> StudentChoices | ValueAsked:
-    """A typed class-list number or part of a name (accents optional); one match goes
-    straight to the value."""
+    """A typed class-list number or part of a name (accents optional; a long text is refused
+    here, with the limit); one match goes straight to the value."""
     draft = _Draft.read(raw_draft)
     draft.need("class_id", "subject_id", "term", "column")
+    typed = name_part(typed)
     sheet = await _draft_sheet(actor, draft)
-    typed = typed.strip()
     rows = await sheet.rows()
     if typed.isdigit():
         found = [r for r in rows if r.number == int(typed)]
@@ -439,14 +440,15 @@ async def choose_student(actor: Actor, raw_draft: object, student_id: int) -> Va
 
 
 async def type_value(actor: Actor, raw_draft: object, text: str) -> ValueAsked | Confirmation:
-    """The new value, checked by the rules; a refusal asks again and says what is expected."""
+    """The new value, checked by the rules (a text too long to be a mark first); a refusal asks
+    again and says what is expected."""
     draft = _Draft.read(raw_draft)
     draft.need("class_id", "subject_id", "term", "column", "student_id")
     assert draft.column is not None and draft.student_id is not None
     sheet = await _draft_sheet(actor, draft)
     row = await sheet.row(draft.student_id)
     try:
-        value = validate_mark(sheet.subject, sheet.school_class.grade, *draft.column, text)
+        value = validate_mark(sheet.subject, sheet.school_class.grade, *draft.column, mark(text))
     except InvalidValue as refused:
         return _ask(sheet, draft, row, str(refused))
     return Confirmation(

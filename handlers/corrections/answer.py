@@ -25,6 +25,7 @@ from handlers.corrections.ui import (
     TEXT,
     actor_of,
     cancel_handlers,
+    ending,
     offer_of,
     press,
     reply,
@@ -105,6 +106,7 @@ async def got_apply_value(update: Update, context: BotContext) -> int:
         update.effective_message.text,
         runtime.files,
         runtime.workers,
+        signing=runtime.signing,
     )
     context.user_data.pop(APPLY, None)
     done = (
@@ -119,24 +121,27 @@ async def got_apply_value(update: Update, context: BotContext) -> int:
 def register(application: Application, persistent: bool) -> None:
     application.add_handler(
         ConversationHandler(
-            entry_points=[press(start_supplement, buttons.REQUEST_SUPPLEMENT)],
+            entry_points=[
+                press(ending(start_supplement, ANSWER, entry=True), buttons.REQUEST_SUPPLEMENT)
+            ],
             states={
-                WRITING: [MessageHandler(TEXT, got_answer)],
+                WRITING: [MessageHandler(TEXT, ending(got_answer, ANSWER))],
                 FILES: [
-                    MessageHandler(MEDIA, answer_file),
+                    MessageHandler(MEDIA, ending(answer_file, ANSWER)),
                     MessageHandler(TEXT, not_a_file),
-                    press(answer_done, buttons.FORM_FILES_DONE),
+                    press(ending(answer_done, ANSWER), buttons.FORM_FILES_DONE),
                 ],
             },
             fallbacks=cancel_handlers(),
             name="correction_supplement",
             persistent=persistent,
+            allow_reentry=True,  # «Bổ sung» pressed again starts the answer again
         )
     )
     application.add_handler(
         ConversationHandler(
-            entry_points=[press(start_apply, buttons.REQUEST_APPLY)],
-            states={APPLY_VALUE: [MessageHandler(TEXT, got_apply_value)]},
+            entry_points=[press(ending(start_apply, APPLY, entry=True), buttons.REQUEST_APPLY)],
+            states={APPLY_VALUE: [MessageHandler(TEXT, ending(got_apply_value, APPLY))]},
             fallbacks=cancel_handlers(),
             name="correction_apply",
             persistent=persistent,

@@ -7,7 +7,10 @@ the outbox) carries a «Xem minh chứng» button, and this module sends the alb
 (sendMediaGroup: the photos together, the PDFs together) when it is pressed.
 
 Every press is read through core.buttons and decided by the core, which checks rights and
-state again: a stale button or a second press gets the core's answer and changes nothing.
+state again: a stale button or a second press gets the core's answer and changes nothing. The
+reason or question is asked only once the core has said the move is still possible, and a
+prompt that went stale meanwhile (another decider approved) ends when the text arrives, saying
+why, instead of waiting on (ui.ending).
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from core.services import corrections
 from core.services.corrections import prompts
 from core.services.corrections.views import AlbumFile, evidence_album
 from handlers.context import BotContext
-from handlers.corrections.ui import DECISION, TEXT, actor_of, cancel_handlers, keyboard, press
+from handlers.corrections.ui import (
+    DECISION,
+    TEXT,
+    actor_of,
+    cancel_handlers,
+    ending,
+    keyboard,
+    press,
+)
 
 DECISION_TEXT = 12  # the state of the typed reason or question (persisted: keep the number)
 
@@ -127,10 +138,10 @@ def register(application: Application, persistent: bool) -> None:
     application.add_handler(
         ConversationHandler(
             entry_points=[
-                press(ask_reason, buttons.REQUEST_REJECT),
-                press(ask_question, buttons.REQUEST_ASK),
+                press(ending(ask_reason, DECISION, entry=True), buttons.REQUEST_REJECT),
+                press(ending(ask_question, DECISION, entry=True), buttons.REQUEST_ASK),
             ],
-            states={DECISION_TEXT: [MessageHandler(TEXT, got_decision_text)]},
+            states={DECISION_TEXT: [MessageHandler(TEXT, ending(got_decision_text, DECISION))]},
             fallbacks=cancel_handlers(),
             name="correction_decision",
             persistent=persistent,

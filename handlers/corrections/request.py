@@ -3,7 +3,9 @@
 Each step reads its button (through core.buttons) or its text, makes one call to the form
 service (core.services.corrections.form), which checks everything again, keeps the draft it
 returns in user_data (JSON), shows what it returns, and goes to the step's `stage`. The
-ConversationHandler is persistent, so a restart in the middle of the flow loses nothing.
+ConversationHandler is persistent, so a restart in the middle of the flow loses nothing; a
+command or a menu button in the middle of it leaves it (handlers/leaving.py), /suadiem starts
+it again.
 """
 
 from __future__ import annotations
@@ -280,5 +282,6 @@ def register(application: Application, persistent: bool) -> None:
             fallbacks=cancel_handlers(),
             name="correction_request",
             persistent=persistent,
+            allow_reentry=True,  # /suadiem again starts a new request
         )
     )

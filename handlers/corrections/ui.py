@@ -3,26 +3,34 @@ drawing the core's choices as inline keyboards, replying, offering a received ph
 document to the core, and cancelling.
 
 Each conversation keeps one draft, the JSON the core returned at its last step; the core reads
-it again at the next step and never trusts it. Cancelling, or the end of a conversation,
-forgets it.
+it again at the next step and never trusts it. Cancelling, the end of a conversation, or a
+command or menu button typed in the middle of it (handlers/leaving.py) forgets it.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 from telegram.ext import filters as tg_filters
 
 from core import buttons
 from core.buttons import Choice
-from core.errors import PermissionDenied
+from core.errors import HocbaError
 from core.i18n import _
-from core.services.access import Actor
-from handlers.common import current_actor, main_menu
+from core.services.corrections.prompts import PromptEnded
+from handlers.common import TYPED, current_actor, main_menu, require_actor
 from handlers.context import BotContext
+from handlers.leaving import Leave
 
 # user_data keys: one draft per conversation
 DRAFT = "correction_draft"  # the request form
@@ -31,15 +39,9 @@ DECISION = "correction_decision"  # the decider's reason or question
 APPLY = "correction_apply"  # the approved value to type
 PICKED = "correction_picked"  # the board's ticks
 CONVERSATION_DRAFTS = (DRAFT, ANSWER, DECISION, APPLY)
-TEXT = tg_filters.TEXT & ~tg_filters.COMMAND
+TEXT = TYPED
 MEDIA = tg_filters.PHOTO | tg_filters.Document.ALL
-
-
-async def actor_of(update: Update) -> Actor:
-    actor = await current_actor(update)
-    if actor is None:
-        raise PermissionDenied(_("Thầy cô cần đăng nhập trước (bấm /start)."))
-    return actor
+actor_of = require_actor  # every correction step starts from the signed-in actor
 
 
 def cancel_row() -> list[Choice]:
@@ -109,5 +111,56 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+def _left() -> str:
+    return _("Đã dừng việc sửa điểm đang làm dở; không có gì được gửi.")
+
+
+async def file_not_asked(update: Update, _context: BotContext) -> None:
+    """A photo or file at a step that asks for something else: refused, never imported.
+
+    Inside a correction conversation a file belongs to the correction (issue: an .xlsx sent as
+    evidence was taken by the grade-sheet importer); only the evidence step takes one."""
+    await reply(
+        update,
+        _(
+            "Tệp này chưa được lưu: thầy cô đang làm dở việc sửa điểm, và bước này chưa cần tệp. "
+            "Minh chứng (ảnh hoặc PDF) gửi ở bước «minh chứng»; bảng điểm gửi sau khi xong "
+            "phiếu, hoặc bấm /huy trước."
+        ),
+    )
+
+
 def cancel_handlers() -> list[BaseHandler]:
-    return [CommandHandler(["huy", "cancel"], cancel), press(cancel, buttons.FORM_CANCEL)]
+    """/huy, «Hủy», a file at a step that does not take one, and leaving on any other command
+    or menu button (handlers/leaving.py)."""
+    return [
+        CommandHandler(["huy", "cancel"], cancel),
+        press(cancel, buttons.FORM_CANCEL),
+        MessageHandler(MEDIA, file_not_asked),
+        Leave(_left, *CONVERSATION_DRAFTS),
+    ]
+
+
+Step = Callable[[Update, BotContext], Awaitable[int]]
+
+
+def ending(step: Step, draft: str, *, entry: bool = False) -> Step:
+    """A step of a prompt that a notification's button opened (a reason, an answer, a value).
+
+    When the core says the prompt is over (PromptEnded: the request moved on, the cell closed)
+    the draft is dropped, the reason told, and the conversation ends, so a stale prompt never
+    takes the person's next message. For the button that opens the prompt (`entry`), any
+    refusal ends it the same way: a refused press also drops an older prompt of the same kind,
+    which the person has clearly left. Any other refusal at a later step (a text too long)
+    keeps the step, to type again (handlers/errors.py tells it)."""
+    ends: type[HocbaError] = HocbaError if entry else PromptEnded
+
+    async def guarded(update: Update, context: BotContext) -> int:
+        try:
+            return await step(update, context)
+        except ends as refused:
+            context.user_data.pop(draft, None)
+            await reply(update, html.escape(str(refused)))
+            return ConversationHandler.END
+
+    return guarded

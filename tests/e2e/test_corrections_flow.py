@@ -2,23 +2,39 @@
 
 The small school of tests/corrections (6A Ngữ văn term I locked by the principal; Bình's TX1 is
 6). Everyone signs in with their phone. Notifications go through the outbox, which paces one
-message a second per chat, so each role is its own user and waits are generous.
+message a second per chat, so each role is its own user and waits are generous. Inside
+/suadiem a file is the request's evidence at every step, never a grade sheet to import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from core import clock
-from core.models import CorrectionRequest, Mark, MarkKind, RequestState, Role, Staff
-from core.services import calendar, gradebook, locks, roster
+from core.models import (
+    CorrectionRequest,
+    Mark,
+    MarkKind,
+    RequestState,
+    Role,
+    SchoolClass,
+    Staff,
+    Subject,
+    Term,
+)
+from core.services import gradebook, locks, roster
 from core.services.access import Actor
+from core.services.templates import grade_sheet_template
+from core.workers import WorkerPool
 from tests.corrections.conftest import JPEG, PNG
 from tests.corrections.test_flow import pdf_text
+from tests.deadlines.conftest import at
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.e2e.small_school import PHONES, seed_small, signed_in
 from tests.telegram_fake import FakeTelegramServer
@@ -39,11 +55,8 @@ async def seed(late: bool = False) -> None:
     principal = await Actor.of_staff(await Staff.get(code="HT01"))
     scope = await locks.parse_scope(small.year, ["6A", "Ngữ", "văn", "HK1"])
     await locks.lock(principal, scope, now=clock.now())
-    if late:  # the term locks in three days: the correction cut-off was four days ago
-        lock_at = clock.local() + dt.timedelta(days=3)
-        await calendar.set_deadline(
-            small.admin, small.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
-        )
+    if late:  # the term locks in three days: the correction cut-off has passed
+        clock.set_time(at(f"26/01/{small.year.name[5:]}", "10:00").astimezone(dt.UTC))
 
 
 @pytest.fixture
@@ -67,8 +80,11 @@ async def bot(telegram_server, tmp_path, store_dir):
 
 @pytest.fixture
 async def late_bot(telegram_server, tmp_path, store_dir):
-    async for _ in _bot(telegram_server, tmp_path, lambda: seed(late=True)):
-        yield
+    try:
+        async for _ in _bot(telegram_server, tmp_path, lambda: seed(late=True)):
+            yield
+    finally:
+        clock.set_time(None)
 
 
 async def press_and_wait(user: FakeUser, button: str, expect: str | None = None):
@@ -286,3 +302,69 @@ async def test_after_the_cut_off_the_teacher_asks_the_principal(telegram_server,
     await press_and_wait(teacher, BINH)
     await press_and_wait(teacher, "Ngữ văn")
     await press_and_wait(teacher, "Học kỳ I", "Chọn cột")
+
+
+# --- a conversation owns what it asked for (issue 10, point 8) ---------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _term2_sheet(workers: WorkerPool) -> bytes:
+    """GV02's Ngữ văn 6A sheet of term II (not locked), with a TX1 of 9 for every student:
+    imported, it would write marks."""
+    teacher = await Actor.of_staff(await Staff.get(code="GV02"))
+    klass = await SchoolClass.get(name="6A")
+    subject = await Subject.get(code="NV")
+    term = await Term.get(year_id=klass.year_id, number=2)
+    template = await grade_sheet_template(teacher, klass, subject, term, workers=workers)
+    book = load_workbook(io.BytesIO(template.data))
+    sheet = book["Bảng điểm"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "TX1" for c in r))
+    column = next(c.column_letter for c in header if c.value == "TX1")
+    for row in range(header[0].row + 1, sheet.max_row + 1):
+        if sheet[f"A{row}"].value is not None:
+            sheet[f"{column}{row}"] = 9
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def _term2_marks() -> int:
+    return await Mark.filter(subject__code="NV", term__number=2, kind=MarkKind.REGULAR).count()
+
+
+async def test_a_sheet_inside_suadiem_is_never_imported(telegram_server, bot, workers) -> None:
+    sheet = await _term2_sheet(workers)
+    teacher = await signed_in(telegram_server, "GV02", 6802)
+
+    await teacher.send_command("/suadiem")
+    await teacher.wait_for_message()
+    await press_and_wait(teacher, "6A", "một phần tên")
+    # a file at a step that asks for text: refused, the step still waits
+    await teacher.send_document(sheet, "bang-diem.xlsx", XLSX)
+    refused = await teacher.wait_for_message()
+    assert "Tệp này chưa được lưu" in refused.text and "bước «minh chứng»" in refused.text
+    await teacher.send_text("binh")
+    assert "Trần Thị Bình" in (await teacher.wait_for_message()).inline_buttons
+    await press_and_wait(teacher, "Trần Thị Bình", "Chọn môn")
+    await press_and_wait(teacher, "Ngữ văn", "Chọn học kỳ")
+    await press_and_wait(teacher, "Học kỳ I", "Chọn cột")
+    await press_and_wait(teacher, "TX1 (6,0)", "giá trị hiện tại")
+    await teacher.send_text("7,5")
+    await teacher.wait_for_message()
+    await press_and_wait(teacher, "➡️ Tiếp: lý do", "lý do")
+    await teacher.send_document(sheet, "bang-diem.xlsx", XLSX)  # at the reason step
+    assert "Tệp này chưa được lưu" in (await teacher.wait_for_message()).text
+    await teacher.send_text("Nhập nhầm điểm bài kiểm tra 15 phút")
+    assert "minh chứng" in (await teacher.wait_for_message()).text
+    # at the evidence step the sheet is evidence: refused as evidence, never imported
+    await teacher.send_document(sheet, "bang-diem.xlsx", XLSX)
+    as_evidence = await teacher.wait_for_message()
+    assert "không được nhận làm minh chứng" in as_evidence.text
+    assert await _term2_marks() == 0
+
+    # once the request is cancelled, the same file is a grade sheet again
+    await teacher.send_command("/huy")
+    await teacher.wait_for_message()
+    await teacher.send_document(sheet, "bang-diem.xlsx", XLSX)
+    await teacher.wait_for_message(timeout=15)
+    assert await _term2_marks() > 0

@@ -70,6 +70,7 @@ from core.services.corrections.steps import (
 from core.services.corrections.submit import Change, Draft, check_reason, new_token, submit
 from core.services.evidence import MAX_FILES, EvidenceFile
 from core.storage import FileStore
+from core.typed import mark, name_part
 
 MAX_MATCHES = 10  # students offered after a typed search; more means the search was too loose
 _KIND_CODES = {MarkKind.REGULAR: "r", MarkKind.MIDTERM: "m", MarkKind.FINAL: "f"}
@@ -202,6 +203,8 @@ async def choose_class(actor: Actor, raw: object, class_id: int) -> StudentAsked
 
 
 async def search_student(actor: Actor, raw: object, typed: str) -> StudentChoices:
+    """Part of a name typed (a long text is refused here, with the limit)."""
+    typed = name_part(typed)
     draft = FormDraft.read(raw)
     draft.need("class_id")
     assert draft.class_id
@@ -324,7 +327,9 @@ async def choose_column(actor: Actor, raw: object, kind_code: str, index: int) -
 
 
 async def enter_value(actor: Actor, raw: object, typed: str) -> ValueTaken:
-    """The typed value, checked by the entry rules and against the current one."""
+    """The typed value (a text too long to be a mark is refused first), checked by the entry
+    rules and against the current one."""
+    typed = mark(typed)
     draft = FormDraft.read(raw)
     draft.need("pending")
     assert draft.pending

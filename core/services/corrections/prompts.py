@@ -6,6 +6,13 @@ As in the request form, each step is one call: the first checks, before anything
 that the step can still be taken (the state table says whether the move is possible now), and
 returns the prompt with a small JSON draft for the front end to keep; the later ones read the
 draft again (never trusting it) and make the move, which checks everything once more.
+
+A prompt can go stale while the person is away: another decider approved the request, the
+teacher withdrew it, the cell's opening ran out. Each later step therefore asks first whether
+its move is still possible and, if not, raises `PromptEnded`: the front end ends the prompt and
+says why, so the person's next message is never taken for a step that no longer exists. A
+text that breaks a rule (a reason too long, a value other than the approved one) is an
+ordinary refusal: the step stays, to type again.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 from core import buttons
 from core.buttons import Choice
-from core.errors import NotFound
+from core.errors import HocbaError
 from core.i18n import _
 from core.models import CorrectionRequest, RequestState
 from core.services.access import Actor
@@ -28,10 +35,21 @@ from core.services.corrections.states import Move, possible
 from core.services.corrections.steps import FileTaken
 from core.services.corrections.submit import check_reason
 from core.services.evidence import MAX_FILES
+from core.signing.backends import SigningSettings
 from core.storage import FileStore
+from core.typed import mark
 from core.workers import WorkerPool
 
 _TEXT_MOVES = {"reject": Move.REJECT, "ask": Move.ASK}
+
+
+class PromptEnded(HocbaError):
+    """The step a prompt was opened for can no longer be taken (the request moved on, the cell
+    closed, the kept draft is gone): the front end ends the prompt instead of asking again."""
+
+
+def _ended() -> PromptEnded:
+    return PromptEnded(_("Việc đang làm đã kết thúc; hãy bấm lại nút trong tin nhắn của phiếu."))
 
 
 def _kept(raw: object, *keys: str) -> dict[str, Any]:
@@ -41,8 +59,16 @@ def _kept(raw: object, *keys: str) -> dict[str, Any]:
         or not isinstance(raw.get("request"), int)
         or any(key not in raw for key in keys)
     ):
-        raise NotFound(_("Việc đang làm đã kết thúc; hãy bấm lại nút trong tin nhắn của phiếu."))
+        raise _ended()
     return raw
+
+
+async def _still(actor: Actor, request_id: int, move: Move) -> CorrectionRequest:
+    """The request, if `move` can still be made on it; otherwise the prompt has ended."""
+    try:
+        return await possible(actor, request_id, move)
+    except HocbaError as refused:
+        raise PromptEnded(str(refused)) from refused
 
 
 @dataclass(frozen=True)
@@ -68,6 +94,9 @@ async def decide_with_text(
 ) -> tuple[str, CorrectionRequest]:
     """The typed reason or question: the move is made; returns which move and the request."""
     draft = _kept(raw, "move")
+    if draft["move"] not in _TEXT_MOVES:
+        raise _ended()
+    await _still(actor, draft["request"], _TEXT_MOVES[draft["move"]])
     if draft["move"] == "reject":
         return "reject", await reject(actor, draft["request"], text, now)
     return "ask", await ask_more(actor, draft["request"], text, now)
@@ -94,7 +123,7 @@ def _files_done() -> tuple[Choice, ...]:
 
 async def take_answer(actor: Actor, raw: object, text: str) -> AnswerTaken:
     draft = _kept(raw)
-    await possible(actor, draft["request"], Move.SUPPLEMENT)
+    await _still(actor, draft["request"], Move.SUPPLEMENT)
     return AnswerTaken({**draft, "answer": check_reason(text)}, _files_done())
 
 
@@ -112,7 +141,8 @@ async def answer_file(
     draft = _kept(raw, "answer")
     files = read_files(draft.get("evidence", []))
     if files is None:
-        raise NotFound(_("Việc đang làm đã kết thúc; hãy bấm lại nút trong tin nhắn của phiếu."))
+        raise _ended()
+    await _still(actor, draft["request"], Move.SUPPLEMENT)
     got = await receive(
         files,
         read_album(draft.get("album")),
@@ -145,6 +175,7 @@ async def send_answer(
     """The answer and its files go to the principal (decide.supplement checks them)."""
     draft = _kept(raw, "answer")
     files = read_files(draft.get("evidence", []))
+    await _still(actor, draft["request"], Move.SUPPLEMENT)
     return await supplement(actor, draft["request"], str(draft["answer"]), files or (), store, now)
 
 
@@ -179,9 +210,16 @@ async def apply(
     store: FileStore,
     workers: WorkerPool,
     now: dt.datetime | None = None,
+    signing: SigningSettings | None = None,
 ) -> Applied:
     draft = _kept(raw, "item")
     if not isinstance(draft["item"], int):
-        raise NotFound(_("Việc đang làm đã kết thúc; hãy bấm lại nút trong tin nhắn của phiếu."))
-    request = await apply_value(actor, draft["request"], draft["item"], typed, store, workers, now)
+        raise _ended()
+    try:
+        await open_item(actor, draft["request"], draft["item"], now)
+    except HocbaError as refused:
+        raise PromptEnded(str(refused)) from refused
+    request = await apply_value(
+        actor, draft["request"], draft["item"], mark(typed), store, workers, now, signing
+    )
     return Applied(request.number, RequestState(request.state) is RequestState.APPLIED)
