@@ -13,13 +13,14 @@ import datetime as dt
 
 from bot.config import Config
 from core import clock, formatting
-from core.errors import InvalidValue, NotFound
+from core.errors import HocbaError, InvalidValue, NotFound
 from core.i18n import _
 from core.models import School, SchoolYear, Staff
 from core.runtime import Runtime
 from core.services import calendar, locks, progress
 from core.services.access import Actor
-from core.services.schools import ensure_year, find_class, find_school, latest_year
+from core.services.calendar import changes
+from core.services.schools import ensure_year, find_class, find_school, latest_year, year_name_for
 
 MAX_NAMES = 10
 
@@ -45,11 +46,27 @@ async def cmd_calendar_show(args: argparse.Namespace, config: Config, runtime: R
 
 
 async def cmd_calendar_set(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    """Change one value; a change that would lock something within the hour is refused, after
+    saying what would lock and whom it touches, unless --yes (then confirmed at once)."""
     school, year = await _school_year(args, config)
-    entry = await calendar.set_deadline(
-        Actor.command_line(school.id), year, args.key, " ".join(args.value)
-    )
+    actor = Actor.command_line(school.id)
+    text = " ".join(args.value)
+    result = await changes.set_deadline(actor, year, args.key, text)
+    if isinstance(result, changes.Held):
+        if not args.yes:
+            raise HocbaError(
+                result.summary()
+                + "\n"
+                + _("Lịch chưa thay đổi. Chạy lại lệnh với --yes để áp dụng.")
+            )
+        print(result.summary())
+        result = await changes.set_deadline(actor, year, args.key, text, confirm=result.stamp)
+        if isinstance(result, changes.Held):  # something changed between the two calls
+            raise HocbaError(result.summary() + "\n" + _("Lịch chưa thay đổi: hãy chạy lại lệnh."))
+    entry = result.entry
     print(_("Đã đặt «{label}»: {value}.").format(label=entry.label, value=entry.value))
+    for lock in result.locked:
+        print(_("🔒 {lock}.").format(lock=lock))
     return 0
 
 
@@ -171,9 +188,30 @@ def add_deadline_commands(commands: argparse._SubParsersAction) -> None:
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, metavar="LỆNH")
     show = cal_sub.add_parser("show", help=_("xem lịch hạn của năm học"))
     show.set_defaults(run=cmd_calendar_show)
-    put = cal_sub.add_parser("set", help=_("đổi một mục của lịch, ví dụ: lock.year 30/06/2026"))
+    # Examples in this year's dates, computed: a help that showed a year gone by once made an
+    # admin lock a whole year.
+    today = clock.today()
+    year_end = dt.date(int(year_name_for(today)[5:]), 6, 30)
+    tomorrow = calendar.typed(clock.at_school(today + dt.timedelta(days=1), dt.time(17, 0)))
+    put = cal_sub.add_parser(
+        "set",
+        help=_("đổi một mục của lịch, ví dụ: lock.year {day} 17:00").format(
+            day=formatting.numeric_date(year_end)
+        ),
+        description=_(
+            "Ngày phải nằm trong năm học và đúng thứ tự với các mốc liên quan. Thay đổi làm "
+            "khóa sổ ngay hoặc trong vòng một giờ tới chỉ được áp dụng với --yes, sau khi in "
+            "ra những gì sẽ khóa."
+        ),
+    )
     put.add_argument("key", metavar="MỤC")
     put.add_argument("value", metavar="GIÁ_TRỊ", nargs="+")
+    put.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help=_("áp dụng cả khi thay đổi làm khóa sổ ngay hoặc trong vòng một giờ tới"),
+    )
     put.set_defaults(run=cmd_calendar_set)
 
     decided = {"help": _("mã cán bộ của Hiệu trưởng đã quyết định")}
@@ -187,7 +225,9 @@ def add_deadline_commands(commands: argparse._SubParsersAction) -> None:
     unlock.add_argument("scope", metavar="PHẠM_VI", nargs="+")
     unlock.add_argument("--decided-by", **decided)
     unlock.add_argument("--reason", required=True, help=_("lý do mở"))
-    unlock.add_argument("--until", required=True, help=_("mở đến, ví dụ 20/01/2026 17:00"))
+    unlock.add_argument(
+        "--until", required=True, help=_("mở đến, ví dụ {moment}").format(moment=tomorrow)
+    )
     unlock.set_defaults(run=cmd_unlock)
 
     prog = commands.add_parser("progress", help=_("tiến độ nhập điểm của trường hoặc một lớp"))

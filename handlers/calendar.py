@@ -3,31 +3,49 @@
 The command line can already edit every date (bot/cli_deadlines.py); admins and the principal
 also need it from the phone, because a school moves a deadline when the Sở or the principal
 decides, not when someone is at the server. Anyone of the school may read the calendar (the
-teachers' deadlines are no secret); the core decides who may change it and audits the change,
-and refuses to move a lock that has already fallen.
+teachers' deadlines are no secret); the core decides who may change it, checks the date
+against the school year and the other dates, audits the change, and refuses to move a lock
+that has already fallen.
+
+A change that would lock something now or within the hour comes back held
+(core.services.calendar.changes): it is shown with what would lock and whom it touches, and
+«Xác nhận» / «Hủy» buttons. The change waits in the person's user_data under a random token
+(the button carries only the token), so a forged or foreign button finds nothing; the
+confirmation goes back to the core, which applies it only if nothing changed meanwhile.
+The help's example is the year's own lock date, computed, so typing it moves nothing.
 """
 
 from __future__ import annotations
 
 import html
+import secrets
+from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from core import buttons
 from core.errors import InvalidValue
 from core.i18n import _
-from core.services.calendar import Entry, current_calendar, set_current_deadline
+from core.services.access import Actor
+from core.services.calendar import Entry, current_calendar
+from core.services.calendar.changes import Changed, Held, set_current_deadline
 from handlers.common import current_actor
 from handlers.context import BotContext
+from handlers.replies import reply
 from handlers.signin import sign_in_options
 
+HELD = "calendar_held"  # user_data: token → the change waiting for its confirmation
+KEPT = 3  # held changes kept per person; an older one's buttons say they have gone
 
-def usage() -> str:
+
+def usage(example: str) -> str:
     return _(
         "Sửa một mục (quản trị học bạ số, Hiệu trưởng): /lich MỤC GIÁ_TRỊ, ví dụ "
-        "<code>/lich lock.year 30/06/2026 17:00</code>, <code>/lich regular.weekday thứ 7</code>, "
-        "<code>/lich periodic.days 14</code>."
-    )
+        "<code>/lich lock.year {example}</code>, <code>/lich regular.weekday thứ 7</code>, "
+        "<code>/lich periodic.days 14</code>. Ngày phải nằm trong năm học và đúng thứ tự với các "
+        "mốc liên quan; thay đổi làm khóa sổ trong vòng một giờ tới sẽ được hỏi xác nhận."
+    ).format(example=html.escape(example))
 
 
 def _line(entry: Entry) -> str:
@@ -42,28 +60,94 @@ def _line(entry: Entry) -> str:
     return f"{line} ({entry.citation})" if entry.citation else line
 
 
+async def _answer(
+    update: Update, context: BotContext, result: Changed | Held, key: str, text: str
+) -> None:
+    """A change applied, or held with its buttons (the change kept under a new token)."""
+    if isinstance(result, Changed):
+        lines = [_("✅ Đã sửa lịch năm học {year}:").format(year=result.year), _line(result.entry)]
+        lines += [
+            _("🔒 {lock}. Giáo viên liên quan đã được báo.").format(lock=html.escape(lock))
+            for lock in result.locked
+        ]
+        await reply(update, context, "\n".join(lines))
+        return
+    kept: dict[str, Any] = context.user_data.setdefault(HELD, {})
+    while len(kept) >= KEPT:
+        kept.pop(next(iter(kept)))
+    token = secrets.token_hex(4)
+    kept[token] = {"key": key, "text": text, "stamp": result.stamp}
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("✅ Xác nhận"), callback_data=buttons.CALENDAR_CONFIRM.data(token)
+                ),
+                InlineKeyboardButton(_("✖️ Hủy"), callback_data=buttons.CALENDAR_CANCEL.data(token)),
+            ]
+        ]
+    )
+    note = _("Lịch chưa thay đổi. Bấm «✅ Xác nhận» để áp dụng, hoặc «✖️ Hủy» để giữ nguyên.")
+    await reply(update, context, f"{html.escape(result.summary())}\n\n{note}", markup)
+
+
 async def calendar(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         await update.effective_message.reply_text(sign_in_options())
         return
-    if not context.args:
+    if len(context.args) < 2:
         shown = await current_calendar(actor)
+        if context.args:  # a key without its value: how to write it
+            raise InvalidValue(usage(shown.example))
         lines = [_("<b>Lịch hạn năm học {year}</b>").format(year=shown.year)]
         lines += [_line(entry) for entry in shown.entries]
-        lines += ["", _("✏️: đã sửa so với mặc định theo quy định."), usage()]
-        await update.effective_message.reply_text("\n".join(lines))
+        lines += ["", _("✏️: đã sửa so với mặc định theo quy định."), usage(shown.example)]
+        await reply(update, context, "\n".join(lines))
         return
-    if len(context.args) < 2:
-        raise InvalidValue(usage())
     key, value = context.args[0], " ".join(context.args[1:])
-    changed = await set_current_deadline(actor, key, value)
-    await update.effective_message.reply_text(
-        _("✅ Đã sửa lịch năm học {year}:").format(year=changed.year)
-        + "\n"
-        + "\n".join(_line(entry) for entry in changed.entries)
-    )
+    await _answer(update, context, await set_current_deadline(actor, key, value), key, value)
+
+
+async def _take(
+    update: Update, context: BotContext, action: buttons.Action
+) -> tuple[Actor, dict[str, str]] | None:
+    """Who pressed, and the held change the button names, taken out of their data (a button
+    works once); None, with an alert, when there is none: already used, too old, forged, or
+    pressed by someone not signed in."""
+    query = update.callback_query
+    (token,) = action.parse(query.data)
+    held = (context.user_data or {}).get(HELD, {}).pop(token, None)
+    actor = await current_actor(update)
+    if held is None or actor is None:
+        await query.answer(
+            _("Nút này không còn hiệu lực: lịch không thay đổi. Gõ lại lệnh /lich nếu vẫn cần."),
+            show_alert=True,
+        )
+        return None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return actor, held
+
+
+async def confirm(update: Update, context: BotContext) -> None:
+    """«Xác nhận»: the core checks everything again and applies the change only if what was
+    shown still holds; otherwise it answers with the new state, held again."""
+    taken = await _take(update, context, buttons.CALENDAR_CONFIRM)
+    if taken is None:
+        return
+    actor, held = taken
+    key, text = held["key"], held["text"]
+    result = await set_current_deadline(actor, key, text, confirm=held["stamp"])
+    await _answer(update, context, result, key, text)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    if await _take(update, context, buttons.CALENDAR_CANCEL) is not None:
+        await update.effective_message.reply_text(_("✖️ Đã hủy: lịch không thay đổi."))
 
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler(["lich", "calendar"], calendar))
+    application.add_handler(CallbackQueryHandler(confirm, pattern=buttons.CALENDAR_CONFIRM.pattern))
+    application.add_handler(CallbackQueryHandler(cancel, pattern=buttons.CALENDAR_CANCEL.pattern))

@@ -21,7 +21,7 @@ from core.services.corrections import Change, Draft
 from core.services.evidence import EvidenceFile, accept
 from core.storage import FileStore
 from core.workers import WorkerPool
-from tests.deadlines.conftest import Small, build_small, future_year
+from tests.deadlines.conftest import Small, build_small, clock_at, future_year  # noqa: F401
 
 # The smallest valid images: a 1×1 PNG, and JPEG's / WebP's opening bytes.
 PNG = base64.b64decode(

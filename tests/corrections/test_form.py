@@ -13,7 +13,6 @@ from tortoise import connections
 from core import buttons, clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import CorrectionRequest, RequestState
-from core.services import calendar
 from core.services.corrections import form
 from core.services.corrections.files import MAX_NOTES
 from core.services.corrections.steps import Stage
@@ -196,14 +195,11 @@ async def test_album_refusals_are_said_once_and_not_kept_forever(school: School)
     assert "evidence" not in draft or draft["evidence"] == []
 
 
-async def test_the_cut_off_follows_the_clock(school: School) -> None:
+async def test_the_cut_off_follows_the_clock(school: School, clock_at) -> None:
     """The form's «now» is core.clock's: moved past the cut-off, the term is refused."""
+    clock_at(f"30/12/{int(school.year.name[:4])}", "17:00")  # term I locks in 30 days
     teacher = await school.teacher()
     terms = await to_term(school)
-    lock_at = clock.local() + dt.timedelta(days=30)
-    await calendar.set_deadline(
-        school.admin, school.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
-    )
     assert isinstance(
         await form.choose_term(teacher, terms.draft, school.terms[1].id), form.ColumnChoices
     )

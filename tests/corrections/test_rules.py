@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from core import clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import (
     CorrectionRequest,
@@ -20,7 +19,7 @@ from core.models import (
     Staff,
 )
 from core.rules.catalog import SchoolLevel
-from core.services import calendar, corrections, evidence, roster
+from core.services import corrections, evidence, roster
 from core.services.access import Actor
 from core.services.schools import create_school
 from tests.corrections.conftest import JPEG, PDF, PNG, School, now
@@ -211,11 +210,8 @@ async def test_ask_more_round_and_bundle(school: School) -> None:
     assert len(cards) == 3  # two forwarded, one back after the answer
 
 
-async def test_cut_off_and_late_allowance(school: School) -> None:
-    lock_at = clock.local() + dt.timedelta(days=3)
-    await calendar.set_deadline(
-        school.admin, school.year, "lock.term1", lock_at.strftime("%d/%m/%Y %H:%M")
-    )
+async def test_cut_off_and_late_allowance(school: School, clock_at) -> None:
+    clock_at(f"26/01/{school.year.name[5:]}")  # term I locks in 3 days: the cut-off has passed
     with pytest.raises(corrections.PastCutoff, match="quá hạn"):
         await submitted(school)
     teacher = await school.teacher()

@@ -10,11 +10,13 @@ gradebook's check reads) is before every calendar lock of it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
+from core import clock
 from core.models import (
     MarkKind,
     Role,
@@ -52,6 +54,25 @@ ALL_COLUMNS = [(MarkKind.REGULAR, i) for i in range(1, 5)] + [
     (MarkKind.MIDTERM, 1),
     (MarkKind.FINAL, 1),
 ]
+
+
+def at(day: str, hm: str = "17:00") -> dt.datetime:
+    """ "15/01/2026" at 17:00 on the school's clock."""
+    return dt.datetime.strptime(f"{day} {hm}", "%d/%m/%Y %H:%M").replace(tzinfo=clock.zone())
+
+
+@pytest.fixture
+def clock_at() -> Iterator[Callable[[str, str], dt.datetime]]:
+    """Moves the clock (core.clock, which the core, jobs and the command line read) to a day
+    and time on the school's clock; back to real time after the test."""
+
+    def move(day: str, hm: str = "10:00") -> dt.datetime:
+        moment = at(day, hm)
+        clock.set_time(moment.astimezone(dt.UTC))
+        return moment
+
+    yield move
+    clock.set_time(None)
 
 
 def future_year() -> str:

@@ -6,16 +6,13 @@ import datetime as dt
 
 import pytest
 
-from core import clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import AuditEvent
 from core.services import calendar, locks
-from core.services.calendar import DeadlineKind, Lead, load_calendar, record_test_date, set_deadline
+from core.services.calendar import DeadlineKind, Lead, load_calendar, record_test_date
+from core.services.calendar.changes import set_deadline
 
-
-def at(day: str, hm: str = "17:00") -> dt.datetime:
-    """ "15/01/2026" at 17:00 on the school's clock."""
-    return dt.datetime.strptime(f"{day} {hm}", "%d/%m/%Y %H:%M").replace(tzinfo=clock.zone())
+from .conftest import at
 
 
 async def test_secondary_defaults(secondary) -> None:
@@ -82,9 +79,10 @@ async def test_due_dates_of_columns(small) -> None:
         )
 
 
-async def test_every_value_is_editable_and_audited(small) -> None:
+async def test_every_value_is_editable_and_audited(small, clock_at) -> None:
+    clock_at("01/12/2025")  # in term I, far from every lock
     admin = small.admin
-    entry = await set_deadline(admin, small.year, "lock.year", "25/06/2026")
+    entry = (await set_deadline(admin, small.year, "lock.year", "25/06/2026")).entry
     assert entry.changed and entry.value == "17:00, Thứ Năm, 25/06/2026"
     await set_deadline(admin, small.year, "supplementary.end", "25/08/2026 12:00")
     await set_deadline(admin, small.year, "regular.weekday", "chủ nhật")
@@ -92,6 +90,7 @@ async def test_every_value_is_editable_and_audited(small) -> None:
     await set_deadline(admin, small.year, "periodic.days", "10")
     cal = await load_calendar(small.year)
     assert cal.moment("lock.year") == at("25/06/2026")
+    assert cal.moment("lock.term2") == at("25/06/2026")  # follows the year's, not set apart
     assert cal.moment("supplementary.end") == at("25/08/2026", "12:00")
     assert cal.week_deadline(dt.date(2025, 11, 4)) == at("09/11/2025", "20:00")
     assert cal.due(1, "CK", regular=False) == at("15/01/2026")  # capped by the entry deadline
@@ -109,8 +108,8 @@ async def test_every_value_is_editable_and_audited(small) -> None:
     assert events[0].before == {"value": "2026-06-30T17:00+07:00"}
     assert events[0].after == {"value": "2026-06-25T17:00+07:00"}
 
-    with pytest.raises(InvalidValue, match="30/06/2026"):
-        await set_deadline(admin, small.year, "lock.year", "31/02/2026")
+    with pytest.raises(InvalidValue, match="ghi như 25/06/2026 hoặc 25/06/2026 17:00"):
+        await set_deadline(admin, small.year, "lock.year", "31/02/2026")  # its own value shown
     with pytest.raises(InvalidValue, match="thứ 7"):
         await set_deadline(admin, small.year, "regular.weekday", "someday")
     with pytest.raises(NotFound, match="records"):  # a primary-school milestone
@@ -119,12 +118,16 @@ async def test_every_value_is_editable_and_audited(small) -> None:
         await set_deadline(await small.actor("GV01"), small.year, "lock.year", "01/07/2026")
 
 
-async def test_a_fallen_lock_cannot_be_moved(small) -> None:
+async def test_a_fallen_lock_cannot_be_moved(small, clock_at) -> None:
+    clock_at("01/12/2025")
     cal = await load_calendar(small.year)
     await locks.apply_due_locks(cal.moment("lock.term1"), small.school.id)
     with pytest.raises(InvalidValue, match="đã khóa"):
         await set_deadline(small.admin, small.year, "lock.term1", "01/03/2026")
-    await set_deadline(small.admin, small.year, "lock.year", "01/07/2026")  # not fallen yet
+    await set_deadline(small.admin, small.year, "lock.year", "29/06/2026")  # not fallen yet
+    clock_at("30/06/2026", "10:00")  # its time has come, even before the job records it
+    with pytest.raises(InvalidValue, match="«Khóa sổ năm học» đã khóa lúc 17:00"):
+        await set_deadline(small.admin, small.year, "lock.year", "30/06/2026")
 
 
 async def test_what_is_due_when(small) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,31 @@ from core.db import close_database, open_database
 from core.services.templates import grade_sheet_template
 
 from .test_templates import filled
+
+Hocba = Callable[..., Awaitable[tuple[int, str, str]]]
+
+
+@contextlib.asynccontextmanager
+async def command_line(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> AsyncIterator[Hocba]:
+    """`hocba` as run from a console: it opens the database itself, in its own event loop;
+    each run gives (exit code, stdout, stderr)."""
+    await close_database()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOCBA_DATABASE_URL", db)
+    for name in ("HOCBA_CONFIG", "HOCBA_TELEGRAM_TOKEN", "HOCBA_SCHOOL_CODE"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def hocba(*argv: str) -> tuple[int, str, str]:
+        code = await asyncio.to_thread(main, list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    try:
+        yield hocba
+    finally:
+        await open_database(db)
 
 
 async def test_deadline_commands(
@@ -27,19 +54,7 @@ async def test_deadline_commands(
     sheet.write_bytes(filled(template.data, {"G7": 6.5, "I7": 7, "I8": 8}))
     second_year = int(small.year.name[5:])
 
-    # The command line opens the database itself, in its own event loop.
-    await close_database()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOCBA_DATABASE_URL", db)
-    for name in ("HOCBA_CONFIG", "HOCBA_TELEGRAM_TOKEN", "HOCBA_SCHOOL_CODE"):
-        monkeypatch.delenv(name, raising=False)
-
-    async def hocba(*argv: str) -> tuple[int, str, str]:
-        code = await asyncio.to_thread(main, list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    try:
+    async with command_line(db, tmp_path, monkeypatch, capsys) as hocba:
         code, out, _err = await hocba("calendar", "show")
         assert code == 0 and f"30/06/{second_year}" in out and "001 Điều 25.1" in out
         code, out, _err = await hocba(
@@ -97,5 +112,42 @@ async def test_deadline_commands(
         code, out, _err = await hocba("progress", "--term", "1")
         assert code == 0 and "✓ Bùi Thị Văn: đủ" in out and "✓ Hoàng Văn Toán: đủ" in out
         assert "• Ngô Chủ Nhiệm" in out  # missing, but not late yet
-    finally:
-        await open_database(db)
+
+
+async def test_calendar_set_checks_dates_and_asks_before_locking(
+    upcoming, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, clock_at
+) -> None:
+    """A typo and the help's old example are refused with the range allowed; a change that
+    locks now prints what would lock and changes nothing without --yes."""
+    small = upcoming
+    year, second = small.year.name, int(small.year.name[5:])
+    clock_at(f"20/01/{second}", "10:00")  # term II has begun; term I locks on 29/01
+    with pytest.raises(SystemExit):
+        main(["calendar", "--help"])
+    assert f"lock.year 30/06/{second} 17:00" in capsys.readouterr().out  # this year's
+    async with command_line(db, tmp_path, monkeypatch, capsys) as hocba:
+        code, _out, err = await hocba("calendar", "set", "lock.term1", "01/01/2020")
+        assert code == 1 and f"nằm ngoài năm học {year}" in err
+        assert f"15/01/{second} («Hạn nhập xong học kỳ I») đến 17:00" in err
+        code, _out, err = await hocba(
+            "calendar", "set", "lock.year", f"30/06/{second - 1}", "17:00"
+        )
+        assert code == 1 and f"nằm ngoài năm học {year}" in err
+
+        now_ago = ("calendar", "set", "lock.term1", f"20/01/{second}", "09:00")
+        code, out, err = await hocba(*now_ago)
+        assert code == 1 and out == ""
+        assert f"Sổ điểm học kỳ I (năm học {year}), cả 2 lớp: ngay khi xác nhận" in err
+        assert "2 giáo viên còn nhập dở (4 ô điểm còn thiếu)" in err
+        assert "Lịch chưa thay đổi. Chạy lại lệnh với --yes để áp dụng." in err
+        code, out, _err = await hocba("lock")
+        assert code == 0 and "chưa có khóa nào" in out
+
+        code, out, _err = await hocba(*now_ago, "--yes")
+        assert code == 0 and "Sẽ khóa:" in out
+        assert "Đã đặt «Khóa sổ học kỳ I»: 09:00, " in out and f"20/01/{second}." in out
+        assert f"🔒 Sổ điểm học kỳ I (năm học {year}) đã khóa từ 09:00" in out
+        code, out, _err = await hocba("lock")
+        assert code == 0 and "theo lịch khóa sổ của trường («Khóa sổ học kỳ I»)" in out
+        code, _out, err = await hocba("calendar", "set", "lock.term1", f"29/01/{second}")
+        assert code == 1 and "đã khóa" in err

@@ -19,7 +19,8 @@ from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.importing import import_file
 from core.models import AuditEvent, Lock, Mark, MarkKind, Notification, Opening
 from core.services import gradebook, locks
-from core.services.calendar import load_calendar, set_deadline
+from core.services.calendar import load_calendar
+from core.services.calendar.changes import Held, set_deadline
 from core.services.locks import ScopeLocked, Touch, ensure_writable, parse_scope
 from core.services.templates import grade_sheet_template
 
@@ -291,15 +292,14 @@ async def test_notifications_commit_with_the_lock_or_not_at_all(upcoming) -> Non
     assert "Ngữ văn" in note.text and "phiếu đề nghị sửa điểm" in note.text
 
 
-async def test_setting_a_lock_date_moves_the_automatic_lock(upcoming) -> None:
+async def test_setting_a_lock_date_moves_the_automatic_lock(upcoming, clock_at) -> None:
     small = upcoming
-    soon = now() + dt.timedelta(minutes=5)
-    await set_deadline(
-        small.admin,
-        small.year,
-        "lock.term1",
-        clock.local(soon).strftime("%d/%m/%Y %H:%M"),
-    )
+    clock_at(f"20/01/{small.year.name[5:]}", "10:00")  # term II has begun; term I locks on 29/01
+    soon = clock.now() + dt.timedelta(minutes=5)
+    typed = clock.local(soon).strftime("%d/%m/%Y %H:%M")
+    held = await set_deadline(small.admin, small.year, "lock.term1", typed)
+    assert isinstance(held, Held)  # it would lock within the hour: confirmed first
+    await set_deadline(small.admin, small.year, "lock.term1", typed, confirm=held.stamp)
     cal = await load_calendar(small.year)
     assert abs(cal.moment("lock.term1") - soon) < dt.timedelta(minutes=1)
     assert (await locks.apply_due_locks(soon + HOUR, small.school.id)).locked[

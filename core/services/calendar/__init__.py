@@ -3,9 +3,15 @@
 - `keys`: the calendar's items, their labels and citations, the regulations' defaults;
 - `values`: dates, weekdays, times and numbers of days as people type and read them;
 - `deadlines`: a loaded year's calendar and the questions jobs ask it (pure, clock given);
-- `stored`: loading, showing and changing a year's calendar, and recording test dates.
+- `limits`: where each date may fall (the school year, the regulations' deadlines, the order of
+  related dates), and the refusal that says what range is allowed;
+- `stored`: loading and showing a year's calendar, and recording test dates;
+- `changes`: changing one value, checked, and held for confirmation when it would make a lock
+  fall now or within the hour.
 
-Every public name is importable from `core.services.calendar` itself.
+Every public name is importable from `core.services.calendar` itself, except those of
+`changes` (import `core.services.calendar.changes`): it asks the progress and the locks, which
+themselves read this package.
 """
 
 from core.services.calendar.deadlines import (
@@ -34,12 +40,10 @@ from core.services.calendar.stored import (
     current_calendar,
     load_calendar,
     record_test_date,
-    set_current_deadline,
-    set_deadline,
     show_calendar,
     tested_columns,
 )
-from core.services.calendar.values import parse_moment, show_value, weekday_name
+from core.services.calendar.values import parse_moment, show_value, typed, weekday_name
 
 __all__ = [
     "DEFAULT_LEADS",
@@ -64,10 +68,9 @@ __all__ = [
     "parse_moment",
     "record_test_date",
     "school_moment",
-    "set_current_deadline",
-    "set_deadline",
     "show_calendar",
     "show_value",
     "tested_columns",
+    "typed",
     "weekday_name",
 ]

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core import clock
 from core.errors import InvalidValue
 from core.i18n import _
 from core.rules.catalog import SchoolLevel
 from core.services.calendar.keys import (
+    FOLLOWS,
     KEYS,
     TIME_LOCKS,
     DeadlineKind,
@@ -133,6 +134,20 @@ class Calendar:
 
     def moment(self, key: str) -> dt.datetime:
         return self.values[key]  # type: ignore[return-value]
+
+    def movers(self, key: str) -> frozenset[str]:
+        """The items that move when `key` is set: itself, and those that follow it (`FOLLOWS`)
+        because the school has not set them apart."""
+        followers = {f for f, source in FOLLOWS.items() if source == key and f not in self.changed}
+        return frozenset({key} | followers)
+
+    def changed_to(self, key: str, value: object) -> Calendar:
+        """This calendar with `key` set to `value`, what follows it moved along: what a change
+        would make of it, before anything is written."""
+        values = dict(self.values)
+        for moved in self.movers(key):
+            values[moved] = value
+        return replace(self, values=values, changed=self.changed | {key})
 
     @property
     def deadline_time(self) -> dt.time:

@@ -22,7 +22,8 @@ are at work when one falls):
   (002, mục 3–5); those three are kept as `records`, `signatures`, `seal` for the signing jobs.
   `lock.term1` is two weeks after term I's entry deadline (a week for the homeroom teacher to
   check averages and results, 003 Điều 4, khoản 4, and the correction week below); `lock.term2`
-  is the year lock, since term II results are the year's.
+  is the year lock, since term II results are the year's, and follows it (`FOLLOWS`) until the
+  school sets it apart.
 - Corrections close `correction.days` = 7 days before each lock (regulation 000, mục sửa dữ liệu:
   "01 tuần trước thời điểm khóa"; 003, Điều 8, khoản 3 likewise a week ahead).
 - Supplementary results (students who had not completed the year at 30/6) until 15/8, after
@@ -63,6 +64,10 @@ TIME_LOCKS: dict[str, tuple[int | None, bool]] = {
     "lock.year": (None, False),
     "supplementary.end": (None, True),
 }
+# An item the school has not set follows the item it defaults from: term II's lock is the
+# year's (term II results are the year's), so moving the year's lock moves it along and the two
+# never cross.
+FOLLOWS: dict[str, str] = {"lock.term2": "lock.year"}
 _SATURDAY = 6
 _DEFAULT_TIME = dt.time(17, 0)
 

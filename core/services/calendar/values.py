@@ -55,8 +55,18 @@ def parse_days(text: str) -> int:
     return int(text)
 
 
-def parse_moment(text: str, default_time: dt.time) -> dt.datetime:
-    """ "30/06/2026", "30/6/2026 17:00", "2026-06-30 17h" on the school's clock."""
+def typed(moment: dt.datetime) -> str:
+    """A moment as people type it ("30/06/2026 17:00"): the form help examples show."""
+    return clock.local(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def parse_moment(
+    text: str, default_time: dt.time, example: dt.datetime | None = None
+) -> dt.datetime:
+    """ "30/06/2026", "30/6/2026 17:00", "2026-06-30 17h" on the school's clock.
+
+    A refusal shows how to write it with `example` (default: today at `default_time`), never a
+    fixed date: a help that showed a year gone by once made an admin lock a whole year."""
     match = _DATE.match(text.strip())
     try:
         if match is None:
@@ -65,9 +75,10 @@ def parse_moment(text: str, default_time: dt.time) -> dt.datetime:
         day = dt.date(int(y), int(m), int(d)) if d else dt.date(int(iy), int(im), int(idd))
         at = dt.time(int(hh), int(mm or 0)) if hh else default_time
     except ValueError:
+        shown = typed(example or school_moment(clock.today(), default_time))
         raise InvalidValue(
-            _("Ngày «{value}» không hợp lệ: ghi như 30/06/2026 hoặc 30/06/2026 17:00.").format(
-                value=text
+            _("Ngày «{value}» không hợp lệ: ghi như {day} hoặc {moment}.").format(
+                value=text, day=shown.split()[0], moment=shown
             )
         ) from None
     return school_moment(day, at)
