@@ -113,6 +113,11 @@ REQUEST_APPLY = Action("crx", (ID, ID))  # request, item
 BOARD_TOGGLE = Action("crt", (ID,))
 BOARD_FORWARD_PICKED = Action("crF")
 BOARD_APPROVE_PICKED = Action("crA")
+# a request waiting on someone: send again what it waits for, or name another witness
+WITNESS_ROLE = choice("leadership", "admin", "inspector")  # core.models.WitnessRole, not teacher
+BOARD_RESEND = Action("crR", (ID,))
+BOARD_REPLACE = Action("crW", (ID, WITNESS_ROLE))  # request, the witness's role
+BOARD_REPLACE_WITH = Action("crP", (ID, WITNESS_ROLE, ID))  # request, role, the new witness
 
 # --- a single mark (/nhapdiem) --------------------------------------------------------------
 MARK_SHEET = Action("mk:a", (ID, ID))  # class, subject
@@ -134,6 +139,10 @@ REMINDER_TEMPLATE = Action("rm:t", (ID, ID, TERM_NUMBER))  # class, subject, ter
 # --- the school's progress ------------------------------------------------------------------
 PROGRESS_REMIND = Action("pg:r", (ID,))  # one teacher
 PROGRESS_REMIND_ALL = Action("pg:ra")
+
+# --- a calendar change that would lock soon (/lich), kept under a token in user_data -------
+CALENDAR_CONFIRM = Action("cal:ok", (TOKEN,))
+CALENDAR_CANCEL = Action("cal:x", (TOKEN,))
 
 # --- signing and language -------------------------------------------------------------------
 SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))

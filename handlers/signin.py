@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
@@ -27,21 +29,26 @@ def sign_in_options() -> str:
     )
 
 
-async def greet(update: Update, person: signin.Person) -> None:
-    await update.effective_message.reply_text(
+async def greet(update: Update, person: signin.Person, news: Sequence[str] = ()) -> None:
+    """The greeting; after a sign-in, with what waited for the person (`Arrival.lines`: how
+    many messages follow, one line for those that lapsed meanwhile)."""
+    lines = [
         _("Chào thầy/cô {name}! Thầy cô đã đăng nhập Trợ lý Học bạ số.").format(
             name=person.full_name
         ),
-        reply_markup=main_menu(person.actor),
+        *news,
+    ]
+    await update.effective_message.reply_text(
+        "\n".join(lines), reply_markup=main_menu(person.actor)
     )
 
 
 async def start(update: Update, context: BotContext) -> None:
     if context.args:
-        person = await signin.sign_in_with_invite(
+        signed = await signin.sign_in_with_invite(
             context.args[0], update.effective_user.id, school_id=context.runtime.school_id
         )
-        await greet(update, person)
+        await greet(update, signed.person, signed.arrival.lines())
         return
     person = await current_person(update)
     if person:
@@ -55,13 +62,13 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def contact(update: Update, context: BotContext) -> None:
     shared = update.effective_message.contact
-    person = await signin.sign_in_with_contact(
+    signed = await signin.sign_in_with_contact(
         shared.phone_number,
         shared.user_id,
         update.effective_user.id,
         school_id=context.runtime.school_id,
     )
-    await greet(update, person)
+    await greet(update, signed.person, signed.arrival.lines())
 
 
 async def sign_out(update: Update, _context: BotContext) -> None:

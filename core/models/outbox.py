@@ -25,6 +25,7 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # permanent: see `failure`; listed for the admins
     WAITING_LINK = "waiting_link"  # the staff member has no Telegram account linked yet
+    LAPSED = "lapsed"  # no longer applied when its recipient arrived: never sent (counted)
 
 
 class Failure(StrEnum):
@@ -42,7 +43,11 @@ class Notification(Model):
     The recipient is a staff member (the chat is their `telegram_user_id` at sending time, so a
     re-linked account gets it) or a raw `chat_id` for people without a staff record (parents).
     `dedupe_key` is unique: re-running a reminder round, or retrying the transaction that
-    enqueues, finds the existing row instead of adding a second message.
+    enqueues, finds the existing row instead of adding a second message. `topic` and
+    `expires_at` let a message that waited for its recipient (not signed in, or blocking the
+    bot) be judged when they arrive: past `expires_at`, superseded by a newer one of the same
+    kind and topic, or no longer applying to its topic, it is not sent but counted
+    (core.services.outbox.lapse).
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -62,6 +67,12 @@ class Notification(Model):
     file_name = fields.CharField(max_length=200, null=True)
     file_sha256 = fields.CharField(max_length=64, null=True)
     dedupe_key = fields.CharField(max_length=200, unique=True)
+    topic = fields.CharField(
+        max_length=60, null=True, description="what it is about, as the audit names it"
+    )
+    expires_at = fields.DatetimeField(
+        null=True, description="no longer worth sending after this (e.g. the deadline)"
+    )
     state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.PENDING)
     failure = fields.CharEnumField(Failure, max_length=16, null=True)
     attempts = fields.SmallIntField(default=0)

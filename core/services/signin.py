@@ -4,6 +4,10 @@ phone number shared through Telegram's contact button.
 Every attempt, accepted or refused, is audited under the Telegram account ("telegram:<id>"),
 and repeated failures from one account are slowed down, so invite codes cannot be guessed and
 phone numbers cannot be probed.
+
+Messages decided for someone before they signed in (or while they were signed out, or blocked
+the bot) wait in the outbox; the sign-in releases them in its own transaction, those that
+lapsed meanwhile only counted (core.services.outbox.lapse), and tells the person so.
 """
 
 from __future__ import annotations
@@ -144,15 +148,28 @@ async def _change_staff(staff: Staff, actor: str, action: str, **values: object)
         await audit.record(audit.Event(actor, action, f"staff:{staff.id}", before, dict(values)))
 
 
-async def _link(staff: Staff, telegram_user_id: int, method: str) -> Staff:
-    """Point the staff record at this Telegram account (moving it from an old one if needed)."""
-    await _change_staff(
-        staff,
-        telegram_label(telegram_user_id),
-        f"signin.linked.{method}",
-        telegram_user_id=telegram_user_id,
-    )
-    return staff
+@dataclass(frozen=True)
+class Linked:
+    """A sign-in that went through: who, and what became of the messages that waited for
+    them (sent now, or lapsed meanwhile and only counted)."""
+
+    staff: Staff
+    arrival: outbox.Arrival
+
+
+async def _link(staff: Staff, telegram_user_id: int, method: str, now: dt.datetime) -> Linked:
+    """Point the staff record at this Telegram account (moving it from an old one if needed)
+    and, in the same transaction, release what waited for them: a witness who signs in after
+    the approval gets the invitation, a reminder whose deadline passed is only counted."""
+    async with in_transaction():
+        await _change_staff(
+            staff,
+            telegram_label(telegram_user_id),
+            f"signin.linked.{method}",
+            telegram_user_id=telegram_user_id,
+        )
+        arrival = await outbox.release_for(staff, now)
+    return Linked(staff, arrival)
 
 
 async def _ensure_account_free(telegram_user_id: int, staff: Staff) -> None:
@@ -178,7 +195,12 @@ async def redeem_invite(
     now: dt.datetime | None = None,
 ) -> Staff:
     """Sign in with an invite code; `school_id` is the school this bot serves (None: any)."""
-    now = _now(now)
+    return (await _redeem(code, telegram_user_id, school_id, _now(now))).staff
+
+
+async def _redeem(
+    code: str, telegram_user_id: int, school_id: int | None, now: dt.datetime
+) -> Linked:
     await _check_rate(telegram_user_id, now)
     invite = await InviteCode.get_or_none(code_hash=_hash(code))
     if invite is None:
@@ -211,17 +233,19 @@ async def redeem_invite(
         )
     staff = await Staff.get(id=invite.staff_id)
     await _ensure_account_free(telegram_user_id, staff)
-    claimed = await InviteCode.filter(id=invite.id, used_at=None).update(
-        used_at=now, used_by=telegram_user_id
-    )
-    if not claimed:  # redeemed a moment ago by another request
-        raise await _refused(
-            telegram_user_id,
-            "used_code",
-            _("Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần: hãy xin quản trị mã mới."),
-            target=target,
+    async with in_transaction():  # the code is used up only by a sign-in that went through
+        claimed = await InviteCode.filter(id=invite.id, used_at=None).update(
+            used_at=now, used_by=telegram_user_id
         )
-    return await _link(staff, telegram_user_id, "invite")
+        if claimed:
+            return await _link(staff, telegram_user_id, "invite", now)
+    # redeemed a moment ago by another request
+    raise await _refused(
+        telegram_user_id,
+        "used_code",
+        _("Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần: hãy xin quản trị mã mới."),
+        target=target,
+    )
 
 
 async def link_by_contact(
@@ -234,7 +258,17 @@ async def link_by_contact(
 ) -> Staff:
     """Sign in with the phone number Telegram shared: it must be the sender's own contact and
     match exactly one active staff record (of this bot's school) not linked elsewhere."""
-    now = _now(now)
+    linked = await _by_contact(phone, contact_user_id, telegram_user_id, school_id, _now(now))
+    return linked.staff
+
+
+async def _by_contact(
+    phone: str,
+    contact_user_id: int | None,
+    telegram_user_id: int,
+    school_id: int | None,
+    now: dt.datetime,
+) -> Linked:
     await _check_rate(telegram_user_id, now)
     if contact_user_id != telegram_user_id:
         raise await _refused(
@@ -274,7 +308,7 @@ async def link_by_contact(
             target=f"staff:{staff.id}",
         )
     await _ensure_account_free(telegram_user_id, staff)
-    return await _link(staff, telegram_user_id, "contact")
+    return await _link(staff, telegram_user_id, "contact", now)
 
 
 async def unlink(telegram_user_id: int) -> Staff | None:
@@ -328,19 +362,29 @@ async def language_of(telegram_user_id: int) -> str | None:
     return staff.language if staff else None
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A front end's answer to a sign-in: the person, and what to tell them about the
+    messages that waited (`arrival.lines()`)."""
+
+    person: Person
+    arrival: outbox.Arrival
+
+
 async def sign_in_with_invite(
     code: str, telegram_user_id: int, *, school_id: int | None = None
-) -> Person:
+) -> SignedIn:
     """`redeem_invite`, answered as the person now signed in."""
-    return await _person(await redeem_invite(code, telegram_user_id, school_id=school_id))
+    linked = await _redeem(code, telegram_user_id, school_id, clock.now())
+    return SignedIn(await _person(linked.staff), linked.arrival)
 
 
 async def sign_in_with_contact(
     phone: str, contact_user_id: int | None, telegram_user_id: int, *, school_id: int | None = None
-) -> Person:
+) -> SignedIn:
     """`link_by_contact`, answered as the person now signed in."""
-    staff = await link_by_contact(phone, contact_user_id, telegram_user_id, school_id=school_id)
-    return await _person(staff)
+    linked = await _by_contact(phone, contact_user_id, telegram_user_id, school_id, clock.now())
+    return SignedIn(await _person(linked.staff), linked.arrival)
 
 
 async def sign_out(telegram_user_id: int) -> str | None:
@@ -361,7 +405,13 @@ async def choose_language(telegram_user_id: int, language: str) -> Person | None
     return await _person(staff)
 
 
-async def came_back(telegram_user_id: int) -> int:
-    """The person unblocked the bot: what failed to reach them meanwhile is sent again."""
+async def came_back(telegram_user_id: int) -> outbox.Arrival:
+    """The person unblocked the bot: what failed to reach them meanwhile is sent again, unless
+    it lapsed; what lapsed is summed up in one message (nobody greets them here)."""
     staff = await staff_for(telegram_user_id)
-    return await outbox.release_for(staff) if staff else 0
+    if staff is None:
+        return outbox.Arrival()
+    async with in_transaction():
+        arrival = await outbox.release_for(staff)
+        await outbox.tell_lapsed(staff, arrival)
+    return arrival

@@ -1,7 +1,8 @@
 """For the people who oversee corrections: the board of waiting requests with ticks to forward
-or approve several at once (/phieusua, «🗂 Phiếu sửa điểm»), a student's cell history
-(/lichsu), and the principal's delegation of decisions to a vice principal (/uyquyen,
-/thoiuyquyen).
+or approve several at once (/phieusua, «🗂 Phiếu sửa điểm»), then the requests that wait on
+someone else (a witness, a teacher, a principal not signed in) with «Gửi lại» and «Thay» a
+witness, a student's cell history (/lichsu), and the principal's delegation of decisions to a
+vice principal (/uyquyen, /thoiuyquyen).
 
 The ticks are kept in user_data between presses; the core keeps only those that still wait
 for this person, so they never pile up.
@@ -14,17 +15,17 @@ import html
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler
 
-from core import buttons, formatting
+from core import buttons
 from core.errors import InvalidValue
 from core.i18n import _
 from core.services import corrections
 from core.services.corrections import board as service
+from core.services.corrections import waiting
 from core.services.corrections.board import Board
 from handlers.common import Menu, MenuButton
 from handlers.context import BotContext
 from handlers.corrections.ui import PICKED, actor_of, keyboard, press, rows_of
-
-MAX_LINES = 40  # history lines shown: the most recent
+from handlers.replies import reply
 
 
 async def _show(update: Update, context: BotContext, shown: Board) -> None:
@@ -32,6 +33,10 @@ async def _show(update: Update, context: BotContext, shown: Board) -> None:
     counts = ", ".join(f"{label}: {n}" for label, n in shown.counts)
     lines = [_("<b>Phiếu sửa điểm</b> ({counts})").format(counts=counts or "0")]
     lines += [f"• {html.escape(line.title)}: {html.escape(line.changes)}" for line in shown.lines]
+    if shown.more:
+        lines.append(
+            _("… và {n} phiếu khác, hiện ra khi các phiếu trên được xử lý.").format(n=shown.more)
+        )
     if not shown.lines:
         lines.append(_("Không có phiếu nào đang chờ thầy cô."))
     markup = keyboard([*([line.tick, line.view] for line in shown.lines), *rows_of(shown.actions)])
@@ -43,8 +48,42 @@ async def _show(update: Update, context: BotContext, shown: Board) -> None:
 
 
 async def pending(update: Update, context: BotContext) -> None:
-    shown = await service.board(await actor_of(update), context.user_data.get(PICKED, []))
-    await _show(update, context, shown)
+    """The board, then what waits on other people (its own message: ticking edits the board)."""
+    actor = await actor_of(update)
+    await _show(update, context, await service.board(actor, context.user_data.get(PICKED, [])))
+    others = await waiting.waiting_on_people(actor)
+    if not others.requests:
+        return
+    lines = [_("<b>Đang chờ người khác</b>")]
+    for request in others.requests:
+        lines += [html.escape(line) for line in request.lines()]
+    if others.more:
+        lines.append(_("… và {n} phiếu khác đang chờ.").format(n=others.more))
+    actions = [a for request in others.requests for a in request.actions]
+    await reply(update, context, "\n".join(lines), keyboard(rows_of(actions)))
+
+
+async def resend(update: Update, _context: BotContext) -> None:
+    request_id = buttons.BOARD_RESEND.id(update.callback_query.data)
+    done = await waiting.resend(await actor_of(update), request_id)
+    await update.callback_query.answer()
+    await update.effective_message.reply_text(html.escape(done.text()))
+
+
+async def choose_witness(update: Update, _context: BotContext) -> None:
+    request_id, role = buttons.BOARD_REPLACE.parse(update.callback_query.data)
+    offered = await waiting.replacement_choices(await actor_of(update), request_id, role)
+    await update.callback_query.answer()
+    await update.effective_message.reply_text(
+        html.escape(offered.text()), reply_markup=keyboard(rows_of(offered.choices))
+    )
+
+
+async def replace_witness(update: Update, _context: BotContext) -> None:
+    request_id, role, staff_id = buttons.BOARD_REPLACE_WITH.parse(update.callback_query.data)
+    done = await waiting.replace_witness(await actor_of(update), request_id, role, staff_id)
+    await update.callback_query.answer()
+    await update.effective_message.reply_text(html.escape(done.text()))
 
 
 async def toggle(update: Update, context: BotContext) -> None:
@@ -82,21 +121,7 @@ async def history(update: Update, context: BotContext) -> None:
     found = await corrections.history_of(
         await actor_of(update), context.args[0], list(context.args[1:])
     )
-    text = [_("<b>Lịch sử điểm của {name}</b>").format(name=html.escape(found.student))]
-    for line in found.lines[-MAX_LINES:]:
-        text.append(
-            _("{when} — {cell}: {before} → {after} ({by}{request})").format(
-                when=formatting.date_time(line.at),
-                cell=line.cell,
-                before=line.before or "—",
-                after=line.after or "—",
-                by=html.escape(line.by),
-                request=_(", phiếu {code}").format(code=line.request) if line.request else "",
-            )
-        )
-    if not found.lines:
-        text.append(_("Chưa có điểm nào được ghi."))
-    await update.effective_message.reply_text("\n".join(text))
+    await reply(update, context, found.text())
 
 
 def _who(context: BotContext) -> str:
@@ -124,6 +149,9 @@ def register(application: Application) -> None:
         (toggle, buttons.BOARD_TOGGLE),
         (forward_picked, buttons.BOARD_FORWARD_PICKED),
         (approve_picked, buttons.BOARD_APPROVE_PICKED),
+        (resend, buttons.BOARD_RESEND),
+        (choose_witness, buttons.BOARD_REPLACE),
+        (replace_witness, buttons.BOARD_REPLACE_WITH),
     ):
         application.add_handler(press(handler, action))
     application.add_handler(CommandHandler("phieusua", pending))

@@ -209,12 +209,12 @@ async def test_unlinked_staff_wait_and_are_released_when_they_link(make_staff) -
 
     teacher.telegram_user_id = 1001
     await teacher.save()
-    assert await outbox.release_for(teacher, NOW) == 1
+    assert await outbox.release_for(teacher, NOW) == outbox.Arrival(released=1)
     n, chat = (await outbox.claim_due(NOW)).deliveries[0]
     assert (n.id, chat) == (waiting.id, 1001)
     event = await AuditEvent.get(action="notification.release")
-    assert event.target == f"staff:{teacher.id}" and event.after == {"count": 1}
-    assert await outbox.release_for(teacher, NOW) == 0  # nothing left: no second event
+    assert event.target == f"staff:{teacher.id}" and event.after == {"count": 1, "lapsed": {}}
+    assert await outbox.release_for(teacher, NOW) == outbox.Arrival()  # nothing: no 2nd event
     assert await AuditEvent.filter(action="notification.release").count() == 1
 
 
@@ -227,7 +227,7 @@ async def test_blocked_is_permanent_until_the_person_links_again(make_staff) -> 
     [failed] = await outbox.undeliverable(teacher.school_id)
     assert (failed.failure, failed.staff.code) == (Failure.BLOCKED, teacher.code)
 
-    assert await outbox.release_for(teacher, NOW) == 1
+    assert (await outbox.release_for(teacher, NOW)).released == 1
     again = await _claim_one(NOW)
     assert (again.id, again.attempts, again.failure) == (n.id, 1, None)
     assert await outbox.undeliverable(teacher.school_id) == []

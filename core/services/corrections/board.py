@@ -1,5 +1,6 @@
 """The board of requests (/phieusua): what waits for this person, with ticks to act on several
-at once, and the school's requests by state.
+at once, and the school's requests by state. What waits on other people (witnesses, a teacher,
+a principal not signed in) is the board's second part, in `waiting`.
 
 The ticks are kept by the front end between presses; they are never trusted: every board
 keeps only the ticked requests that still wait for this person, so the list is bounded by what
@@ -23,6 +24,10 @@ from core.services.access import LEADERSHIP, Actor
 from core.services.corrections.decide import approve
 from core.services.corrections.routing import principal_behind
 from core.services.corrections.views import OVERSEERS, RequestView, load_views
+
+# Requests listed with their ticks: two buttons each, well within Telegram's 100 buttons and a
+# text of one page; the oldest first, so the rest come into view as these are handled.
+SHOWN = 20
 
 
 def _requests(actor: Actor) -> QuerySet[CorrectionRequest]:
@@ -81,12 +86,14 @@ class BoardLine:
 
 @dataclass(frozen=True)
 class Board:
-    """What the board shows; `picked` is the ticks to keep for the next press."""
+    """What the board shows; `picked` is the ticks to keep for the next press; `more` the
+    waiting requests beyond the first SHOWN (handled first come, they appear as others go)."""
 
     counts: list[tuple[str, int]]  # state label, how many requests
     lines: list[BoardLine]
     actions: list[Choice]
     picked: list[int]
+    more: int = 0
 
 
 def _ids(picked: Iterable[object]) -> set[int]:
@@ -100,6 +107,7 @@ async def _counts(actor: Actor) -> list[tuple[str, int]]:
 
 
 def _board(views: list[RequestView], ticked: set[int], counts: list[tuple[str, int]]) -> Board:
+    views, more = views[:SHOWN], max(0, len(views) - SHOWN)
     ticked &= {v.id for v in views}
     lines = [
         BoardLine(
@@ -118,7 +126,7 @@ def _board(views: list[RequestView], ticked: set[int], counts: list[tuple[str, i
         actions.append(Choice(_("➡️ Chuyển các phiếu đã chọn"), buttons.BOARD_FORWARD_PICKED.data()))
     if any(v.state is RequestState.AT_PRINCIPAL for v in views):
         actions.append(Choice(_("✅ Duyệt các phiếu đã chọn"), buttons.BOARD_APPROVE_PICKED.data()))
-    return Board(counts, lines, actions, sorted(ticked))
+    return Board(counts, lines, actions, sorted(ticked), more)
 
 
 async def board(actor: Actor, picked: Iterable[object] = ()) -> Board:
@@ -129,7 +137,7 @@ async def board(actor: Actor, picked: Iterable[object] = ()) -> Board:
 
 async def toggle(actor: Actor, picked: Iterable[object], request_id: int) -> Board:
     """Tick or untick a waiting request; one that no longer waits for this person is refused."""
-    views = await pending_for(actor)
+    views = (await pending_for(actor))[:SHOWN]
     if request_id not in {v.id for v in views}:
         raise NotFound(_("Phiếu này không còn chờ thầy cô xử lý. Gõ /phieusua để xem lại."))
     return _board(views, _ids(picked) ^ {request_id}, await _counts(actor))

@@ -16,7 +16,8 @@ from tortoise.transactions import in_transaction
 from core import audit, buttons, clock, formatting
 from core.errors import HocbaError, InvalidValue, NotFound
 from core.i18n import _
-from core.models import LateAllowance, SchoolYear, Staff, Term
+from core.models import LateAllowance, Notification, SchoolYear, Staff, Term
+from core.services import outbox
 from core.services.access import Actor
 from core.services.calendar import load_calendar
 from core.services.corrections.cells import Cell, roman
@@ -24,6 +25,24 @@ from core.services.corrections.routing import deciders, principal_behind
 from core.services.outbox import notify_staff
 
 LATE_DAYS = 3  # how long a principal's late allowance lasts
+LATE = "correction.late"  # the ask, to the deciders; the grant, to the teacher
+
+
+async def _late_applies(notification: Notification, _now: dt.datetime) -> bool:
+    """For someone who signs in late: the ask while nobody has allowed it yet, the grant while
+    it is unused (its time is the message's `expires_at`)."""
+    prefix, _sep, number = (notification.topic or "").partition(":")
+    if prefix != "late" or not number.isdigit():
+        return True
+    asked = await LateAllowance.get_or_none(id=int(number))
+    if asked is None:
+        return False
+    if notification.staff_id == asked.teacher_id:  # type: ignore[attr-defined]
+        return asked.used_by_request_id is None
+    return asked.granted_at is None
+
+
+outbox.describe(LATE, lambda: _("đề nghị lập phiếu sửa điểm sau hạn"), _late_applies)
 
 
 class PastCutoff(HocbaError):
@@ -95,7 +114,7 @@ async def ask_late(actor: Actor, cell: Cell, now: dt.datetime | None = None) -> 
         for person in await deciders(actor.school_id):
             await notify_staff(
                 person,
-                "correction.late",
+                LATE,
                 lambda: _(
                     "⏰ {teacher} xin phép lập phiếu sửa điểm sau hạn: lớp {klass}, môn "
                     "{subject}, học kỳ {term}."
@@ -106,6 +125,7 @@ async def ask_late(actor: Actor, cell: Cell, now: dt.datetime | None = None) -> 
                     term=roman(cell.term.number),
                 ),
                 dedupe_key=f"corr:late:{asked.id}:{person.id}",
+                topic=f"late:{asked.id}",
                 buttons=lambda: [
                     [
                         {
@@ -143,12 +163,14 @@ async def grant_late(
         teacher = await Staff.get(id=asked.teacher_id)
         await notify_staff(
             teacher,
-            "correction.late",
+            LATE,
             lambda: _(
                 "✅ Hiệu trưởng đã cho phép thầy cô lập một phiếu sửa điểm sau hạn, đến {until}. "
                 "Gõ /suadiem để lập phiếu."
             ).format(until=formatting.date_time(until)),
             dedupe_key=f"corr:late-granted:{asked.id}",
+            topic=f"late:{asked.id}",
+            expires_at=until,
             now=now,
         )
     return await LateAllowance.get(id=asked.id)

@@ -13,12 +13,18 @@ from collections.abc import Sequence
 
 from tortoise.transactions import in_transaction
 
-from core import buttons, clock
+from core import clock
 from core.errors import HocbaError, InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import CorrectionRequest, Evidence, Role, Staff, Witness, WitnessRole
 from core.services.access import Actor
-from core.services.corrections.notices import button, send_to_deciders, tell
+from core.services.corrections.notices import (
+    ask_teacher,
+    invite_witnesses,
+    send_to_deciders,
+    tell,
+    topic_of,
+)
 from core.services.corrections.routing import deciders, principal_behind, staff_with
 from core.services.corrections.session import name_witnesses
 from core.services.corrections.states import Move, possible, record, transition
@@ -98,20 +104,7 @@ async def approve(
             principal=principal.id,
             witnesses={role.value: person.id for role, person in named.items()},
         )
-        view = await load_view(request.id)
-        await tell(
-            named.values(),
-            "correction.witness",
-            f"corr:{request.id}:witness",
-            lambda: _(
-                "👁 Phiếu {number} đã được duyệt. Thầy cô được mời chứng kiến việc mở ô điểm "
-                "và sửa:\n{card}"
-            ).format(number=request.number, card=view.card()),
-            now,
-            keyboard=lambda: [
-                [button(_("✅ Xác nhận chứng kiến"), buttons.REQUEST_WITNESS.data(request.id))]
-            ],
-        )
+        await invite_witnesses(await load_view(request.id), named.values(), now)
     return request
 
 
@@ -141,6 +134,7 @@ async def reject(
                 title=html.escape(view.title()), reason=html.escape(reason)
             ),
             now,
+            topic=topic_of(request.id),
         )
     return request
 
@@ -157,20 +151,7 @@ async def ask_more(
         rounds = current.rounds + 1
         request = await transition(actor, request_id, Move.ASK, question=question, rounds=rounds)
         await record(actor, "correction.ask", request, question=question)
-        view = await load_view(request.id)
-        await tell(
-            [view.teacher],
-            "correction.ask",
-            f"corr:{request.id}:ask:{rounds}",
-            lambda: _(
-                "❓ Hiệu trưởng cần thêm thông tin về {title}:\n{question}\n\nBấm «Bổ sung» để "
-                "trả lời và gửi thêm minh chứng."
-            ).format(title=html.escape(view.title()), question=html.escape(question)),
-            now,
-            keyboard=lambda: [
-                [button(_("📎 Bổ sung"), buttons.REQUEST_SUPPLEMENT.data(request.id))]
-            ],
-        )
+        await ask_teacher(await load_view(request.id), now)
     return request
 
 

@@ -35,8 +35,8 @@ from core.models import (
 from core.services import locks
 from core.services.access import LEADERSHIP, Actor
 from core.services.corrections.cells import Cell, canonical, shown
-from core.services.corrections.minutes import draw_up, minutes_facts
-from core.services.corrections.notices import button, tell
+from core.services.corrections.minutes import draw_up, tell_unsealed
+from core.services.corrections.notices import button, tell, topic_of
 from core.services.corrections.routing import (
     deciders,
     principal_behind,
@@ -48,6 +48,7 @@ from core.services.corrections.states import Move, record, transition
 from core.services.corrections.views import ItemView, RequestView, gone, load_view
 from core.services.gradebook import MarkEntry, validate_mark, write_marks
 from core.services.outbox import Attachment
+from core.signing.backends import SigningSettings
 from core.storage import FileStore
 from core.workers import WorkerPool
 
@@ -84,6 +85,28 @@ async def _is_locked(school_id: int, cell: Cell, now: dt.datetime) -> bool:
 # Witnesses
 
 
+# Who may stand for each body that witnesses (000 Điều 8); the teacher is the requester.
+WITNESS_ROLES: dict[WitnessRole, frozenset[Role]] = {
+    WitnessRole.LEADERSHIP: LEADERSHIP,
+    WitnessRole.ADMIN: frozenset({Role.ADMIN}),
+    WitnessRole.INSPECTOR: frozenset({Role.INSPECTOR}),
+}
+
+
+async def ensure_can_witness(school_id: int, role: WitnessRole, person: Staff) -> None:
+    """`person` may stand as the witness for `role`: a member of the school in that body. The
+    teacher's place is the requester's own and is never given to anyone else."""
+    if role is WitnessRole.TEACHER:
+        raise InvalidValue(_("Người chứng kiến là giáo viên đề nghị sửa: không đổi được."))
+    person_roles = {Role(r) for r in await person.roles.all().values_list("role", flat=True)}
+    if person.school_id != school_id or not person.active or not person_roles & WITNESS_ROLES[role]:
+        raise InvalidValue(
+            _("{name} không thuộc {role} của trường.").format(
+                name=person.full_name, role=role.label
+            )
+        )
+
+
 async def name_witnesses(
     actor: Actor, request: CorrectionRequest, chosen: dict[WitnessRole, Staff]
 ) -> dict[WitnessRole, Staff]:
@@ -101,21 +124,8 @@ async def name_witnesses(
         WitnessRole.INSPECTOR: inspectors[0] if inspectors else None,
         WitnessRole.TEACHER: await Staff.get(id=request.teacher_id),
     }
-    needs = {
-        WitnessRole.LEADERSHIP: LEADERSHIP,
-        WitnessRole.ADMIN: {Role.ADMIN},
-        WitnessRole.INSPECTOR: {Role.INSPECTOR},
-    }
     for role, person in chosen.items():
-        if role is WitnessRole.TEACHER:
-            raise InvalidValue(_("Người chứng kiến là giáo viên đề nghị sửa: không đổi được."))
-        person_roles = {Role(r) for r in await person.roles.all().values_list("role", flat=True)}
-        if person.school_id != school_id or not person_roles & needs[role]:
-            raise InvalidValue(
-                _("{name} không thuộc {role} của trường.").format(
-                    name=person.full_name, role=role.label
-                )
-            )
+        await ensure_can_witness(school_id, role, person)
         named[role] = person
     if named[WitnessRole.ADMIN] is None:
         raise InvalidValue(_("Trường chưa có Ban quản trị học bạ số để chứng kiến việc sửa."))
@@ -190,6 +200,8 @@ async def _open(request: CorrectionRequest, now: dt.datetime) -> CorrectionReque
             ]
             for i in view.items
         ],
+        topic=topic_of(request.id),
+        expires_at=until,
     )
     return request
 
@@ -233,10 +245,11 @@ async def apply_value(
     store: FileStore,
     workers: WorkerPool,
     now: dt.datetime | None = None,
+    signing: SigningSettings | None = None,
 ) -> CorrectionRequest:
     """The teacher writes the approved value into the open cell; any other value is refused.
     The cell locks again at once; after the last one the request closes and its minutes are
-    drawn up and sent."""
+    drawn up, sealed with the school's seal (`signing`: see corrections.minutes) and sent."""
     now = now or clock.now()
     view, item, cell = await open_item(actor, request_id, item_id, now)
     value = validate_mark(cell.subject, cell.school_class.grade, cell.kind, cell.index, raw)
@@ -277,7 +290,7 @@ async def apply_value(
             await _close(view.request, Move.FINISH, now)
     if last:
         try:
-            return await conclude(request_id, store, workers, now)
+            return await conclude(request_id, store, workers, now, signing)
         except Exception:  # the value is written and relocked; the job concludes it later
             log.exception("request %s: minutes not drawn up yet, the job will retry", request_id)
     return await CorrectionRequest.get(id=request_id)
@@ -303,7 +316,11 @@ def _stored_path(store: FileStore, digest: str) -> Path:
 
 
 async def conclude(
-    request_id: int, store: FileStore, workers: WorkerPool, now: dt.datetime | None = None
+    request_id: int,
+    store: FileStore,
+    workers: WorkerPool,
+    now: dt.datetime | None = None,
+    signing: SigningSettings | None = None,
 ) -> CorrectionRequest:
     """Record the close of an applied or expired request, once: minutes when something was
     changed (rendered before the transaction), the audit event, and the minutes or the
@@ -316,9 +333,10 @@ async def conclude(
     applied = [i.applied_at for i in view.items if i.applied_at is not None]
     # the moment it closed: the last value applied, or the end of the opening
     closed_at = max(applied) if view.state is RequestState.APPLIED else request.open_until
-    digest = attachment = None
+    digest = attachment = minutes = None
     if applied:
-        digest = store.put(await draw_up(await minutes_facts(view, closed_at), workers))
+        minutes = await draw_up(view, workers, signing, now, closed_at)
+        digest = store.put(minutes.pdf)
         attachment = Attachment(
             _stored_path(store, digest), f"bien-ban-{request.number}.pdf", digest
         )
@@ -360,12 +378,18 @@ async def conclude(
             text,
             now,
             attachment=attachment,
+            topic=topic_of(request.id),
         )
+        if minutes is not None:
+            await tell_unsealed(view, minutes, now)
     return request
 
 
 async def expire_sessions(
-    now: dt.datetime, store: FileStore, workers: WorkerPool
+    now: dt.datetime,
+    store: FileStore,
+    workers: WorkerPool,
+    signing: SigningSettings | None = None,
 ) -> list[CorrectionRequest]:
     """The job: every opening whose time ran out is locked again and its request closed,
     once (a re-run finds nothing); then every close left half-way is concluded. Returns the
@@ -386,7 +410,7 @@ async def expire_sessions(
         .values_list("id", flat=True)
     ):
         try:
-            await conclude(request_id, store, workers, now)
+            await conclude(request_id, store, workers, now, signing)
         except Exception:  # one request's failure must not hold back the others
             log.exception("request %s: not concluded, the next run will retry", request_id)
     return list(await CorrectionRequest.filter(id__in=expired).order_by("id"))

@@ -10,11 +10,14 @@ keyed by that change, so it is sent once.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core import buttons
 from core.i18n import _
 from core.models import (
     BatchItem,
     IssuedRecord,
+    Notification,
     RecordState,
     Role,
     SchoolClass,
@@ -23,8 +26,9 @@ from core.models import (
     SubjectSheetDoc,
 )
 from core.models.records import BATCH_OPEN
-from core.services.outbox import Button, notify_staff
+from core.services.outbox import Button, describe, notify_staff
 
+WAITING = "signing.waiting"
 NEXT = {
     SignatureRole.SUBJECT_TEACHER: SignatureRole.HOMEROOM,
     SignatureRole.HOMEROOM: SignatureRole.PRINCIPAL,
@@ -70,12 +74,32 @@ async def _tell(
 
     await notify_staff(
         staff,
-        "signing.waiting",
+        WAITING,
         text,
         dedupe_key=f"waiting:{school_class.id}:{role.value}:{staff.id}:{because}",
         buttons=keyboard,
+        topic=f"signing:{school_class.id}:{role.value}",
     )
     return staff.full_name
+
+
+async def _still_waiting(notification: Notification, _now: dt.datetime) -> bool:
+    """For a signer who signs in late: the message applies while something of that class
+    still waits for their step (not once the batch is signed)."""
+    _prefix, class_id, role = (notification.topic or "::").split(":", 2)
+    school_class = await SchoolClass.get_or_none(id=int(class_id)) if class_id.isdigit() else None
+    if school_class is None or role not in {r.value for r in SignatureRole}:
+        return True
+    if SignatureRole(role) is SignatureRole.SUBJECT_TEACHER:
+        return await SubjectSheetDoc.exists(
+            school_class=school_class,
+            signed_at__isnull=True,
+            teacher_id=notification.staff_id,  # type: ignore[attr-defined]
+        )
+    return await _waiting_records(school_class, SignatureRole(role)) > 0
+
+
+describe(WAITING, lambda: _("thông báo tài liệu chờ ký"), _still_waiting)
 
 
 async def announce_sheets(school_class: SchoolClass, because: str) -> list[str]:

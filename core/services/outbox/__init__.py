@@ -9,11 +9,14 @@ Callers enqueue INSIDE the transaction of the change that causes the notificatio
                         |-- transient error --> PENDING at now + backoff (or 429 retry_after)
                         |-- blocked / rejected / attempts exhausted --> FAILED (+ audit, alert)
     staff without a linked Telegram account: WAITING_LINK until `release_for(staff)`.
+    when they arrive (sign in, unblock): WAITING_LINK, or FAILED as blocked --> PENDING,
+                        or LAPSED when it expired or no longer applies (`lapse`): never
+                        sent, summed up in one line for the person instead.
 
 Only transitions that matter to people are audited: a notification given up (with why) and a
-release after linking. A successful send is not: the row itself records `sent_at` and the
-Telegram message id, and one audit event per message of a 2,000-teacher reminder round would
-flood the log that people read to find what changed.
+release when its recipient arrives (with what lapsed). A successful send is not: the row
+itself records `sent_at` and the Telegram message id, and one audit event per message of a
+2,000-teacher reminder round would flood the log that people read to find what changed.
 
 The core knows nothing about Telegram: the job classifies Telegram's answers and calls
 `mark_sent`, `retry_later` or `fail`.
@@ -38,20 +41,34 @@ from core.services.outbox.enqueue import (
     notify_staff,
 )
 from core.services.outbox.failures import ACTOR, ALERT_KIND, EXCERPT_LENGTH, fail, retry_later
-from core.services.outbox.waiting import release_for, undeliverable
+from core.services.outbox.lapse import describe
+from core.services.outbox.reach import Delivery, Reach, deliveries
+from core.services.outbox.waiting import (
+    ARRIVAL_KIND,
+    Arrival,
+    release_for,
+    tell_lapsed,
+    undeliverable,
+)
 
 __all__ = [
     "ACTOR",
     "ALERT_KIND",
+    "ARRIVAL_KIND",
     "CALLBACK_DATA_MAX_BYTES",
     "DEFAULT_POLICY",
     "EXCERPT_LENGTH",
+    "Arrival",
     "Attachment",
     "Button",
     "Claim",
+    "Delivery",
     "Keyboard",
     "Policy",
+    "Reach",
     "claim_due",
+    "deliveries",
+    "describe",
     "enqueue",
     "fail",
     "mark_sent",
@@ -59,5 +76,6 @@ __all__ = [
     "recipient_chat",
     "release_for",
     "retry_later",
+    "tell_lapsed",
     "undeliverable",
 ]

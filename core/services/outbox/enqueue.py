@@ -70,6 +70,8 @@ async def enqueue(
     chat_id: int | None = None,
     buttons: Keyboard | None = None,
     attachment: Attachment | None = None,
+    topic: str | None = None,
+    expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Notification:
     """Add a notification, or return the one already enqueued under `dedupe_key`.
@@ -78,6 +80,10 @@ async def enqueue(
     chat is looked up at sending time) or a raw `chat_id`; `text` is HTML already rendered in
     the recipient's language (see `notify_staff`). The insert runs in a savepoint, so a
     duplicate key never aborts the caller's transaction, on PostgreSQL either.
+
+    `topic` (what the message is about, as the audit log names it: "correction:12") and
+    `expires_at` (when it stops being worth reading: a reminder's deadline) are how a message
+    that waited for someone to sign in is judged when they do (core.services.outbox.lapse).
     """
     if (staff is None) == (chat_id is None):
         raise ValueError("a notification goes to exactly one of staff or chat_id")
@@ -96,6 +102,8 @@ async def enqueue(
             "file_path": str(attachment.path) if attachment else None,
             "file_name": attachment.name if attachment else None,
             "file_sha256": attachment.sha256 if attachment else None,
+            "topic": topic,
+            "expires_at": expires_at,
             "state": DeliveryState.WAITING_LINK if waiting else DeliveryState.PENDING,
             "next_attempt_at": _now(now),
         },
@@ -111,6 +119,8 @@ async def notify_staff(
     dedupe_key: str,
     buttons: Keyboard | Callable[[], Keyboard] | None = None,
     attachment: Attachment | None = None,
+    topic: str | None = None,
+    expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Notification:
     """Enqueue a message to a staff member, rendered in their language.
@@ -130,5 +140,7 @@ async def notify_staff(
         staff=staff,
         buttons=keyboard,
         attachment=attachment,
+        topic=topic,
+        expires_at=expires_at,
         now=now,
     )
