@@ -4,10 +4,15 @@
 same way: set the school's zone on the clock, open the database, find the served school, and
 build the runtime (file store, signing settings, quiet hours, worker pool). Handlers get it as
 `context.runtime`, jobs as an argument; nothing else reads the configuration.
+
+A staging configuration (`[staging] now`) fixes the clock first, so a school rehearses its
+calendar (reminder rounds, digests, automatic locks) with the bot and `hocba` alike.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,9 +22,10 @@ from telegram.ext import Application
 
 from bot.config import Config, SigningConfig
 from bot.persistence import PersistentApplication
-from core import clock
+from core import clock, formatting
 from core.db import close_database, open_database
 from core.errors import NotFound
+from core.i18n import _
 from core.runtime import Runtime
 from core.services.issuance import BatchRunner
 from core.services.reminders import QuietHours
@@ -27,6 +33,8 @@ from core.services.schools import find_school
 from core.signing.backends import KEY_FOLDER_CA, SigningSettings
 from core.storage import FileStore
 from core.workers import WorkerPool
+
+log = logging.getLogger("hocba")
 
 
 class BotApplication(PersistentApplication):
@@ -87,11 +95,28 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
     )
 
 
+def set_clock(config: Config) -> None:
+    """The school's zone, and the staging clock when one is configured (said on the log, so
+    a rehearsal is never mistaken for the real thing: it warns on a console too)."""
+    clock.set_zone(config.school.timezone)
+    moment = config.staging.now
+    if moment is None:
+        return
+    if moment.tzinfo is None:
+        moment = clock.at_school(moment.date(), moment.time())
+    clock.set_time(moment.astimezone(dt.UTC))
+    log.warning(
+        _("Đồng hồ thử nghiệm ([staging] now): mọi việc chạy như lúc {when}; giờ đứng yên.").format(
+            when=formatting.date_time(moment)
+        )
+    )
+
+
 @asynccontextmanager
 async def running(config: Config) -> AsyncIterator[Runtime]:
-    """Zone set, database open and the runtime built for the block; everything closed after
+    """Clock set, database open and the runtime built for the block; everything closed after
     (the worker pool stopped, then the database)."""
-    clock.set_zone(config.school.timezone)
+    set_clock(config)
     await open_database(config.database.url)
     runtime: Runtime | None = None
     try:

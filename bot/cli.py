@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.bootstrap import running
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
+from bot.cli_reminders import add_reminder_commands
 from bot.cli_signing import cmd_export, cmd_issue, cmd_prepare, cmd_verify
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
@@ -248,6 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_verify)
 
     add_deadline_commands(commands)
+    add_reminder_commands(commands)
     add_database_commands(commands)
 
     fixes = commands.add_parser("corrections", help=_("phiếu đề nghị sửa điểm"))

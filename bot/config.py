@@ -19,7 +19,7 @@ import tomllib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +41,8 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts a
 # reverse proxy (or a self-hosted Bot API server, or the tests' fake server) does the posting.
 _HTTPS_URL = re.compile(r"https://[^\s/?#]+\S*|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/\S*")
 _HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+# How a moment may be written: ISO as in TOML, or the Vietnamese day-first form of the bot.
+_MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@")
 _TOML_LOCATION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")
 
@@ -121,6 +123,13 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class StagingConfig:
+    # A fixed clock for a rehearsal: every "now" of the bot and of `hocba` is this moment, on
+    # the school's wall clock (core.clock.set_time); None = the real time.
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -131,6 +140,7 @@ class Config:
     trust: TrustConfig = field(default_factory=TrustConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    staging: StagingConfig = field(default_factory=StagingConfig)
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError telling a school admin how to get one."""
@@ -181,6 +191,25 @@ def _clock(value: object, f: Field) -> time:
     raise _Invalid('cần giờ dạng "HH:MM", ví dụ "21:00"')
 
 
+def _moment(value: object, f: Field) -> datetime | None:
+    """A TOML date-time (2026-05-20T08:00:00) or a string "2026-05-20 08:00" (also
+    "20/05/2026 08:00"); "" = none. Without an offset it is the school's wall clock."""
+    if isinstance(value, datetime):
+        return value
+    if value == "":
+        return None
+    if isinstance(value, str):
+        for fmt in _MOMENT_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), fmt)
+            except ValueError:
+                continue
+    raise _Invalid(
+        'cần ngày giờ theo giờ của trường, dạng "2026-05-20 08:00" (hoặc "20/05/2026 08:00"); '
+        '"" để dùng giờ thật'
+    )
+
+
 def _table(value: object, f: Field) -> Mapping[str, str]:
     if isinstance(value, dict):
         return MappingProxyType(dict(value))
@@ -193,6 +222,7 @@ _PARSERS: dict[object, Callable[[object, Field], object]] = {
     Path: _path,
     tuple[Path, ...]: _paths,
     time: _clock,
+    datetime | None: _moment,
     Mapping[str, str]: _table,
 }
 _SECTIONS: dict[str, type] = typing.get_type_hints(Config)
@@ -433,7 +463,7 @@ def _plain(value: object) -> object:
         return str(value)
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    if isinstance(value, time):
+    if isinstance(value, time | datetime):
         return value.isoformat(timespec="minutes")
     if isinstance(value, Mapping):
         return dict(value)

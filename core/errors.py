@@ -36,10 +36,13 @@ class Problem:
     column: str | None
     problem: str
     expected: str
+    who: str | None = None  # whom the row is about (a student's name), as the file names them
 
     def __str__(self) -> str:
         where = [self.sheet]
-        if self.row is not None:
+        if self.row is not None and self.who:
+            where.append(_("dòng {row} ({who})").format(row=self.row, who=self.who))
+        elif self.row is not None:
             where.append(_("dòng {row}").format(row=self.row))
         if self.column:
             where.append(_("cột «{column}»").format(column=self.column))

@@ -1,5 +1,10 @@
 """Progress views: a teacher's own gaps; the school by teacher and by class, late ones first,
-with one-tap reminders to one person or to everyone late."""
+with one-tap reminders to one person or to everyone late.
+
+A reminder press is answered at once (what is being sent, to how many), and the outcome comes
+as a message when delivery has settled (core.services.nudges): waiting for the outbox can take
+a while, so it runs as a task of its own, and this person's next update is not held behind it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler
 
 from core import buttons, clock
 from core.i18n import _
-from core.services import overview, reminders
-from handlers.common import Menu, MenuButton, current_actor, main_menu
+from core.services import nudges, overview, reminders
+from core.services.access import Actor
+from handlers.common import Menu, MenuButton, current_actor, main_menu, sign_in_first
 from handlers.context import BotContext
 
 
@@ -38,9 +44,13 @@ async def school(update: Update, _context: BotContext) -> None:
         lines.append(
             _("• {name}: thiếu {n} ô{late}").format(name=teacher.name, n=teacher.missing, late=mark)
         )
+    if more := summary.hidden_teachers():
+        lines.append(more)
     lines.append(_("Theo lớp:"))
     for klass in summary.classes:
         lines.append(_("• {klass}: thiếu {n} ô").format(klass=klass.name, n=klass.missing))
+    if more := summary.hidden_classes():
+        lines.append(more)
     if not (summary.teachers or summary.classes):
         lines.append(_("✅ Tất cả đã nhập đủ."))
     rows = [[InlineKeyboardButton(c.label, callback_data=c.data)] for c in summary.choices]
@@ -49,32 +59,42 @@ async def school(update: Update, _context: BotContext) -> None:
     )
 
 
-async def _answer(update: Update, sent: list[int]) -> None:
-    await update.callback_query.answer(
-        _("Đã gửi nhắc nhở cho {n} giáo viên.").format(n=len(sent))
-        if sent
-        else _("Không ai còn thiếu điểm: không cần nhắc."),
-        show_alert=True,
-    )
+async def _pressed(update: Update) -> Actor | None:
+    """Answer the press at once; the signed-in person pressing, or None (then told why)."""
+    actor = await current_actor(update)
+    if actor is None:
+        await update.callback_query.answer(sign_in_first(), show_alert=True)
+        return None
+    await update.callback_query.answer(_("📣 Đang gửi nhắc nhở…"))
+    return actor
+
+
+async def _follow(update: Update, context: BotContext, actor: Actor, nudge: nudges.Nudge) -> None:
+    """Say what is being sent, and report the outcome later from a task of its own."""
+    await update.effective_message.reply_text(nudge.status())
+    if nudge.teachers:
+        application = context.application
+        application.create_task(
+            nudges.report_when_done(actor, nudge, keep_waiting=lambda: application.running),
+            update=update,
+        )
 
 
 async def remind_one(update: Update, context: BotContext) -> None:
-    actor = await current_actor(update)
+    actor = await _pressed(update)
     if actor is None:
-        await update.callback_query.answer()
         return
     staff_id = buttons.PROGRESS_REMIND.id(update.callback_query.data)
-    sent = await reminders.remind(actor, [staff_id], now=clock.now(), quiet=context.runtime.quiet)
-    await _answer(update, sent)
+    nudge = await nudges.remind(actor, [staff_id], now=clock.now(), quiet=context.runtime.quiet)
+    await _follow(update, context, actor, nudge)
 
 
 async def remind_all(update: Update, context: BotContext) -> None:
-    actor = await current_actor(update)
+    actor = await _pressed(update)
     if actor is None:
-        await update.callback_query.answer()
         return
-    sent = await reminders.remind_late(actor, now=clock.now(), quiet=context.runtime.quiet)
-    await _answer(update, sent)
+    nudge = await nudges.remind_late(actor, now=clock.now(), quiet=context.runtime.quiet)
+    await _follow(update, context, actor, nudge)
 
 
 def register(application: Application) -> None:

@@ -16,11 +16,11 @@ from core.i18n import _, current_language
 from core.importing.assignments import AssignmentImport
 from core.importing.base import SheetImport
 from core.importing.context import ImportContext
-from core.importing.headers import HEADER_SCAN_ROWS, Field, find_layout, header_key
+from core.importing.headers import HEADER_SCAN_ROWS, Field, find_layout, header_key, is_guide
 from core.importing.marks import SecondaryMarkImport
 from core.importing.primary_marks import PrimaryMarkImport
 from core.importing.reader import check_size, parse_file
-from core.importing.report import ImportReport, SheetSummary
+from core.importing.report import FileRejected, ImportReport, SheetSummary
 from core.importing.rows import SheetView
 from core.importing.staff import StaffImport
 from core.importing.students import StudentImport
@@ -30,7 +30,14 @@ from core.services.access import Actor
 from core.services.schools import current_year
 from core.workers import WorkerPool
 
-__all__ = ["KINDS", "ImportReport", "import_file", "import_marks_sheet", "kind_name"]
+__all__ = [
+    "KINDS",
+    "FileRejected",
+    "ImportReport",
+    "import_file",
+    "import_marks_sheet",
+    "kind_name",
+]
 
 KINDS: dict[str, tuple[str, ...]] = {
     "students": ("students", "hocsinh", "danhsachhocsinh", "hs"),
@@ -86,10 +93,21 @@ async def import_file(
     filename: str,
     *,
     workers: WorkerPool,
+    again: str | None = None,
 ) -> ImportReport:
-    """Check the whole file, then write it in one transaction; ImportRejected lists every
-    problem when there is any, and then nothing is written. The file is parsed in the worker
-    pool; an import that stops while writing leaves nothing behind and can be run again."""
+    """Check the whole file, then write it in one transaction; FileRejected lists every
+    problem when there is any, and then nothing is written (`again`: how the sender tries
+    again, by default "nhập lại cả tệp"). The file is parsed in the worker pool; an import
+    that stops while writing leaves nothing behind and can be run again."""
+    try:
+        return await _import(actor, year, kind, data, filename, workers)
+    except ImportRejected as rejected:
+        raise FileRejected(filename, rejected.problems, again or _("nhập lại cả tệp")) from None
+
+
+async def _import(
+    actor: Actor, year: SchoolYear, kind: str, data: bytes, filename: str, workers: WorkerPool
+) -> ImportReport:
     kind = kind_name(kind)
     if year.school_id != actor.school_id:
         raise PermissionDenied(_("Bạn không có quyền với trường này."))
@@ -106,6 +124,8 @@ async def import_file(
     by_key = {f.key: f for f in fields}
     report = ImportReport(kind, filename)
     for sheet in sheets:
+        if is_guide(sheet):
+            continue
         layout = find_layout(sheet, fields)
         if layout is None:
             report.ignored_sheets.append(sheet.name)
@@ -113,7 +133,8 @@ async def import_file(
         importer.problems.extend(layout.problems)
         rows = 0
         if not layout.problems:
-            for row in SheetView(sheet, layout, by_key, importer.problems).rows():
+            view = SheetView(sheet, layout, by_key, importer.problems, importer.row_name)
+            for row in view.rows():
                 importer.check(row)
                 rows += 1
         report.sheets.append(SheetSummary(sheet.name, rows, tuple(layout.ignored)))
@@ -156,4 +177,6 @@ async def import_marks_sheet(
 ) -> ImportReport:
     """A grade sheet a teacher sent to the bot: the marks of the school's current year."""
     year = await current_year(actor.school_id)
-    return await import_file(actor, year, "marks", data, filename, workers=workers)
+    return await import_file(
+        actor, year, "marks", data, filename, workers=workers, again=_("gửi lại cả tệp cho Trợ lý")
+    )

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from core.errors import Problem
 from core.importing.context import ImportContext
-from core.importing.headers import Field
+from core.importing.headers import Field, cell_text
 from core.importing.rows import Duplicates, RowView
 from core.services.upsert import Written
 
@@ -36,6 +36,10 @@ class SheetImport(ABC):
 
     @abstractmethod
     def fields(self) -> tuple[Field, ...]: ...
+
+    def row_name(self, row: RowView) -> str | None:
+        """Whom a row is about, named with each of its problems: the name written in it."""
+        return cell_text(row.raw("full_name")) or None
 
     @abstractmethod
     def check(self, row: RowView) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from core.errors import Problem
 from core.i18n import _
@@ -20,6 +21,10 @@ from core.importing.reader import Cell, Row, Sheet
 from core.text import fold
 
 HEADER_SCAN_ROWS = 15
+# The first line of the guide sheet of the grade sheet the bot sends (core.services.templates):
+# never translated, so the importer knows the sheet in any language and passes over it without
+# a word; the file is the bot's own, the teacher did not leave anything out.
+GUIDE_HEADING = "HƯỚNG DẪN ĐIỀN BẢNG ĐIỂM"
 # A row is a header when it names at least this many fields, one of them a signature field
 # of the kind, so a title row or a sheet of another kind is not taken for one.
 MIN_FIELDS = 2
@@ -40,6 +45,14 @@ def cell_text(value: Cell) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def shown_number(value: float | Decimal) -> str:
+    """A number as a Vietnamese sheet shows it: 7.5 as "7,5" (the decimal comma the grade
+    sheet asks for), 11.0 as "11"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -244,6 +257,12 @@ def _titles(index: FieldIndex, rows: list[Row]) -> dict[str, TitleValue]:
                     label = text[m.start(1) : m.end(1)]
                     found.setdefault(by_label[m.group(1)].key, TitleValue(value, r + 1, label))
     return found
+
+
+def is_guide(sheet: Sheet) -> bool:
+    """The guide sheet of a template the bot made (its first line is GUIDE_HEADING)."""
+    first = next((row for row in sheet.rows if row), ())
+    return bool(first) and header_key(cell_text(first[0])) == header_key(GUIDE_HEADING)
 
 
 def find_layout(sheet: Sheet, fields: Sequence[Field]) -> Layout | None:

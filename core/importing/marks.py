@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from core.errors import InvalidValue
 from core.i18n import _
 from core.importing import fields
 from core.importing.base import SheetImport
@@ -51,6 +52,17 @@ class MarkSheetImport(SheetImport):
             fields.full_name(required=False),
             fields.subject(title=True),
         )
+
+    def row_name(self, row: RowView) -> str | None:
+        """The name written in the row, else the name of the student its ID is."""
+        written = super().row_name(row)
+        if written:
+            return written
+        try:
+            enrolled = self.ctx.enrolled.get(fields.parse_national_id_cell(row.raw("national_id")))
+        except InvalidValue:
+            return None
+        return enrolled.full_name if enrolled else None
 
     def row_subject(self, row: RowView) -> RowSubject | None:
         school_class = row.get(

@@ -1,15 +1,42 @@
-"""What an import did, for the admin or teacher who sent the file.
+"""What an import did, or why it was refused, for the admin or teacher who sent the file.
 
 Besides the counts it says what was left out (sheets without a header of this kind, columns
 it did not recognise, guardians without a phone), so nothing in a file is dropped silently.
+
+A refused file is told as its sender needs it (`FileRejected`): that nothing of it was saved,
+not even its good rows, so the whole file goes again once fixed (a teacher who fixes two rows
+and sends only those would otherwise believe the rest was in); then every problem, with its
+place, the name of whom the row is about, and what is expected.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.i18n import _
+from core.errors import ImportRejected, Problem
+from core.i18n import _, ngettext
 from core.services.upsert import Written
+
+
+class FileRejected(ImportRejected):
+    """The file was refused as a whole: nothing from it was written. `again` says how to try
+    again where the file came from ("gửi lại cả tệp cho Trợ lý" in the bot)."""
+
+    def __init__(self, filename: str, problems: list[Problem], again: str):
+        self.filename = filename
+        self.again = again
+        super().__init__(problems)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = ngettext(
+            "❌ Chưa lưu gì từ tệp «{file}»: tệp có {n} lỗi, nên không dòng nào được ghi, kể "
+            "cả các dòng đúng. Hãy sửa lỗi dưới đây rồi {again}:",
+            "❌ Chưa lưu gì từ tệp «{file}»: tệp có {n} lỗi, nên không dòng nào được ghi, kể "
+            "cả các dòng đúng. Hãy sửa lỗi dưới đây rồi {again}:",
+            n,
+        ).format(file=self.filename, n=n, again=self.again)
+        return "\n".join([head, *(f"• {problem}" for problem in self.problems)])
 
 
 def _kind_label(kind: str) -> str:

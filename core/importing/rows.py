@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from core.errors import InvalidValue, Problem
 from core.i18n import _
-from core.importing.headers import Field, Layout, cell_text
+from core.importing.headers import Field, Layout, cell_text, shown_number
 from core.importing.reader import Cell, Sheet
 from core.text import clean_name, fold
 
@@ -27,14 +28,16 @@ def _sentence(error: InvalidValue) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    """Where a value came from, kept to report problems found after all rows were read."""
+    """Where a value came from, kept to report problems found after all rows were read;
+    `who` is whom the row is about, so a teacher reads a name, not only a row number."""
 
     sheet: str
     row: int
     column: str | None
+    who: str | None = None
 
     def problem(self, message: str, expected: str) -> Problem:
-        return Problem(self.sheet, self.row, self.column, message, expected)
+        return Problem(self.sheet, self.row, self.column, message, expected, self.who)
 
 
 @dataclass
@@ -45,6 +48,8 @@ class SheetView:
     layout: Layout
     fields: dict[str, Field]
     problems: list[Problem]
+    # whom a row is about, for its problems (the importer's `row_name`)
+    who: Callable[[RowView], str | None] = lambda row: None
     _title_values: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -76,13 +81,20 @@ class SheetView:
 class RowView:
     """One data row; `ok` turns false at its first problem, so no entry is built from it."""
 
-    __slots__ = ("number", "ok", "sheet", "values")
+    __slots__ = ("_who", "number", "ok", "sheet", "values")
 
     def __init__(self, sheet: SheetView, number: int, values: tuple[Cell, ...]):
         self.sheet = sheet
         self.number = number
         self.values = values
         self.ok = True
+        self._who: tuple[str | None] | None = None
+
+    def who(self) -> str | None:
+        """Whom the row is about (asked once, at its first problem)."""
+        if self._who is None:
+            self._who = (self.sheet.who(self),)
+        return self._who[0]
 
     def raw(self, key: str) -> Cell:
         column = self.sheet.layout.columns.get(key)
@@ -99,7 +111,7 @@ class RowView:
             title = self.sheet.layout.titles[key]
             return Location(self.sheet.name, title.row, title.label)
         header = column.header if column else self.sheet.fields[key].label
-        return Location(self.sheet.name, self.number, header)
+        return Location(self.sheet.name, self.number, header, self.who())
 
     def problem(self, key: str, message: str, expected: str | None = None) -> None:
         self.ok = False
@@ -135,7 +147,7 @@ class RowView:
         try:
             return parse(raw)
         except InvalidValue as error:
-            self.problem(key, _sentence(error), expected)
+            self.problem(key, _as_shown(_sentence(error), raw), expected)
             return None
 
     def verify(self, key: str, check: Callable[[], object], expected: str) -> None:
@@ -157,6 +169,14 @@ class RowView:
                 ),
                 _("đúng họ tên của người có mã này; kiểm tra xem các dòng có bị lệch không"),
             )
+
+
+def _as_shown(message: str, raw: Cell) -> str:
+    """A validator's sentence with a number cell written as the sheet shows it to a
+    Vietnamese reader: 7.55 as «7,55» (the validators quote what they were given)."""
+    if isinstance(raw, float | Decimal) and not isinstance(raw, bool):
+        return message.replace(f"«{raw}»", f"«{shown_number(raw)}»")
+    return message
 
 
 def text_value(raw: Cell) -> str:

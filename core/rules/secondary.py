@@ -76,7 +76,7 @@ def parse_score(text: str | int | float | Decimal) -> Decimal:
         raise InvalidValue(
             _(
                 "Điểm «{value}» không hợp lệ: điểm từ 0 đến 10, số nguyên hoặc một chữ số "
-                "thập phân (ví dụ 7 hoặc 7.5)."
+                "thập phân (ví dụ 7 hoặc 7,5)."
             ).format(value=str(text).strip())
         )
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value

@@ -136,11 +136,29 @@ class ClassLine:
 class ProgressSummary:
     """The school's progress on one phone screen: the first `top` teachers (late ones first)
     and classes with gaps, and a reminder button for each late teacher shown, then one for
-    everyone late."""
+    everyone late; what was left out is counted, so the screen never looks complete when it
+    is not (`hidden_teachers`, `hidden_classes`: the lines that say so, or "")."""
 
     teachers: tuple[TeacherLine, ...]
     classes: tuple[ClassLine, ...]
     choices: tuple[Choice, ...]
+    more_teachers: int = 0  # teachers not shown
+    more_late: int = 0  # of them, late
+    more_classes: int = 0  # classes with gaps not shown
+
+    def hidden_teachers(self) -> str:
+        if not self.more_teachers:
+            return ""
+        if self.more_late:
+            return _("… và {n} giáo viên khác ({late} người trễ hạn).").format(
+                n=self.more_teachers, late=self.more_late
+            )
+        return _("… và {n} giáo viên khác.").format(n=self.more_teachers)
+
+    def hidden_classes(self) -> str:
+        if not self.more_classes:
+            return ""
+        return _("… và {n} lớp khác còn thiếu điểm.").format(n=self.more_classes)
 
 
 async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> ProgressSummary:
@@ -148,6 +166,7 @@ async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> Pr
     progress = await school_progress(actor, await current_year(actor.school_id), now=now)
     teachers = [g for g in progress.by_teacher if g.key is not None and g.sheets]
     late = [g for g in teachers if g.late(now)]
+    classes = [g for g in progress.by_class if g.missing]
     choices = [
         Choice(_("Nhắc {name}").format(name=g.name), buttons.PROGRESS_REMIND.data(g.key))
         for g in late[:top]
@@ -156,6 +175,9 @@ async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> Pr
         choices.append(Choice(_("📣 Nhắc tất cả người trễ"), buttons.PROGRESS_REMIND_ALL.data()))
     return ProgressSummary(
         tuple(TeacherLine(g.name, g.missing, g.late(now)) for g in teachers[:top]),
-        tuple(ClassLine(g.name, g.missing) for g in progress.by_class[:top] if g.missing),
+        tuple(ClassLine(g.name, g.missing) for g in classes[:top]),
         tuple(choices),
+        more_teachers=max(len(teachers) - top, 0),
+        more_late=sum(g.late(now) for g in teachers[top:]),
+        more_classes=max(len(classes) - top, 0),
     )

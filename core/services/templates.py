@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from core import audit
 from core.errors import NotFound
 from core.i18n import _
+from core.importing.headers import GUIDE_HEADING
 from core.models import PrimaryAssessment, SchoolClass, Subject, Term
 from core.rules.catalog import Assessment, SchoolLevel
 from core.rules.primary import TestPoint, periodic_tests
@@ -166,6 +167,7 @@ def build_workbook(book: _Book) -> bytes:
     guide = workbook.create_sheet(book.guide_title)
     for line in book.guide:
         guide.append([line])
+    guide["A1"].font = _BOLD
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -191,6 +193,7 @@ async def grade_sheet_template(
         rows=tuple(tuple(row) for row in rows),
         guide_title=_("Hướng dẫn"),
         guide=(
+            GUIDE_HEADING,  # the importer knows this sheet by it and passes over it
             _("Điền vào các ô trống của trang «{sheet}», rồi gửi lại tệp này.").format(
                 sheet=SHEET_TITLE
             ),

@@ -47,7 +47,8 @@ from core.models import (
 )
 from core.models.outbox import DeliveryState
 from core.rules.catalog import Assessment, SchoolLevel
-from core.services.reminders import QuietHours, run_round
+from core.services.reminders import QuietHours
+from core.services.rounds import run_round
 from core.services.schools import create_school, ensure_year
 from core.validation import Gender
 from jobs import outbox as outbox_job

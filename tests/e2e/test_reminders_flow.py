@@ -30,7 +30,8 @@ from core.models.outbox import DeliveryState, Failure
 from core.rules.catalog import SchoolLevel
 from core.services import gradebook, roster
 from core.services.access import Actor
-from core.services.reminders import QuietHours, run_round
+from core.services.reminders import QuietHours
+from core.services.rounds import run_round
 from core.services.schools import create_school, ensure_year
 from core.validation import Gender
 from jobs import locks as locks_job
@@ -196,15 +197,24 @@ async def test_template_round_trip_bad_then_good(telegram_server, bot) -> None:
     teacher = bot["GV010"]
     reminder = await teacher.wait_for_message(timeout=10)
     template = await _template(teacher)
-    bad = _fill(template, {"TX3": 11, "TX4": 7, "GK": "7,5", "CK": 8})
+    bad = _fill(template, {"TX3": 11, "TX4": 7, "GK": "7,5", "CK": 8.25})
     await teacher.send_document(bad, "bang-diem.xlsx", "application/vnd.ms-excel")
     refusal = await teacher.wait_for_message(timeout=10)
-    assert "11" in refusal.text and "TX3" in refusal.text
+    assert refusal.text.startswith(
+        "❌ Chưa lưu gì từ tệp «bang-diem.xlsx»: tệp có 4 lỗi, nên không dòng nào được ghi"
+    )
+    assert "rồi gửi lại cả tệp cho Trợ lý:" in refusal.text
+    assert "• Bảng điểm, dòng 6 (Nguyễn Văn An), cột «TX3»: Điểm «11» không hợp lệ" in (
+        refusal.text
+    )
+    assert "• Bảng điểm, dòng 7 (Lê Thị Bích), cột «CK»: Điểm «8,25» không hợp lệ" in (refusal.text)
+    assert "7.5" not in refusal.text and "8.25" not in refusal.text
+    assert "Hướng dẫn" not in refusal.text
     assert await Mark.filter(kind=MarkKind.FINAL, subject__code="TOAN").count() == 0
     good = _fill(template, {"TX3": 9, "TX4": 7, "GK": "7,5", "CK": 8})
     await teacher.send_document(good, "bang-diem.xlsx", "application/vnd.ms-excel")
     saved = await teacher.wait_for_message(timeout=10)
-    assert "Đã nhập" in saved.text
+    assert "Đã nhập" in saved.text and "Hướng dẫn" not in saved.text and "Bỏ qua" not in saved.text
     assert await Mark.filter(subject__code="TOAN").count() == 12
     await teacher.press("✅ Đã nhập xong", message_id=reminder.message_id)  # "done", no gaps
     assert "đã đủ điểm" in (await teacher.wait_for_message(timeout=10)).text
@@ -227,9 +237,12 @@ async def test_late_list_escalation_and_one_tap_reminder(telegram_server, bot) -
     assert view.text.index("Lê Thị Hoa") < view.text.index("Theo lớp")
     assert "trễ hạn" in view.text and "Nhắc Lê Thị Hoa" in view.inline_buttons
     press = await admin.press("Nhắc Lê Thị Hoa")
-    assert "1 giáo viên" in (await press.wait_answer())["text"]
+    assert "Đang gửi" in (await press.wait_answer())["text"]
+    assert "tới 1 giáo viên" in (await admin.wait_for_message(timeout=10)).text
     reminder = await bot["GV010"].wait_for_message(timeout=10)
     assert "Ban giám hiệu nhắc" in reminder.text
+    report = await admin.wait_for_message(lambda m: "Kết quả" in m.text, timeout=15)
+    assert "1 giáo viên" in report.text and "✅ 1 đã nhận" in report.text
 
 
 async def test_automatic_lock_refuses_writes_and_timed_unlock_relocks(telegram_server, bot) -> None:
@@ -295,8 +308,9 @@ async def test_blocked_teacher_is_recorded_and_named_in_the_digest(telegram_serv
     for code in ("GV001", "GV002"):
         digest = await bot[code].wait_for_message(lambda m: "Quá hạn" in m.text, timeout=10)
         assert "2 giáo viên chưa nhập xong" in digest.text
-        assert "Trần Văn Bình: thiếu 2 ô điểm" in digest.text
-        assert "Trợ lý không gửi được tin cho: Trần Văn Bình." in digest.text
+        assert "Trần Văn Bình: thiếu 2 ô điểm — đã chặn Trợ lý" in digest.text
+        assert "Lê Thị Hoa: thiếu 8 ô điểm — đã nhận nhắc nhở" in digest.text
+        assert "1 đã nhận; 1 đã chặn Trợ lý hoặc chưa bấm «Bắt đầu»" in digest.text
 
 
 async def test_stale_or_forged_ids_in_buttons_are_refused_plainly(telegram_server, bot) -> None:
@@ -318,3 +332,24 @@ async def test_stale_or_forged_ids_in_buttons_are_refused_plainly(telegram_serve
     gone = await admin.wait_for_message(timeout=10)
     assert "Giáo viên này không còn trong danh sách" in gone.text
     assert not await Notification.filter(kind="incident").exists()
+
+
+async def test_a_staging_clock_moves_the_bot(telegram_server, tmp_path) -> None:
+    """[staging] now (here HOCBA_STAGING_NOW) fixes the bot's clock: its reminder job runs the
+    round of 12/01 17:05, whose span holds the 3-day reminder of term I's entry (17:00). The
+    test's own clock (17:30, for seeding) would have found nothing in its first span."""
+    clock.set_time(MONDAY.astimezone(dt.UTC))
+    try:
+        config = bot_config(telegram_server, tmp_path, HOCBA_STAGING_NOW="12/01/2026 17:05")
+        assert config.staging.now == dt.datetime(2026, 1, 12, 17, 5)
+        async with running_bot(config, seed):  # the scheduled jobs run, on the staging clock
+            code, _name, _roles, phone = PEOPLE[2]
+            teacher = telegram_server.user(7003, code, phone=phone)
+            await teacher.share_contact()
+            reminder = await teacher.wait_for_message(
+                lambda m: "Nhắc hạn nhập điểm" in (m.text or ""), timeout=30
+            )
+            assert "• Hạn nhập xong học kỳ I: 17:00, Thứ Năm, 15/01/2026" in reminder.text
+            assert clock.now() == dt.datetime(2026, 1, 12, 17, 5, tzinfo=VN)
+    finally:
+        clock.set_time(None)

@@ -6,7 +6,7 @@ import json
 import shutil
 import tomllib
 from dataclasses import fields
-from datetime import time
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert config.trust.roots == ()
     assert config.reminders.quiet_start == time(21, 0)
     assert config.reminders.quiet_end == time(6, 30)
+    assert config.staging.now is None
 
 
 def test_values_from_the_file(tmp_path: Path) -> None:
@@ -220,7 +221,7 @@ qqq = 1
         "zzz: khóa nằm ngoài mọi mục — mỗi khóa phải nằm dưới một mục như [telegram].",
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
-        "[telegram], [web], [signing], [trust], [reminders], [workers].",
+        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
@@ -440,3 +441,37 @@ def test_example_file_has_exactly_the_keys_of_the_dataclasses() -> None:
     assert list(example) == [f.name for f in fields(Config)]
     for name, table in example.items():
         assert list(table) == [f.name for f in fields(getattr(defaults, name))], name
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['"2026-05-20 08:00"', '"20/05/2026 08:00"', '"2026-05-20T08:00"', "2026-05-20T08:00:00"],
+)
+def test_staging_clock_in_the_file(tmp_path: Path, written: str) -> None:
+    config = load_config(write(tmp_path, f"[staging]\nnow = {written}\n"), environ={})
+
+    assert config.staging.now == datetime(2026, 5, 20, 8, 0)  # the school's wall clock
+    assert config.redacted()["staging"] == {"now": "2026-05-20T08:00"}
+
+
+def test_staging_clock_from_the_environment_with_an_offset_kept() -> None:
+    assert load_config(environ={"HOCBA_STAGING_NOW": "2026-05-20 08:00"}).staging.now == (
+        datetime(2026, 5, 20, 8, 0)
+    )
+    offset = load_config(write(Path.cwd(), "[staging]\nnow = 2026-05-20T08:00:00+07:00\n"))
+    assert offset.staging.now == datetime(2026, 5, 20, 8, 0, tzinfo=timezone(timedelta(hours=7)))
+
+
+@pytest.mark.parametrize("value", ["2026-13-45 08:00", "tomorrow", "20/05/2026", "8:00"])
+def test_a_malformed_staging_clock_is_refused_with_the_form_expected(value: str) -> None:
+    assert problems(environ={"HOCBA_STAGING_NOW": value}) == [
+        f'HOCBA_STAGING_NOW = "{value}": cần ngày giờ theo giờ của trường, dạng '
+        '"2026-05-20 08:00" (hoặc "20/05/2026 08:00"); "" để dùng giờ thật.'
+    ]
+
+
+def test_a_staging_date_without_a_time_is_refused(tmp_path: Path) -> None:
+    assert problems(write(tmp_path, "[staging]\nnow = 2026-05-20\n")) == [
+        '[staging] now = "2026-05-20": cần ngày giờ theo giờ của trường, dạng '
+        '"2026-05-20 08:00" (hoặc "20/05/2026 08:00"); "" để dùng giờ thật.'
+    ]
