@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from core.models import Role, School, Staff, StaffRole
+from core.models import Notification, Role, School, Staff, StaffRole
+from core.models.outbox import DeliveryState
 from tests.telegram_fake.fixtures import *  # noqa: F403
 
 NOW = dt.datetime(2025, 11, 28, 8, 0, tzinfo=dt.UTC)
@@ -46,3 +47,15 @@ def make_staff(school: School) -> MakeStaff:
         return staff
 
     return make
+
+
+async def undeliverable(school_id: int) -> list[Notification]:
+    """What has not reached its recipient and will not without someone acting: failed, or
+    waiting for a staff member to link Telegram (`staff` loaded), oldest first."""
+    return (
+        await Notification.filter(
+            school_id=school_id, state__in=[DeliveryState.FAILED, DeliveryState.WAITING_LINK]
+        )
+        .select_related("staff")
+        .order_by("created_at", "id")
+    )

@@ -12,7 +12,7 @@ from core.models import AuditEvent, Notification, Staff
 from core.models.outbox import DeliveryState, Failure
 from core.services import outbox, signin
 from core.services.outbox import lapse
-from tests.outbox.conftest import NOW
+from tests.outbox.conftest import NOW, undeliverable
 
 HOUR = dt.timedelta(hours=1)
 
@@ -85,7 +85,7 @@ async def test_expired_superseded_and_inapplicable_are_counted_not_sent(make_sta
         claimed |= {n.id for n, _chat in (await outbox.claim_due(NOW)).deliveries}
         await Notification.filter(id__in=list(claimed)).update(state=DeliveryState.SENT)
     assert claimed == {future.id, new.id, other_topic.id, plain.id}
-    assert await outbox.undeliverable(teacher.school_id) == []
+    assert await undeliverable(teacher.school_id) == []
 
 
 async def test_nothing_lapsed_means_no_summary(make_staff) -> None:

@@ -13,7 +13,7 @@ from core.models import AuditEvent, Notification, Role
 from core.models.outbox import DeliveryState, Failure
 from core.services import outbox
 from core.services.outbox import ALERT_KIND, Policy
-from tests.outbox.conftest import NOW
+from tests.outbox.conftest import NOW, undeliverable
 
 NO_JITTER = Policy(jitter=0)
 
@@ -205,7 +205,7 @@ async def test_unlinked_staff_wait_and_are_released_when_they_link(make_staff) -
 
     claim = await outbox.claim_due(NOW)
     assert claim.deliveries == [] and claim.parked == 1
-    assert {n.dedupe_key for n in await outbox.undeliverable(teacher.school_id)} == {"w", "u"}
+    assert {n.dedupe_key for n in await undeliverable(teacher.school_id)} == {"w", "u"}
 
     teacher.telegram_user_id = 1001
     await teacher.save()
@@ -224,10 +224,10 @@ async def test_blocked_is_permanent_until_the_person_links_again(make_staff) -> 
     n = await _claim_one(NOW)
     await outbox.fail(n, Failure.BLOCKED, "Forbidden: bot was blocked by the user", NOW)
     assert (await outbox.claim_due(NOW + dt.timedelta(days=30))).deliveries == []
-    [failed] = await outbox.undeliverable(teacher.school_id)
+    [failed] = await undeliverable(teacher.school_id)
     assert (failed.failure, failed.staff.code) == (Failure.BLOCKED, teacher.code)
 
     assert (await outbox.release_for(teacher, NOW)).released == 1
     again = await _claim_one(NOW)
     assert (again.id, again.attempts, again.failure) == (n.id, 1, None)
-    assert await outbox.undeliverable(teacher.school_id) == []
+    assert await undeliverable(teacher.school_id) == []

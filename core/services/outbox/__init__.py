@@ -48,7 +48,6 @@ from core.services.outbox.waiting import (
     Arrival,
     release_for,
     tell_lapsed,
-    undeliverable,
 )
 
 __all__ = [
@@ -77,5 +76,4 @@ __all__ = [
     "release_for",
     "retry_later",
     "tell_lapsed",
-    "undeliverable",
 ]

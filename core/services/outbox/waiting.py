@@ -1,5 +1,5 @@
 """What has not reached its recipient: judged and released when they arrive (sign in, unblock
-the bot), listed for the admins' digest."""
+the bot); what no longer applies is summed up in one line (core.services.outbox.lapse)."""
 
 from __future__ import annotations
 
@@ -103,18 +103,4 @@ async def tell_lapsed(staff: Staff, arrival: Arrival, now: dt.datetime | None = 
         lambda: lapse.summary(arrival.lapsed) or "",
         dedupe_key=f"{ARRIVAL_KIND}:{staff.id}:{now.strftime('%Y%m%dT%H%M%S%f')}",
         now=now,
-    )
-
-
-async def undeliverable(school_id: int) -> list[Notification]:
-    """What has not reached its recipient and will not without someone acting, oldest first:
-    failed notifications and those waiting for a staff member to link Telegram. For the
-    admins' digest; `staff` is loaded."""
-    return (
-        await Notification.filter(
-            school_id=school_id,
-            state__in=[DeliveryState.FAILED, DeliveryState.WAITING_LINK],
-        )
-        .select_related("staff")
-        .order_by("created_at", "id")
     )
