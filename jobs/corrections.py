@@ -1,7 +1,7 @@
 """The correction-session job: a cell opened for a correction locks again when its time runs
 out (with minutes when a value was applied), once, however often the job runs; a close left
-half-way (its minutes not yet drawn up) is finished here too. The minutes are rendered in the
-runtime's worker pool."""
+half-way (its minutes not yet drawn up) is finished here too. The minutes are rendered and
+sealed (with the runtime's signing settings) in the runtime's worker pool."""
 
 from __future__ import annotations
 
@@ -14,6 +14,6 @@ from core.services.corrections import expire_sessions
 
 def schedule(application: Application, runtime: Runtime, *, interval: float = 60) -> None:
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        await expire_sessions(clock.now(), runtime.files, runtime.workers)
+        await expire_sessions(clock.now(), runtime.files, runtime.workers, runtime.signing)
 
     application.job_queue.run_repeating(job, interval=interval, first=10, name="corrections")

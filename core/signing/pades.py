@@ -240,13 +240,24 @@ class PreparedPdf:
 
 class PadesSigner:
     """One signer's PAdES step of a batch (role, moment): key, CMS template and stamp made once,
-    then `sign` for each document."""
+    then `sign` for each document. A document other than a record (the minutes of a
+    correction) gives the stamp's `box` on its last page and the signature's `reason`."""
 
-    def __init__(self, signer: Signer, role: SignatureRole, moment: dt.datetime) -> None:
+    def __init__(
+        self,
+        signer: Signer,
+        role: SignatureRole,
+        moment: dt.datetime,
+        *,
+        box: tuple[float, float, float, float] | None = None,
+        reason: str | None = None,
+    ) -> None:
         self.signer = signer
         self.role = role
+        self.box = box or BOXES[role]
+        self.reason = reason or role.label
         self.cms_signer = HeldKeySigner(signer)
-        x1, y1, x2, y2 = BOXES[role]
+        x1, y1, x2, y2 = self.box
         stamp = _render_stamp(stamp_style(role, signer.name, moment), x2 - x1, y2 - y1)
         self._style = _RenderedStampStyle(border_width=0, source=stamp)
         self._bytes_reserved: int | None = None
@@ -258,12 +269,12 @@ class PadesSigner:
                 field_name=name,
                 md_algorithm="sha256",
                 subfilter=fields.SigSeedSubFilter.PADES,
-                reason=self.role.label,
+                reason=self.reason,
                 location=None,
             ),
             signer=self.cms_signer,
             stamp_style=self._style,
-            new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=BOXES[self.role]),
+            new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=self.box),
         )
 
     async def _reserved(self) -> int:

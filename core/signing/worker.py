@@ -20,9 +20,17 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from core.i18n import use_language
+from core.formatting import date_time
+from core.i18n import _, use_language
 from core.models.records import SignatureRole
-from core.signing.backends import SigningSettings, backend_of, open_signer, pkcs12_path
+from core.render.minutes import MinutesFacts, render_minutes
+from core.signing.backends import (
+    SEAL_CODE,
+    SigningSettings,
+    backend_of,
+    open_signer,
+    pkcs12_path,
+)
 from core.signing.chain import (
     PreparedStep,
     finish_step,
@@ -30,7 +38,8 @@ from core.signing.chain import (
     remote_signer,
     sign_record_step,
 )
-from core.signing.keys import Signer
+from core.signing.keys import Signer, SignerUnavailable
+from core.signing.pades import PadesSigner
 
 Document = tuple[bytes, bytes | None]  # a document's XML, and its PDF for records
 
@@ -93,6 +102,46 @@ def sign_documents(
             return [await sign_record_step(x, p, role, signer, moment) for x, p in documents]
 
         return asyncio.run(sign_all()), signer.name
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Minutes sealed by the school (`sealed_by`: the seal certificate's name), or drawn
+    without the seal and why not (`problem`, for the admins)."""
+
+    pdf: bytes
+    sealed_by: str = ""
+    problem: str = ""
+
+
+def seal_minutes(
+    settings: SigningSettings, school_code: str, facts: MinutesFacts, moment: dt.datetime
+) -> Sealed:
+    """Draw the minutes of a correction and put the school's seal on them (PAdES, visible
+    stamp), with the seal as the issuance uses it (file or token). A seal that cannot be used
+    (none configured, wrong PIN, certificate expired) gives the minutes without it, saying so,
+    and the reason; an error while signing is raised (the caller tries again later)."""
+    with use_language(facts.language):
+        try:
+            seal = _signer(settings, school_code, SEAL_CODE)
+            certificate = seal.certificate
+            if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
+                raise SignerUnavailable(
+                    _(
+                        "Chứng thư số của con dấu «{name}» không còn hiệu lực (hết hạn {day})."
+                    ).format(name=seal.name, day=date_time(certificate.not_valid_after_utc))
+                )
+        except SignerUnavailable as unusable:
+            return Sealed(render_minutes(facts, sealed=False).pdf, problem=str(unusable))
+        drawn = render_minutes(facts)
+        signer = PadesSigner(
+            seal,
+            SignatureRole.SEAL,
+            moment,
+            box=drawn.seal_box,
+            reason=_("Biên bản sửa chữa dữ liệu {number}").format(number=facts.number),
+        )
+        return Sealed(asyncio.run(signer.sign(drawn.pdf)), sealed_by=seal.name)
 
 
 def _remote(chain_der: Sequence[bytes]) -> Signer:

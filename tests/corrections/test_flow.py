@@ -126,7 +126,7 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
         "Đỗ Thị Hiệu",
         "Mai Thanh Tra",
         "Đại diện Ban thanh tra nhân dân",
-        "Ký, ghi rõ họ tên",
+        "Những người xác nhận",
         draft.evidence[0].sha256,
         "7,5",
     ):

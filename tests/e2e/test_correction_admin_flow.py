@@ -43,8 +43,8 @@ async def test_history_and_delegation(telegram_server: FakeTelegramServer, tmp_p
 
             await principal.send_command("/lichsu", args="037214000001 Toán TX1")
             history = (await principal.wait_for_message(timeout=10)).text
-            assert "Lịch sử điểm của Nguyễn Văn An" in history and "TX1" in history
-            assert "— → 8" in history
+            assert "Lịch sử điểm của Nguyễn Văn An" in history and "ĐĐGtx 1" in history
+            assert "Toán, học kỳ I, ĐĐGtx 1: (trống) → 8,0" in history
 
             await teacher.send_command("/lichsu", args="037214000001")
             assert "dành cho Ban giám hiệu" in (await teacher.wait_for_message(timeout=10)).text
