@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import logging
 import multiprocessing
@@ -37,6 +38,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import ParamSpec, TypeVar
+
+from core import clock
 
 log = logging.getLogger("hocba.workers")
 P = ParamSpec("P")
@@ -52,8 +55,10 @@ PRELOAD = [
 ]
 
 
-def _start_worker(niceness: int) -> None:
-    """Runs first in every worker process."""
+def _start_worker(niceness: int, zone: dt.tzinfo) -> None:
+    """Runs first in every worker process: the school's zone (a stamp drawn here shows the
+    school's wall clock, not the default zone's), then the priority."""
+    clock.set_zone(zone)
     if niceness:
         # not allowed in some containers: the worker then runs at the bot's priority
         with contextlib.suppress(OSError):
@@ -79,7 +84,7 @@ class _Lane:
                     self.processes,
                     mp_context=context,
                     initializer=_start_worker,
-                    initargs=(self._niceness,),
+                    initargs=(self._niceness, clock.zone()),
                 )
                 # one task per worker, all at once: each is given its own process now
                 for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
