@@ -59,6 +59,7 @@ def help_text() -> str:
         "/phieusua — (quản trị, Ban giám hiệu) phiếu đề nghị sửa điểm\n"
         "/khoaso, /moso — (Hiệu trưởng) khóa, mở sổ\n"
         "/lich — (quản trị, Hiệu trưởng) lịch hạn nhập điểm\n"
+        "/chotnam — (Hiệu trưởng) chốt năm học của một lớp để lập học bạ và báo người ký\n"
         "/lichsu — (quản trị, Ban giám hiệu) lịch sử một ô điểm\n"
         "/moi — (quản trị) tạo mã mời cho giáo viên\n"
         "/language — đổi ngôn ngữ; /dangxuat — đăng xuất\n"
