@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
@@ -196,3 +197,14 @@ def sign_in_keyboard() -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
+
+
+def matches(found: int, shown: int, typed: str) -> str:
+    """The line above the students a search found: how many, and how many are not shown (a
+    search as loose as one letter can match half the class; the buttons show the first few)."""
+    text = _("Có {n} học sinh khớp «{typed}», chọn một:").format(n=found, typed=html.escape(typed))
+    if found > shown:
+        text += "\n" + _("(Đang hiện {shown} em đầu; gõ thêm chữ trong tên để thu hẹp.)").format(
+            shown=shown
+        )
+    return text

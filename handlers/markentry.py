@@ -25,7 +25,15 @@ from core.buttons import Choice
 from core.errors import HocbaError
 from core.i18n import _
 from core.services import markentry
-from handlers.common import TYPED, Menu, MenuButton, current_actor, main_menu, require_actor
+from handlers.common import (
+    TYPED,
+    Menu,
+    MenuButton,
+    current_actor,
+    main_menu,
+    matches,
+    require_actor,
+)
 from handlers.context import BotContext
 from handlers.leaving import Leave
 
@@ -100,7 +108,7 @@ async def _show_students(update: Update, step: markentry.StudentChoices) -> None
         await _say(update, text.format(klass=html.escape(step.class_name), typed=typed))
         return
     else:
-        text = _("Có {n} học sinh khớp «{typed}», chọn một:").format(n=step.found, typed=typed)
+        text = matches(step.found, len(step.choices), step.typed)
     await _say(update, text, _keyboard(step.choices, 2))
 
 

@@ -24,7 +24,7 @@ from core import buttons
 from core.i18n import _
 from core.services.corrections import form
 from core.services.corrections.steps import FileTaken, Stage, Step
-from handlers.common import Menu, MenuButton, main_menu
+from handlers.common import Menu, MenuButton, main_menu, matches
 from handlers.context import BotContext
 from handlers.corrections.ui import (
     DRAFT,
@@ -79,7 +79,8 @@ async def search_student(update: Update, context: BotContext) -> int:
     typed = update.effective_message.text
     step = await form.search_student(await actor_of(update), _draft(context), typed)
     if step.choices:
-        await reply(update, _("Chọn học sinh:"), [*rows_of(step.choices), cancel_row()])
+        text = matches(step.found, len(step.choices), step.typed)
+        await reply(update, text, [*rows_of(step.choices), cancel_row()])
     else:
         await reply(update, _("Không có học sinh nào của lớp có tên như vậy. Gõ lại:"))
     return _keep(context, step)

@@ -13,9 +13,12 @@ from tortoise import connections
 from core import buttons, clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import CorrectionRequest, RequestState
+from core.services import roster
+from core.services.access import Actor
 from core.services.corrections import form
 from core.services.corrections.files import MAX_NOTES
 from core.services.corrections.steps import Stage
+from core.validation import Gender
 from tests.corrections.conftest import JPEG, PNG, School
 
 # The whole column keyboard: the sheet's five checks (class, assignment, subject, student,
@@ -211,3 +214,30 @@ async def test_the_cut_off_follows_the_clock(school: School, clock_at) -> None:
     assert isinstance(late, form.TooLate) and "quá hạn" in late.refusal
     assert late.stage is Stage.TERM
     assert [c.data for c in late.choices] == [buttons.FORM_ASK_LATE.data()]
+
+
+async def test_a_loose_search_says_how_many_it_found(school: School) -> None:
+    """Twelve students match: the first MAX_MATCHES are offered, and the step says twelve."""
+    first = int(school.year.name[:4])
+    await roster.write_students(
+        Actor.command_line(school.school.id),
+        school.year,
+        [
+            roster.StudentEntry(
+                f"0013140001{n:02d}",
+                f"Lê Văn Tèo {n}",
+                dt.date(first - 11, 3, 1),
+                Gender.MALE,
+                "6A",
+                6,
+                10 + n,
+            )
+            for n in range(12)
+        ],
+    )
+    teacher = await school.teacher()
+    step = await form.start(teacher)
+    step = await form.choose_class(teacher, persisted(step.draft), school.classes["6A"].id)
+    found = await form.search_student(teacher, persisted(step.draft), "teo")
+    assert (found.found, len(found.choices), found.typed) == (12, form.MAX_MATCHES, "teo")
+    assert (await form.search_student(teacher, persisted(step.draft), "binh")).found == 1

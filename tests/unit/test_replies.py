@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.common import matches
 from handlers.replies import PAGE_ROOM, TEXT_LIMIT, pages
 
 LINE = st.text(alphabet=st.sampled_from("aăbc đ<>/ \u1ea1"), min_size=0, max_size=300)
@@ -30,3 +31,9 @@ def test_pages_keep_every_word_in_order_within_the_limit(lines: list[str], room:
     shown = pages(text, room)
     assert all(len(page) <= room for page in shown)
     assert "".join("".join(shown).split()) == "".join(text.split())  # nothing lost, in order
+
+
+def test_the_matches_line_says_how_many_are_not_shown() -> None:
+    assert matches(3, 3, "an") == "Có 3 học sinh khớp «an», chọn một:"
+    loose = matches(14, 10, "<n>")
+    assert "Có 14 học sinh khớp «&lt;n&gt;»" in loose and "Đang hiện 10 em đầu" in loose

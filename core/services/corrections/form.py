@@ -216,6 +216,8 @@ async def search_student(actor: Actor, raw: object, typed: str) -> StudentChoice
         choices=tuple(
             Choice(s.full_name, buttons.FORM_STUDENT.data(s.id)) for s in found[:MAX_MATCHES]
         ),
+        found=len(found),
+        typed=typed,
     )
 
 

@@ -58,10 +58,13 @@ class StudentAsked(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class StudentChoices(Step):
-    """The students whose name contains what was typed (none found: no choices)."""
+    """The students whose name contains what was typed: `found` of them, the first few as
+    `choices` (none found: no choices)."""
 
     stage = Stage.STUDENT
     choices: tuple[Choice, ...]
+    found: int
+    typed: str
 
 
 @dataclass(frozen=True, kw_only=True)
