@@ -96,6 +96,17 @@ def subject(*, title: bool) -> Field:
     )
 
 
+def term(*, title: bool) -> Field:
+    return Field(
+        "term",
+        _("Học kỳ"),
+        ("Học kỳ", "HK", "Kỳ"),
+        _("I hoặc II (cũng nhận 1, 2, HK1, HKII)"),
+        required=True,
+        title_labels=("hoc ky", "hoc ki", "hk") if title else (),
+    )
+
+
 def staff_code(*, signature: bool) -> Field:
     return Field(
         "staff_code",

@@ -259,10 +259,11 @@ def _titles(index: FieldIndex, rows: list[Row]) -> dict[str, TitleValue]:
     return found
 
 
-def is_guide(sheet: Sheet) -> bool:
-    """The guide sheet of a template the bot made (its first line is GUIDE_HEADING)."""
+def is_guide(sheet: Sheet, heading: str = GUIDE_HEADING) -> bool:
+    """The guide sheet of a template the bot made (its first line is `heading`: GUIDE_HEADING,
+    or the homeroom sheet's HOMEROOM_GUIDE_HEADING)."""
     first = next((row for row in sheet.rows if row), ())
-    return bool(first) and header_key(cell_text(first[0])) == header_key(GUIDE_HEADING)
+    return bool(first) and header_key(cell_text(first[0])) == header_key(heading)
 
 
 def find_layout(sheet: Sheet, fields: Sequence[Field]) -> Layout | None:

@@ -1,4 +1,5 @@
-"""Secondary marks (Thông tư 22): ĐĐGtx, ĐĐGgk, ĐĐGck per student × subject × term.
+"""Secondary marks (Thông tư 22): ĐĐGtx, the learning-topic result (CĐHT, upper secondary),
+ĐĐGgk, ĐĐGck per student × subject × term.
 
 Two layouts are read the same way: a long sheet with Lớp, Môn and Học kỳ columns, and the
 per-class-subject template the bot sends a teacher, where "Lớp: 6A", "Môn: Toán", "Học kỳ: I"
@@ -11,20 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from core.errors import InvalidValue
 from core.i18n import _
 from core.importing import fields
 from core.importing.base import SheetImport
 from core.importing.context import ImportContext
+from core.importing.enrolled import enrolled_in, read_identity, row_name
 from core.importing.headers import Field
 from core.importing.rows import RowView
 from core.models import MarkKind, SchoolClass, Subject
 from core.rules.catalog import Assessment
-from core.rules.secondary import regular_mark_count
-from core.services.gradebook import MarkEntry, validate_mark, write_marks
+from core.rules.secondary import MAX_REGULAR_ASSESSMENTS
+from core.services.gradebook import (
+    TOPIC_COLUMN,
+    MarkEntry,
+    entry_columns,
+    mark_column,
+    validate_mark,
+    write_marks,
+)
 from core.services.upsert import Written
-
-MAX_REGULAR = 4
 
 
 @dataclass(frozen=True)
@@ -55,23 +61,10 @@ class MarkSheetImport(SheetImport):
 
     def row_name(self, row: RowView) -> str | None:
         """The name written in the row, else the name of the student its ID is."""
-        written = super().row_name(row)
-        if written:
-            return written
-        try:
-            enrolled = self.ctx.enrolled.get(fields.parse_national_id_cell(row.raw("national_id")))
-        except InvalidValue:
-            return None
-        return enrolled.full_name if enrolled else None
+        return row_name(self.ctx, row)
 
     def row_subject(self, row: RowView) -> RowSubject | None:
-        school_class = row.get(
-            "class",
-            self.ctx.existing_class,
-            required=True,
-            expected=_("một lớp đã có trong năm học; nhập danh sách học sinh trước"),
-        )
-        national_id = row.get("national_id", fields.parse_national_id_cell, required=True)
+        school_class, national_id = read_identity(self.ctx, row)
         subject = row.get(
             "subject",
             self.ctx.subject,
@@ -80,32 +73,9 @@ class MarkSheetImport(SheetImport):
         )
         if not (school_class and national_id):
             return None
-        enrolled = self.ctx.enrolled.get(national_id)
+        enrolled = enrolled_in(self.ctx, row, school_class, national_id, _("bảng điểm"))
         if enrolled is None:
-            row.problem(
-                "national_id",
-                _("Không có học sinh mã định danh {id} trong năm học {year}").format(
-                    id=national_id, year=self.ctx.year.name
-                ),
-                _("mã định danh của một học sinh lớp {name}").format(name=school_class.name),
-            )
             return None
-        if enrolled.class_id != school_class.id:
-            row.problem(
-                "national_id",
-                _("Học sinh mã định danh {id} học lớp {actual}, không phải lớp {name}").format(
-                    id=national_id,
-                    actual=self.ctx.classes_by_id[enrolled.class_id].name,
-                    name=school_class.name,
-                ),
-                _("chỉ học sinh của lớp {name} trong bảng điểm lớp {name}").format(
-                    name=school_class.name
-                ),
-            )
-            return None
-        row.check_name(
-            "full_name", enrolled.full_name, _("học sinh mã {id}").format(id=national_id)
-        )
         if subject is None:
             return None
         row.verify(
@@ -127,7 +97,13 @@ class MarkSheetImport(SheetImport):
 
 
 def _mark_columns() -> list[tuple[str, MarkKind, int, tuple[str, ...]]]:
-    """(field key, kind, index, header spellings) of the mark columns, TX1..TX4, GK, CK."""
+    """(field key, kind, index, header spellings) of the mark columns, TX1..TX4, CĐHT, GK, CK.
+
+    Every column a subject may have in some grade is read; `validate_mark` then refuses a value
+    in a column the row's subject does not have in its grade (TX3 of a comment-only subject,
+    CĐHT in lower secondary). "CĐ" alone is never a header of the topic column: it is the
+    Chưa đạt verdict.
+    """
     columns = [
         (
             f"tx{i}",
@@ -149,8 +125,30 @@ def _mark_columns() -> list[tuple[str, MarkKind, int, tuple[str, ...]]]:
                 )
             ),
         )
-        for i in range(1, MAX_REGULAR + 1)
+        for i in range(1, MAX_REGULAR_ASSESSMENTS + 1)
     ]
+    columns.append(
+        (
+            "cdht",
+            MarkKind.TOPIC,
+            1,
+            (
+                TOPIC_COLUMN,
+                "Chuyên đề",
+                "Chuyên đề học tập",
+                "Cụm chuyên đề",
+                "Cụm chuyên đề học tập",
+                "CĐ học tập",
+                "Điểm chuyên đề",
+                "Điểm CĐHT",
+                "ĐĐG chuyên đề",
+                "ĐĐG cụm chuyên đề",
+                "ĐĐG cụm chuyên đề học tập",
+                "TX chuyên đề",
+                "TXCĐ",
+            ),
+        )
+    )
     columns.append(
         (
             "gk",
@@ -198,15 +196,16 @@ class SecondaryMarkImport(MarkSheetImport):
 
     @staticmethod
     def _expected(subject: Subject, grade: int) -> str:
-        count = regular_mark_count(subject.yearly_periods(grade))
+        """What a mark cell of this subject and grade may hold, with the columns it has."""
+        names = [mark_column(kind, index) for kind, index in entry_columns(subject, grade)]
         if subject.assessment == Assessment.COMMENT:
-            text = _("Đ (Đạt) hoặc CĐ (Chưa đạt); môn {subject} khối {grade} có cột TX1–TX{n}")
+            text = _("Đ (Đạt) hoặc CĐ (Chưa đạt); môn {subject} khối {grade} có cột {columns}")
         else:
             text = _(
                 "điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân; "
-                "môn {subject} khối {grade} có cột TX1–TX{n}"
+                "môn {subject} khối {grade} có cột {columns}"
             )
-        return text.format(subject=subject.name, grade=grade, n=count) + _(", GK, CK")
+        return text.format(subject=subject.name, grade=grade, columns=", ".join(names))
 
     def check(self, row: RowView) -> None:
         found = self.row_subject(row)

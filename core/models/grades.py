@@ -17,11 +17,15 @@ from core.rules.secondary import Level, Verdict
 
 
 class MarkKind(StrEnum):
-    """Thông tư 22, Điều 7: regular (weight 1), mid-term (weight 2), end-of-term (weight 3)."""
+    """Thông tư 22, Điều 6–7 and 9: regular (weight 1), mid-term (weight 2), end-of-term
+    (weight 3), and the upper-secondary learning-topic result (Điều 6, khoản 3), which counts
+    as one more regular assessment (weight 1) but has its own column because only the students
+    who take the subject's topic cluster have it."""
 
     REGULAR = "regular"
     MIDTERM = "midterm"
     FINAL = "final"
+    TOPIC = "topic"
 
     @property
     def label(self) -> str:
@@ -29,6 +33,7 @@ class MarkKind(StrEnum):
             MarkKind.REGULAR: _("ĐĐGtx"),
             MarkKind.MIDTERM: _("ĐĐGgk"),
             MarkKind.FINAL: _("ĐĐGck"),
+            MarkKind.TOPIC: _("ĐĐG cụm chuyên đề học tập"),
         }[self]
 
 

@@ -3,9 +3,11 @@
 The subject list and the yearly periods follow the general education programme 2018
 (Chương trình giáo dục phổ thông 2018, Thông tư 32/2018/TT-BGDĐT, as amended by
 Thông tư 13/2022/TT-BGDĐT for upper-secondary history). The periods matter because the number
-of regular marks a secondary subject needs per term depends on them (Thông tư 22/2021/TT-BGDĐT,
-Điều 7). Schools name subjects in many ways in their spreadsheets, so every subject carries
-the aliases teachers actually type, and matching ignores case, accents, punctuation and "và".
+of regular marks a scored secondary subject needs per term depends on them (Thông tư
+22/2021/TT-BGDĐT, Điều 6, khoản 2, điểm b); whether an upper-secondary subject has learning
+topics decides whether it has a topic column (Điều 6, khoản 3). Schools name subjects in many
+ways in their spreadsheets, so every subject carries the aliases teachers actually type, and
+matching ignores case, accents, punctuation and "và".
 """
 
 from __future__ import annotations
@@ -178,6 +180,8 @@ class SubjectSpec:
     """One subject of one level: its stable code, its official name, how and how long it is taught.
 
     `periods` maps each grade where the subject is taught to its yearly periods (tiết/năm học).
+    `learning_topics`: the subject has a cluster of learning topics (cụm chuyên đề học tập), so
+    a student who takes that cluster has one more regular assessment (TT22 Điều 6, khoản 3).
     """
 
     code: str
@@ -185,6 +189,7 @@ class SubjectSpec:
     assessment: Assessment
     periods: Mapping[int, int] = field(compare=False)
     aliases: tuple[str, ...] = ()
+    learning_topics: bool = False
 
     def taught_in(self, grade: int) -> bool:
         return grade in self.periods
@@ -206,12 +211,13 @@ def _spec(
     assessment: Assessment,
     periods: Mapping[int, int] | tuple[Iterable[int], int],
     *aliases: str,
+    topics: bool = False,
 ) -> SubjectSpec:
     """Build a spec; `periods` is either a full mapping or (grades, periods in each)."""
     if isinstance(periods, tuple):
         taught, count = periods
         periods = dict.fromkeys(taught, count)
-    return SubjectSpec(code, name, assessment, MappingProxyType(dict(periods)), aliases)
+    return SubjectSpec(code, name, assessment, MappingProxyType(dict(periods)), aliases, topics)
 
 
 _S, _C, _L = Assessment.SCORED, Assessment.COMMENT, Assessment.LEVELS
@@ -262,26 +268,45 @@ _LOWER = (
 
 # Upper secondary, CT GDPT 2018: compulsory subjects plus the usual electives (70 periods
 # each). Lịch sử became compulsory at 52 periods with Thông tư 13/2022/TT-BGDĐT. The learning
-# topics (chuyên đề học tập, 35 periods per elective) are not counted here: TT22 Điều 7 counts
-# their result as one extra regular mark of the subject, which the caller adds.
+# topics (chuyên đề học tập, 35 periods a year per subject) are not counted in the periods: a
+# topic result is one extra regular assessment of its subject (TT22 Điều 6, khoản 3), entered
+# in its own column, for the students who take that subject's cluster.
+# Which subjects have a cluster of learning topics (`topics=True`): CT GDPT 2018, Chương trình
+# tổng thể (Thông tư 32/2018/TT-BGDĐT, as amended by Thông tư 13/2022/TT-BGDĐT), plan of the
+# upper-secondary years: Ngữ văn, Toán, Lịch sử, Địa lí, Giáo dục kinh tế và pháp luật, Vật
+# lí, Hoá học, Sinh học, Công nghệ, Tin học, Âm nhạc and Mĩ thuật each have learning topics
+# forming the subject's cluster, and each student takes the clusters of three subjects.
+# Ngoại ngữ 1, GDTC, GDQP-AN, HĐTN-HN and GDĐP have none. Doubt: the list is the programme as
+# we know it (its text is not in ../shared/regulations/); a school teaching topics of another
+# subject cannot enter them until this list says so.
 _UPPER = (
-    _spec("NV", "Ngữ văn", _S, (_UPP, 105), "Văn", "Ngữ Văn"),
-    _spec("TOAN", "Toán", _S, (_UPP, 105), "Toán học"),
+    _spec("NV", "Ngữ văn", _S, (_UPP, 105), "Văn", "Ngữ Văn", topics=True),
+    _spec("TOAN", "Toán", _S, (_UPP, 105), "Toán học", topics=True),
     _spec("NN1", "Ngoại ngữ 1", _S, (_UPP, 105), *_ENGLISH),
-    _spec("LS", "Lịch sử", _S, (_UPP, 52), "Sử"),
+    _spec("LS", "Lịch sử", _S, (_UPP, 52), "Sử", topics=True),
     _spec("GDQPAN", "Giáo dục quốc phòng và an ninh", _S, (_UPP, 35), "GDQP-AN", "GDQP"),
-    _spec("DL", "Địa lí", _S, (_UPP, 70), "Địa"),
-    _spec("GDKTPL", "Giáo dục kinh tế và pháp luật", _S, (_UPP, 70), "GDKT&PL", "KTPL"),
-    _spec("VL", "Vật lí", _S, (_UPP, 70), "Lí"),
-    _spec("HH", "Hoá học", _S, (_UPP, 70), "Hoá"),
-    _spec("SH", "Sinh học", _S, (_UPP, 70), "Sinh"),
-    _spec("CN", "Công nghệ", _S, (_UPP, 70), "Công nghệ nông nghiệp", "Công nghệ công nghiệp"),
-    _spec("TH", "Tin học", _S, (_UPP, 70), "Tin"),
+    _spec("DL", "Địa lí", _S, (_UPP, 70), "Địa", topics=True),
+    _spec(
+        "GDKTPL", "Giáo dục kinh tế và pháp luật", _S, (_UPP, 70), "GDKT&PL", "KTPL", topics=True
+    ),
+    _spec("VL", "Vật lí", _S, (_UPP, 70), "Lí", topics=True),
+    _spec("HH", "Hoá học", _S, (_UPP, 70), "Hoá", topics=True),
+    _spec("SH", "Sinh học", _S, (_UPP, 70), "Sinh", topics=True),
+    _spec(
+        "CN",
+        "Công nghệ",
+        _S,
+        (_UPP, 70),
+        "Công nghệ nông nghiệp",
+        "Công nghệ công nghiệp",
+        topics=True,
+    ),
+    _spec("TH", "Tin học", _S, (_UPP, 70), "Tin", topics=True),
     _spec("GDTC", "Giáo dục thể chất", _C, (_UPP, 70), *_PE),
     _spec("HDTN", "Hoạt động trải nghiệm, hướng nghiệp", _C, (_UPP, 105), *_EXPERIENCE),
     _spec("GDDP", "Nội dung giáo dục của địa phương", _C, (_UPP, 35), *_LOCAL),
-    _spec("AN", "Âm nhạc", _C, (_UPP, 70), "Nhạc"),
-    _spec("MT", "Mĩ thuật", _C, (_UPP, 70)),
+    _spec("AN", "Âm nhạc", _C, (_UPP, 70), "Nhạc", topics=True),
+    _spec("MT", "Mĩ thuật", _C, (_UPP, 70), topics=True),
 )
 
 _CATALOG = {
@@ -304,3 +329,13 @@ def find_subject(level: SchoolLevel, text: str) -> SubjectSpec | None:
     """
     key = match_key(text)
     return next((s for s in _CATALOG[level] if key in s.match_keys()), None)
+
+
+def has_learning_topics(code: str, grade: int) -> bool:
+    """Whether the subject with catalog `code` has a cluster of learning topics in `grade`:
+    only upper-secondary subjects do (TT22 Điều 6, khoản 3: "cụm chuyên đề học tập của môn học
+    ở cấp trung học phổ thông"); lower-secondary subjects of the same code never do."""
+    if grade not in grades(SchoolLevel.UPPER_SECONDARY):
+        return False
+    spec = next((s for s in _UPPER if s.code == code), None)
+    return spec is not None and spec.learning_topics and spec.taught_in(grade)

@@ -15,12 +15,29 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.rules.catalog import Choice, RankedChoice, read_number
+from core.rules.catalog import Assessment, Choice, RankedChoice, read_number
 
 ONE_DECIMAL = Decimal("0.1")
 MAX_SCORE = Decimal(10)
 MAX_ABSENT_SESSIONS = 45
-COMMENT_ASSESSMENTS_PER_TERM = 4
+
+# How many assessments a secondary subject has per term: the one definition every column,
+# template, reminder and result follows (through core.services.gradebook.mark_columns).
+# TT22 Điều 6, khoản 2, điểm a: a comment-only subject (Đạt / Chưa đạt) has 2 regular
+# assessments a term, whatever its yearly periods; điểm b's scale by periods is for scored ones.
+COMMENT_REGULAR_ASSESSMENTS = 2
+# TT22 Điều 6, khoản 2, điểm b: a scored subject's regular marks by its yearly periods:
+# 2 up to 35 periods a year, 3 above 35 up to 70, 4 above 70 (the last has no upper bound).
+_SCORED_REGULAR_BY_PERIODS = ((35, 2), (70, 3))
+MAX_REGULAR_ASSESSMENTS = 4
+# TT22 Điều 7: one mid-term and one end-of-term assessment a term, for every subject.
+PERIODIC_ASSESSMENTS = 2
+# TT22 Điều 6, khoản 3: in upper secondary, a learning-topic cluster (cụm chuyên đề học tập) is
+# assessed once a term, and that result counts as one regular assessment of its subject; only
+# the students who take the cluster have it. Doubt: the clause is read as "mỗi học kì chọn 01
+# lần đánh giá" (once per term, as TT22 counts every regular assessment per term); its text is
+# not in ../shared/regulations/. Were it once a year, the column would be left blank in one term.
+LEARNING_TOPIC_ASSESSMENTS = 1
 
 
 class Verdict(Choice):
@@ -52,16 +69,22 @@ class Level(RankedChoice):
         }[self]
 
 
-def regular_mark_count(yearly_periods: int) -> int:
-    """Regular marks (ĐĐGtx) a scored subject needs per term: TT22 Điều 7, khoản 1.
+def regular_assessments(assessment: Assessment, yearly_periods: int) -> int:
+    """Regular assessments (ĐĐGtx) a secondary subject has per term, learning topics aside.
 
-    2 for a subject of up to 35 periods a year, 3 above 35 up to 70, 4 above 70. For an
-    upper-secondary subject with learning topics (chuyên đề học tập) the topics' result counts
-    as one more regular mark, on top of this number.
+    TT22 Điều 6, khoản 2: điểm a, a comment-only subject has COMMENT_REGULAR_ASSESSMENTS (2)
+    whatever its periods; điểm b, a scored subject has 2 for up to 35 periods a year, 3 above
+    35 up to 70, 4 above 70. A learning-topic result (khoản 3) comes on top, for the students
+    who take the cluster. Primary subjects (levels, Thông tư 27) have no ĐĐGtx: asking is a bug.
     """
-    if yearly_periods <= 35:
-        return 2
-    return 3 if yearly_periods <= 70 else 4
+    if assessment == Assessment.COMMENT:
+        return COMMENT_REGULAR_ASSESSMENTS
+    if assessment != Assessment.SCORED:
+        raise ValueError(f"{assessment} subjects have no regular assessments (ĐĐGtx)")
+    return next(
+        (count for limit, count in _SCORED_REGULAR_BY_PERIODS if yearly_periods <= limit),
+        MAX_REGULAR_ASSESSMENTS,
+    )
 
 
 def parse_score(text: str | int | float | Decimal) -> Decimal:
@@ -92,6 +115,8 @@ def term_average(regular: Sequence[Decimal], midterm: Decimal, final: Decimal) -
     """Subject term average ĐTBmhk, TT22 Điều 9, khoản 1.
 
     (sum of regular marks + 2 x mid-term + 3 x end-of-term) / (number of regular marks + 5).
+    `regular` holds the learning-topic result too when the student has one (Điều 6, khoản 3:
+    it counts as one regular assessment), so it is then divided by n + 1 + 5.
     """
     total = sum(regular, Decimal(0)) + 2 * midterm + 3 * final
     return round_score(total / (len(regular) + 5))
@@ -107,12 +132,15 @@ def year_average(term1: Decimal, term2: Decimal) -> Decimal:
 
 
 def comment_subject_term(
-    verdicts: Sequence[Verdict], required: int = COMMENT_ASSESSMENTS_PER_TERM
+    verdicts: Sequence[Verdict],
+    required: int = COMMENT_REGULAR_ASSESSMENTS + PERIODIC_ASSESSMENTS,
 ) -> Verdict:
     """Term result of a comment-only subject: TT22 Điều 9, khoản 1.
 
-    Đạt needs every required assessment (by default 2 regular + 1 mid-term + 1 end-of-term,
-    Điều 7) and all of them Đạt; anything else is Chưa đạt.
+    Đạt needs every required assessment (2 regular, Điều 6 khoản 2 điểm a, + 1 mid-term + 1
+    end-of-term, Điều 7) and all of them Đạt; anything else is Chưa đạt. A learning-topic
+    verdict (upper-secondary Âm nhạc, Mĩ thuật; Điều 6 khoản 3) is one more regular verdict in
+    `verdicts`, held to the same rule.
     Doubt: the article may instead read "có đủ số lần kiểm tra, đánh giá và kết quả đánh giá
     cuối kì đạt", i.e. only the end-of-term assessment must be Đạt. The stricter reading,
     "tất cả các lần được đánh giá mức Đạt", is the one encoded; check the Thông tư text.

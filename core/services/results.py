@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core import audit
+from core.formatting import roman
 from core.i18n import _
 from core.models import (
     Absence,
     Conduct,
     Mark,
+    MarkKind,
     PrimaryAssessment,
     QualityAssessment,
     SchoolClass,
@@ -28,9 +30,12 @@ from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment
 from core.services.access import Actor, ensure_can_read
-from core.services.gradebook import class_students, mark_column, mark_columns
+from core.services.gradebook import class_students, entry_columns, mark_column, mark_columns
 
 SubjectValue = Decimal | tt22.Verdict | None
+# The cells that weigh 1 in ĐTBmhk: regular marks and the learning-topic result (TT22 Điều 9;
+# Điều 6 khoản 3 counts the topic result as one regular assessment).
+_REGULAR_WEIGHT = (MarkKind.REGULAR, MarkKind.TOPIC)
 
 
 @dataclass
@@ -108,16 +113,27 @@ async def class_results(actor: Actor, school_class: SchoolClass) -> ClassResults
 def _subject_term(
     subject: Subject, grade: int, marks: dict[str, object]
 ) -> tuple[SubjectValue, list[str]]:
-    """A subject's term result from its cells, or None with the names of the missing cells."""
-    columns = [mark_column(kind, index) for kind, index in mark_columns(subject, grade)]
-    missing = [c for c in columns if c not in marks]
+    """A subject's term result from its cells, or None with the names of the missing cells.
+
+    Every cell of `mark_columns` is needed; the learning-topic result (CĐHT), which only the
+    students of the topic cluster have, counts when present as one more regular assessment
+    (TT22 Điều 6 khoản 3, Điều 9): ĐTBmhk is then divided by n + 1 + 5, and a comment-only
+    subject's topic verdict is one more verdict that must be Đạt."""
+    required = [mark_column(kind, index) for kind, index in mark_columns(subject, grade)]
+    missing = [c for c in required if c not in marks]
     if missing:
         return None, missing
+    given = {
+        (kind, index): marks[c]
+        for kind, index in entry_columns(subject, grade)
+        if (c := mark_column(kind, index)) in marks
+    }
     if subject.assessment == Assessment.COMMENT:
-        verdicts = [marks[c] for c in columns]
-        return tt22.comment_subject_term(verdicts, len(columns)), []  # type: ignore[arg-type]
-    regular = [marks[c] for c in columns[:-2]]
-    return tt22.term_average(regular, marks["GK"], marks["CK"]), []  # type: ignore[arg-type]
+        verdicts = list(given.values())
+        return tt22.comment_subject_term(verdicts, len(required)), []  # type: ignore[arg-type]
+    regular = [v for (kind, _i), v in given.items() if kind in _REGULAR_WEIGHT]
+    midterm, final = given[MarkKind.MIDTERM, 1], given[MarkKind.FINAL, 1]
+    return tt22.term_average(regular, midterm, final), []  # type: ignore[arg-type]
 
 
 def _subject_year(subject: Subject, t1: SubjectValue, t2: SubjectValue) -> SubjectValue:
@@ -139,15 +155,17 @@ def _learning(results: list[SubjectResult], key: str) -> tt22.Level | None:
 
 async def _secondary(school_class, subjects, terms, students, ids) -> list[SecondaryResult]:
     cells: dict[tuple[int, int, int], dict[str, object]] = defaultdict(dict)
-    for m in await Mark.filter(student_id__in=ids, term_id__in=[t.id for t in terms.values()]):
+    term_ids = [t.id for t in terms.values()]  # this year only: a student has earlier years
+    for m in await Mark.filter(student_id__in=ids, term_id__in=term_ids):
         value = m.score if m.score is not None else m.verdict
         if value is not None:
             cells[(m.student_id, m.subject_id, m.term_id)][mark_column(m.kind, m.index)] = value
     conducts = {
-        (c.student_id, c.term_id): c.level for c in await Conduct.filter(student_id__in=ids)
+        (c.student_id, c.term_id): c.level
+        for c in await Conduct.filter(student_id__in=ids, term_id__in=term_ids)
     }
     absent: dict[int, int] = defaultdict(int)
-    for a in await Absence.filter(student_id__in=ids):
+    for a in await Absence.filter(student_id__in=ids, term_id__in=term_ids):
         absent[a.student_id] += a.excused + a.unexcused
     rows = []
     for enrollment, student in students:
@@ -163,7 +181,7 @@ async def _secondary(school_class, subjects, terms, students, ids) -> list[Secon
                 if gaps:
                     missing.append(
                         _("{subject} HK{term}: {cells}").format(
-                            subject=subject.name, term="I" * number, cells=", ".join(gaps)
+                            subject=subject.name, term=roman(number), cells=", ".join(gaps)
                         )
                     )
             result.year = _subject_year(subject, result.term1, result.term2)
@@ -177,7 +195,9 @@ async def _secondary(school_class, subjects, terms, students, ids) -> list[Secon
             "year": tt22.conduct_year(c1, c2) if c1 and c2 else None,
         }
         missing += [
-            _("Rèn luyện HK{term}").format(term="I" * n) for n, c in ((1, c1), (2, c2)) if c is None
+            _("Rèn luyện HK{term}").format(term=roman(n))
+            for n, c in ((1, c1), (2, c2))
+            if c is None
         ]
         promotion = title = None
         if learning["year"] and conduct["year"]:
@@ -205,10 +225,14 @@ async def _primary(school_class, subjects, students, ids) -> list[PrimaryResult]
     final = tt27.TestPoint.END_YEAR
     assessed = {
         (a.student_id, a.subject_id): a
-        for a in await PrimaryAssessment.filter(student_id__in=ids, point=final)
+        for a in await PrimaryAssessment.filter(
+            student_id__in=ids, point=final, term__year_id=school_class.year_id
+        )
     }
     qualities: dict[int, dict[str, tt27.QualityLevel]] = defaultdict(dict)
-    for q in await QualityAssessment.filter(student_id__in=ids, point=final):
+    for q in await QualityAssessment.filter(
+        student_id__in=ids, point=final, term__year_id=school_class.year_id
+    ):
         qualities[q.student_id][q.quality] = q.level
     names = dict(tt27.QUALITIES + tt27.COMPETENCIES)
     codes = list(names)

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from core.rules.catalog import Assessment, SchoolLevel, subjects_for
-from core.rules.secondary import regular_mark_count
+from core.rules.secondary import regular_assessments
 from core.validation import Gender
 from demo.school import PROVINCE, People
 
@@ -64,7 +64,7 @@ def write_school(directory: Path, seed: int = 7) -> dict[str, int]:
                 for spec in subjects:
                     if not spec.taught_in(grade):
                         continue
-                    count = regular_mark_count(spec.yearly_periods(grade))
+                    count = regular_assessments(spec.assessment, spec.yearly_periods(grade))
                     if spec.assessment == Assessment.SCORED:
                         values = [
                             Decimal(round(min(10, max(0, people.rng.gauss(ability, 1.2))) * 2) / 2)

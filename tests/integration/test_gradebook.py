@@ -126,6 +126,38 @@ async def test_mark_validation(school6a) -> None:
     assert gradebook.validate_mark(pe, 6, MarkKind.FINAL, 1, "Đạt") is Verdict.PASS
     with pytest.raises(InvalidValue):
         gradebook.validate_mark(pe, 6, MarkKind.FINAL, 1, "8")
+    # TT22 Điều 6 khoản 2 điểm a: 2 regular assessments for a comment-only subject, though
+    # GDTC has 70 periods (3 by điểm b, which is for scored subjects only)
+    assert gradebook.validate_mark(pe, 6, MarkKind.REGULAR, 2, "Đ") is Verdict.PASS
+    with pytest.raises(InvalidValue, match=r"đánh giá bằng nhận xét.*TX1–TX2.*không có cột TX3"):
+        gradebook.validate_mark(pe, 6, MarkKind.REGULAR, 3, "Đ")
+    # the learning-topic column is upper secondary only (Điều 6 khoản 3)
+    with pytest.raises(InvalidValue, match=r"CĐHT .* chỉ có ở trung học phổ thông"):
+        gradebook.validate_mark(maths, 6, MarkKind.TOPIC, 1, "8")
+
+
+@pytest.mark.parametrize(
+    ("periods", "columns"),
+    [
+        (35, "TX1 TX2 GK CK"),
+        (36, "TX1 TX2 TX3 GK CK"),
+        (70, "TX1 TX2 TX3 GK CK"),
+        (71, "TX1 TX2 TX3 TX4 GK CK"),
+    ],
+)
+async def test_the_columns_of_a_scored_subject_follow_its_periods(
+    school6a, periods, columns
+) -> None:
+    """TT22 Điều 6 khoản 2 điểm b, as every sheet, reminder and result sees it."""
+    school, *_ = school6a
+    informatics = await Subject.get(school=school, code="TH")
+    informatics.periods_by_grade = {"6": periods}
+    names = [gradebook.mark_column(k, i) for k, i in gradebook.mark_columns(informatics, 6)]
+    assert names == columns.split()
+    last = len(columns.split()) - 2
+    assert gradebook.validate_mark(informatics, 6, MarkKind.REGULAR, last, "7") == Decimal(7)
+    with pytest.raises(InvalidValue, match=f"không có cột TX{last + 1}"):
+        gradebook.validate_mark(informatics, 6, MarkKind.REGULAR, last + 1, "7")
 
 
 async def test_reading_is_checked_and_audited(school6a) -> None:

@@ -207,6 +207,8 @@ async def test_every_bad_mark_is_reported_and_nothing_is_written(school, workers
         ("6A", BINH, None, "Tin học", "I", 7, None, None, None, None, None),
         ("6A", BINH, None, "Ngữ văn", "I", None, None, None, None, 7, None),
         ("6A", BINH, None, "Ngữ văn", "1", None, None, None, None, None, 8),
+        # a comment-only subject has 2 regular assessments (TT22 Điều 6 khoản 2 điểm a)
+        ("7A", CHI, None, "GDTC", "II", "Đ", "Đ", "Đ", None, None, None),
     ]
     problems = await rejected(
         admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers
@@ -224,7 +226,9 @@ async def test_every_bad_mark_is_reported_and_nothing_is_written(school, workers
     assert find(problems, row=11, phrase="«III»").column == "Học kỳ"
     assert find(problems, row=12, phrase="không dạy ở khối 6").column == "Môn"
     assert find(problems, row=14, phrase="dòng 13").column == "Mã định danh"
-    assert len(problems) == 12
+    gdtc = find(problems, row=15, phrase="đánh giá bằng nhận xét")
+    assert gdtc.column == "TX3" and "cột TX1, TX2, GK, CK" in gdtc.expected
+    assert len(problems) == 13
 
 
 async def test_a_title_value_is_reported_once(school, workers) -> None:

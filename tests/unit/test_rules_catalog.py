@@ -14,12 +14,13 @@ from core.rules.catalog import (
     SchoolLevel,
     find_subject,
     grades,
+    has_learning_topics,
     level_label,
     match_key,
     read_number,
     subjects_for,
 )
-from core.rules.secondary import regular_mark_count
+from core.rules.secondary import regular_assessments
 
 PRI, LOW, UPP = SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY, SchoolLevel.UPPER_SECONDARY
 
@@ -99,15 +100,47 @@ def test_assessment(level: SchoolLevel, code: str, assessment: Assessment) -> No
         (UPP, "SH", 12, 70, 3),
         (UPP, "CN", 10, 70, 3),
         (UPP, "TH", 10, 70, 3),
+        # Comment-only subjects: 2 whatever the periods (TT22 Điều 6, khoản 2, điểm a)
+        (LOW, "GDTC", 6, 70, 2),
+        (LOW, "NT", 7, 70, 2),
+        (LOW, "HDTN", 8, 105, 2),
+        (LOW, "GDDP", 9, 35, 2),
+        (UPP, "GDTC", 10, 70, 2),
+        (UPP, "HDTN", 11, 105, 2),
+        (UPP, "GDDP", 12, 35, 2),
+        (UPP, "AN", 10, 70, 2),
+        (UPP, "MT", 10, 70, 2),
     ],
 )
 def test_periods_give_the_regular_mark_count(
     level: SchoolLevel, code: str, grade: int, periods: int, regular: int
 ) -> None:
+    """TT22 Điều 6, khoản 2: điểm b by yearly periods for scored subjects, điểm a for the
+    comment-only ones."""
     spec = find_subject(level, code)
     assert spec is not None
     assert spec.yearly_periods(grade) == periods
-    assert regular_mark_count(spec.yearly_periods(grade)) == regular
+    assert regular_assessments(spec.assessment, spec.yearly_periods(grade)) == regular
+
+
+# CT GDPT 2018 (TT32/2018 as amended by TT13/2022): the subjects with a cluster of learning
+# topics in upper secondary, whose result is one more regular assessment (TT22 Điều 6 khoản 3).
+WITH_TOPICS = {"NV", "TOAN", "LS", "DL", "GDKTPL", "VL", "HH", "SH", "CN", "TH", "AN", "MT"}
+
+
+@pytest.mark.parametrize("spec", subjects_for(UPP), ids=lambda s: s.code)
+def test_upper_secondary_subjects_with_learning_topics(spec) -> None:
+    assert spec.learning_topics is (spec.code in WITH_TOPICS)
+    for grade in grades(UPP):
+        assert has_learning_topics(spec.code, grade) is (spec.code in WITH_TOPICS)
+
+
+@pytest.mark.parametrize("level", [PRI, LOW])
+def test_no_learning_topics_below_upper_secondary(level: SchoolLevel) -> None:
+    """Điều 6 khoản 3 is about "cụm chuyên đề học tập ... ở cấp trung học phổ thông" only."""
+    for spec in subjects_for(level):
+        assert not spec.learning_topics
+        assert not any(has_learning_topics(spec.code, g) for g in grades(level))
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from core.errors import InvalidValue
 from core.i18n import use_language
+from core.rules.catalog import Assessment
 from core.rules.secondary import (
+    COMMENT_REGULAR_ASSESSMENTS,
+    PERIODIC_ASSESSMENTS,
     Level,
     Promotion,
     Title,
@@ -21,7 +24,7 @@ from core.rules.secondary import (
     learning_result,
     parse_score,
     promotion,
-    regular_mark_count,
+    regular_assessments,
     round_score,
     term_average,
     title,
@@ -138,9 +141,26 @@ def test_parse_score_refuses(text: str | int | float | Decimal) -> None:
 # ---------------------------------------------------------------------------- averages
 
 
-@pytest.mark.parametrize(("periods", "count"), [(35, 2), (36, 3), (52, 3), (70, 3), (71, 4)])
-def test_regular_mark_count(periods: int, count: int) -> None:
-    assert regular_mark_count(periods) == count
+@pytest.mark.parametrize(
+    ("periods", "count"), [(1, 2), (35, 2), (36, 3), (52, 3), (70, 3), (71, 4), (105, 4), (140, 4)]
+)
+def test_regular_assessments_of_a_scored_subject_follow_its_periods(
+    periods: int, count: int
+) -> None:
+    """TT22 Điều 6, khoản 2, điểm b: 2 up to 35 periods a year, 3 above 35 up to 70, 4 above."""
+    assert regular_assessments(Assessment.SCORED, periods) == count
+
+
+@pytest.mark.parametrize("periods", [35, 36, 70, 71, 105])
+def test_a_comment_subject_has_two_regular_assessments_whatever_its_periods(periods: int) -> None:
+    """TT22 Điều 6, khoản 2, điểm a: 2 a term for a comment-only subject; the scale by
+    periods (điểm b) is for scored subjects only."""
+    assert regular_assessments(Assessment.COMMENT, periods) == COMMENT_REGULAR_ASSESSMENTS == 2
+
+
+def test_primary_subjects_have_no_regular_assessments() -> None:
+    with pytest.raises(ValueError, match="levels"):
+        regular_assessments(Assessment.LEVELS, 35)
 
 
 @pytest.mark.parametrize(
@@ -184,6 +204,12 @@ def test_decimal_where_float_gets_it_wrong() -> None:
         (["6.5", "7", "7"], "7.5", "7.5", "7.3"),
         # (6 + 6 + 7.1 + 2*6.5 + 3*6.5) / 8 = 51.6 / 8 = 6.45 -> 6.5 (float says 6.4)
         (["6", "6", "7.1"], "6.5", "6.5", "6.5"),
+        # With a learning-topic result, one more regular mark (TT22 Điều 6 khoản 3, Điều 9):
+        # 70 periods, TX 6, 7, 8 and topic 10: (6 + 7 + 8 + 10 + 2*7 + 3*7) / (4 + 5) = 66 / 9
+        # = 7.33 -> 7.3 (without the topic: (21 + 14 + 21) / 8 = 7.0)
+        (["6", "7", "8", "10"], "7", "7", "7.3"),
+        # 105 periods, TX 8, 8, 8, 8 and topic 3: (32 + 3 + 2*8 + 3*8) / (5 + 5) = 75 / 10 = 7.5
+        (["8", "8", "8", "8", "3"], "8", "8", "7.5"),
     ],
 )
 def test_term_average(regular: list[str], mid: str, final: str, expected: str) -> None:
@@ -269,9 +295,22 @@ def test_comment_subject_term(verdicts: list[Verdict], required: int, expected: 
     assert comment_subject_term(verdicts, required) is expected
 
 
-def test_comment_subject_term_default_is_two_regular_plus_two_periodic() -> None:
-    assert comment_subject_term([OK] * 4) is OK
-    assert comment_subject_term([OK] * 3) is NO
+@pytest.mark.parametrize(
+    ("regular", "expected"),
+    [
+        ([OK], NO),  # one regular verdict: the second of Điều 6 khoản 2 điểm a is missing
+        ([OK, OK], OK),  # the two regular verdicts, then GK and CK
+        ([OK, NO], NO),
+        ([OK, OK, OK], OK),  # a third one (the upper-secondary topic verdict) is one more
+        ([OK, OK, NO], NO),  # ... held to the same rule: every verdict Đạt (Điều 9 khoản 1)
+    ],
+)
+def test_comment_subject_term_by_regular_verdicts(
+    regular: list[Verdict], expected: Verdict
+) -> None:
+    """TT22 Điều 6 khoản 2 điểm a (2 regular), Điều 7 (GK, CK), Điều 9 khoản 1 (Đạt)."""
+    assert COMMENT_REGULAR_ASSESSMENTS + PERIODIC_ASSESSMENTS == 4
+    assert comment_subject_term([*regular, OK, OK]) is expected
 
 
 @pytest.mark.parametrize(
