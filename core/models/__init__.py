@@ -4,6 +4,7 @@ from core.models.audit import AuditEvent
 from core.models.botstate import BotState
 from core.models.calendar import DeadlineSetting, TestDate
 from core.models.corrections import (
+    CellKind,
     CorrectionItem,
     CorrectionRequest,
     CorrectionSettings,
@@ -53,6 +54,7 @@ __all__ = [
     "BatchItem",
     "BatchState",
     "BotState",
+    "CellKind",
     "ClassClosure",
     "Comment",
     "Conduct",

@@ -19,6 +19,27 @@ from core.i18n import _
 from core.models.grades import MarkKind
 
 
+class CellKind(StrEnum):
+    """What a corrected cell is: a column of a subject's marks (the values of MarkKind, so
+    every mark column keeps its name), or the homeroom teacher's data of the term, which 000
+    Điều 8 lets the homeroom teacher ask to correct as a subject teacher asks for a mark.
+    Values fit the column's 8 characters."""
+
+    REGULAR = "regular"
+    MIDTERM = "midterm"
+    FINAL = "final"
+    TOPIC = "topic"
+    CONDUCT = "conduct"  # kết quả rèn luyện of the term (TT22 Điều 8)
+    EXCUSED = "absent_p"  # days absent with permission (có phép, P in the class log)
+    UNEXCUSED = "absent_k"  # days absent without permission (không phép, K)
+    QUALITY = "quality"  # a quality or competency's level (TT27 Điều 6); `quality` names it
+
+    @property
+    def mark_kind(self) -> MarkKind | None:
+        """The mark column's kind; None for the homeroom teacher's cells."""
+        return next((k for k in MarkKind if k.value == self.value), None)
+
+
 class RequestState(StrEnum):
     """Where a request is. Decided ones (applied, expired, rejected, withdrawn) never move."""
 
@@ -110,7 +131,9 @@ class LateAllowance(Model):
     school = fields.ForeignKeyField("models.School", related_name="late_allowances")
     teacher = fields.ForeignKeyField("models.Staff", related_name="late_allowances")
     school_class = fields.ForeignKeyField("models.SchoolClass", related_name=False)
-    subject = fields.ForeignKeyField("models.Subject", related_name=False)
+    subject = fields.ForeignKeyField(
+        "models.Subject", related_name=False, null=True, description="None: homeroom data"
+    )
     term = fields.ForeignKeyField("models.Term", related_name=False)
     asked_at = fields.DatetimeField()
     granted_by = fields.ForeignKeyField("models.Staff", related_name=False, null=True)
@@ -123,14 +146,19 @@ class LateAllowance(Model):
 
 
 class CorrectionRequest(Model):
-    """One request: one student, one subject, one term, one or more cells (`items`)."""
+    """One request: one student, one subject, one term, one or more cells (`items`).
+
+    A request of the homeroom teacher about their data of the term (conduct, days absent,
+    qualities and competencies) names no subject."""
 
     id = fields.IntField(primary_key=True)
     school = fields.ForeignKeyField("models.School", related_name="correction_requests")
     teacher = fields.ForeignKeyField("models.Staff", related_name="correction_requests")
     student = fields.ForeignKeyField("models.Student", related_name="correction_requests")
     school_class = fields.ForeignKeyField("models.SchoolClass", related_name=False)
-    subject = fields.ForeignKeyField("models.Subject", related_name=False)
+    subject = fields.ForeignKeyField(
+        "models.Subject", related_name=False, null=True, description="None: homeroom data"
+    )
     term = fields.ForeignKeyField("models.Term", related_name=False)
     reason = fields.TextField()
     state = fields.CharEnumField(RequestState, max_length=16, index=True)
@@ -165,14 +193,21 @@ class CorrectionRequest(Model):
 
 class CorrectionItem(Model):
     """One cell to correct: its column, the value seen when asking, the value asked for, and
-    what was applied (value, time) under the opening."""
+    what was applied (value, time) under the opening.
+
+    A mark column is its kind and index (TX2: regular, 2). A quality or competency is QUALITY
+    with its code in `quality` and its number in the programme's list as `index`, so the
+    request's cells stay unique by (kind, index); the code is what the cell is."""
 
     id = fields.IntField(primary_key=True)
     request = fields.ForeignKeyField(
         "models.CorrectionRequest", related_name="items", on_delete=fields.CASCADE
     )
-    kind = fields.CharEnumField(MarkKind, max_length=8)
+    kind = fields.CharEnumField(CellKind, max_length=8)
     index = fields.SmallIntField(default=1)
+    quality = fields.CharField(
+        max_length=32, default="", db_default="", description="a quality's code"
+    )
     old_value = fields.CharField(max_length=8, null=True, description="as stored, or None")
     new_value = fields.CharField(max_length=8)
     applied_value = fields.CharField(max_length=8, null=True)

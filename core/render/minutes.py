@@ -57,7 +57,8 @@ class WitnessLine:
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One corrected cell: its column, the values as shown, and when it was applied."""
+    """One corrected cell: its column in words (ĐĐGtx 1; Rèn luyện học kỳ I), the values as
+    shown, and when it was applied."""
 
     column: str
     old: str
@@ -79,7 +80,7 @@ class MinutesFacts:
     teacher: str
     student: str
     school_class: str
-    subject: str
+    subject: str  # empty: the homeroom teacher's data of the term
     term: str
     year: str
     reason: str
@@ -150,6 +151,13 @@ def _grid(rows: list[list[object]], widths: list[float]) -> Table:
     return table
 
 
+def _sheet(facts: MinutesFacts) -> str:
+    """What the request is about: a subject's marks of a term, or the homeroom data."""
+    if not facts.subject:
+        return _("Dữ liệu của giáo viên chủ nhiệm, học kỳ {term}").format(term=facts.term)
+    return _("Môn {subject}, học kỳ {term}").format(subject=escape(facts.subject), term=facts.term)
+
+
 def _render(facts: MinutesFacts, sealed: bool) -> DrawnMinutes:
     st = _styles()
 
@@ -192,14 +200,13 @@ def _render(facts: MinutesFacts, sealed: bool) -> DrawnMinutes:
         para(
             _(
                 "Giáo viên đề nghị: {teacher}. Học sinh: {student}, lớp {klass}, năm học {year}. "
-                "Môn {subject}, học kỳ {term}. Lập phiếu lúc {at}."
+                "{sheet}. Lập phiếu lúc {at}."
             ).format(
                 teacher=escape(facts.teacher),
                 student=escape(facts.student),
                 klass=escape(facts.school_class),
                 year=escape(facts.year),
-                subject=escape(facts.subject),
-                term=facts.term,
+                sheet=_sheet(facts),
                 at=when(facts.created_at),
             )
         ),

@@ -113,10 +113,14 @@ async def approve_picked(update: Update, context: BotContext) -> None:
 
 
 async def history(update: Update, context: BotContext) -> None:
-    """/lichsu MÃ_ĐỊNH_DANH [MÔN] [CỘT]: every value the cells had, by whom, under which request."""
+    """/lichsu MÃ_ĐỊNH_DANH [MÔN] [CỘT] (or «chủ nhiệm»: the homeroom teacher's data): every
+    value the cells had, by whom, under which request."""
     if not context.args:
         raise InvalidValue(
-            _("Cách dùng: /lichsu MÃ_ĐỊNH_DANH [MÔN] [CỘT], ví dụ /lichsu 037214000001 Toán CK")
+            _(
+                "Cách dùng: /lichsu MÃ_ĐỊNH_DANH [MÔN] [CỘT], ví dụ /lichsu 037214000001 Toán CK; "
+                "/lichsu 037214000001 chủ nhiệm cho rèn luyện, ngày nghỉ, phẩm chất."
+            )
         )
     found = await corrections.history_of(
         await actor_of(update), context.args[0], list(context.args[1:])
@@ -133,7 +137,10 @@ def _who(context: BotContext) -> str:
 async def delegate(update: Update, context: BotContext) -> None:
     done = await corrections.delegate(await actor_of(update), _who(context))
     await update.effective_message.reply_text(
-        _("Đã ủy quyền cho {name} duyệt phiếu đề nghị sửa điểm.").format(name=done.name)
+        _(
+            "Đã ủy quyền cho {name} duyệt phiếu đề nghị sửa điểm và chốt năm học các lớp "
+            "(/chotnam)."
+        ).format(name=done.name)
     )
 
 

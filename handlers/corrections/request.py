@@ -1,4 +1,5 @@
-"""The teacher's correction request in chat: /suadiem or «✏️ Đề nghị sửa điểm».
+"""The teacher's correction request in chat: /suadiem or «✏️ Đề nghị sửa điểm», for a mark, or
+for the homeroom teacher's own data of a student (conduct, days absent, qualities).
 
 Each step reads its button (through core.buttons) or its text, makes one call to the form
 service (core.services.corrections.form), which checks everything again, keeps the draft it
@@ -100,11 +101,21 @@ async def chose_subject(update: Update, context: BotContext) -> int:
     return _keep(context, step)
 
 
+async def chose_homeroom(update: Update, context: BotContext) -> int:
+    """The homeroom teacher's own data (conduct, days absent, qualities) instead of a subject."""
+    step = await form.choose_homeroom(await actor_of(update), _draft(context))
+    await reply(update, _("Chọn học kỳ:"), [list(step.choices), cancel_row()])
+    return _keep(context, step)
+
+
 async def _show_columns(update: Update, context: BotContext, step: form.ColumnChoices) -> int:
+    # three short mark columns a row; a quality's long name gets a row of its own
+    longest = max((len(c.label) for c in step.choices), default=0)
+    width = 3 if longest <= 12 else 2 if longest <= 20 else 1
     await reply(
         update,
         _("Chọn cột cần sửa (giá trị hiện tại trong ngoặc):"),
-        [*rows_of(step.choices, 3), cancel_row()],
+        [*rows_of(step.choices, width), cancel_row()],
     )
     return _keep(context, step)
 
@@ -135,12 +146,15 @@ async def add_cell(update: Update, context: BotContext) -> int:
 async def chose_column(update: Update, context: BotContext) -> int:
     kind, index = buttons.FORM_COLUMN.parse(update.callback_query.data)
     step = await form.choose_column(await actor_of(update), _draft(context), kind, index)
-    await reply(
-        update,
-        _("Cột {column}: giá trị hiện tại <b>{value}</b>. Gõ giá trị đúng:").format(
+    if step.hint:  # a homeroom cell: say what may be typed
+        text = _("{column}: giá trị hiện tại <b>{value}</b>. Gõ giá trị đúng ({hint}):").format(
+            column=html.escape(step.column), value=step.current, hint=step.hint
+        )
+    else:
+        text = _("Cột {column}: giá trị hiện tại <b>{value}</b>. Gõ giá trị đúng:").format(
             column=step.column, value=step.current
-        ),
-    )
+        )
+    await reply(update, text)
     return _keep(context, step)
 
 
@@ -218,15 +232,20 @@ async def not_a_file(update: Update, _context: BotContext) -> None:
 
 async def files_done(update: Update, context: BotContext) -> int:
     step = await form.files_done(await actor_of(update), _draft(context))
+    about = (
+        _("môn {subject}").format(subject=html.escape(step.subject))
+        if step.subject
+        else _("dữ liệu chủ nhiệm")
+    )
     lines = [
         _("<b>Kiểm tra lại phiếu</b>"),
-        _("Học sinh: {student}, lớp {klass}, môn {subject}, HK{term}").format(
+        _("Học sinh: {student}, lớp {klass}, {about}, HK{term}").format(
             student=html.escape(step.student),
             klass=html.escape(step.klass),
-            subject=html.escape(step.subject),
+            about=about,
             term=step.term,
         ),
-        *(f"• {c.column}: {c.old} → <b>{c.new}</b>" for c in step.changes),
+        *(f"• {html.escape(c.column)}: {c.old} → <b>{c.new}</b>" for c in step.changes),
         _("Lý do: {reason}").format(reason=html.escape(step.reason)),
         _("Minh chứng: {n} tệp").format(n=step.files),
         _("Sau khi gửi, phiếu không sửa được nữa."),
@@ -261,7 +280,10 @@ def register(application: Application, persistent: bool) -> None:
                     MessageHandler(TEXT, search_student),
                     press(chose_student, buttons.FORM_STUDENT),
                 ],
-                Stage.SUBJECT: [press(chose_subject, buttons.FORM_SUBJECT)],
+                Stage.SUBJECT: [
+                    press(chose_subject, buttons.FORM_SUBJECT),
+                    press(chose_homeroom, buttons.FORM_HOMEROOM),
+                ],
                 Stage.TERM: [
                     press(chose_term, buttons.FORM_TERM),
                     press(ask_late, buttons.FORM_ASK_LATE),

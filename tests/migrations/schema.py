@@ -40,8 +40,11 @@ async def _sqlite() -> Schema:
         described[f"{table}.columns"] = sorted(
             row[1:] for row in await _rows(f"PRAGMA table_info('{table}')")
         )
+        # Without the key's number: SQLite numbers a table's foreign keys in the order its
+        # CREATE TABLE declares them, which a rebuild (AlterField) changes. Every key here has
+        # one column, so the number groups nothing.
         described[f"{table}.foreign_keys"] = sorted(
-            await _rows(f"PRAGMA foreign_key_list('{table}')")
+            row[1:] for row in await _rows(f"PRAGMA foreign_key_list('{table}')")
         )
         indexes = sorted(await _rows(f"PRAGMA index_list('{table}')"), key=lambda row: row[1])
         for _seq, name, *flags in indexes:

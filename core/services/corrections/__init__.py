@@ -4,7 +4,10 @@ The procedure is the regulations' (000 Điều 8; 001 Điều 17.3; 003 Điều 
 
 1. a teacher who teaches the class × subject fills the request form (`form`, over the cells of
    `cells`) and files it with evidence (`submit`), before the correction cut-off, a week
-   before the lock, unless the principal allowed a late request (`cutoff`);
+   before the lock, unless the principal allowed a late request (`cutoff`); the class's
+   homeroom teacher does the same for their own data of a term, whose cells are in
+   `homeroom`: conduct, days absent, and (primary) qualities and competencies (000 Điều 8:
+   "GVCN hoặc GVBM lập phiếu");
 2. the admin board compiles and reports to the principal (`decide.forward`, one or several at
    once from the `board`), or, where the school chose it, the request goes straight to the
    principal (`routing`);

@@ -15,12 +15,13 @@ from tortoise.transactions import in_transaction
 
 from core import audit, buttons, clock, formatting
 from core.errors import HocbaError, InvalidValue, NotFound
+from core.formatting import roman
 from core.i18n import _
 from core.models import LateAllowance, Notification, SchoolYear, Staff, Term
 from core.services import outbox
 from core.services.access import Actor
 from core.services.calendar import load_calendar
-from core.services.corrections.cells import Cell, roman
+from core.services.corrections.cells import Cell
 from core.services.corrections.routing import deciders, principal_behind
 from core.services.outbox import notify_staff
 
@@ -55,12 +56,16 @@ async def cutoff(year: SchoolYear, term: Term) -> dt.datetime:
     return calendar.correction_cutoff(f"lock.term{term.number}")
 
 
+def _sheet(cell: Cell) -> dict[str, object]:
+    """The allowance's sheet: the class × subject (no subject: the homeroom data) × term."""
+    subject = {"subject_id": cell.subject.id} if cell.subject else {"subject_id__isnull": True}
+    return {"school_class_id": cell.school_class.id, "term_id": cell.term.id, **subject}
+
+
 async def _allowance(actor: Actor, cell: Cell, now: dt.datetime) -> LateAllowance | None:
     return await LateAllowance.filter(
         teacher_id=actor.staff_id,
-        school_class_id=cell.school_class.id,
-        subject_id=cell.subject.id,
-        term_id=cell.term.id,
+        **_sheet(cell),
         granted_at__isnull=False,
         until__gt=now,
         used_by_request_id__isnull=True,
@@ -86,24 +91,31 @@ async def ensure_before_cutoff(
     return allowance
 
 
-def _scope(cell: Cell) -> dict[str, int]:
+def _scope(cell: Cell) -> dict[str, int | None]:
     return {
         "class_id": cell.school_class.id,
-        "subject_id": cell.subject.id,
+        "subject_id": cell.subject.id if cell.subject else None,
         "term_id": cell.term.id,
     }
 
 
+def _what(cell: Cell) -> str:
+    """The sheet a late request is about, as the principal reads it."""
+    if cell.subject is None:
+        return _("lớp {klass}, dữ liệu chủ nhiệm (rèn luyện, ngày nghỉ, phẩm chất), học kỳ {term}")
+    return _("lớp {klass}, môn {subject}, học kỳ {term}")
+
+
 async def ask_late(actor: Actor, cell: Cell, now: dt.datetime | None = None) -> LateAllowance:
-    """A teacher asks the principal to allow one late request of the cell's class × subject ×
-    term; every decider gets a button to allow it."""
+    """A teacher asks the principal to allow one late request of the cell's class × subject
+    (or homeroom data) × term; every decider gets a button to allow it."""
     now = now or clock.now()
     async with in_transaction():
         asked = await LateAllowance.create(
             school_id=actor.school_id,
             teacher_id=actor.staff_id,
             school_class_id=cell.school_class.id,
-            subject_id=cell.subject.id,
+            subject_id=cell.subject.id if cell.subject else None,
             term_id=cell.term.id,
             asked_at=now,
         )
@@ -115,14 +127,13 @@ async def ask_late(actor: Actor, cell: Cell, now: dt.datetime | None = None) -> 
             await notify_staff(
                 person,
                 LATE,
-                lambda: _(
-                    "⏰ {teacher} xin phép lập phiếu sửa điểm sau hạn: lớp {klass}, môn "
-                    "{subject}, học kỳ {term}."
-                ).format(
+                lambda: _("⏰ {teacher} xin phép lập phiếu sửa điểm sau hạn: {what}.").format(
                     teacher=html.escape(teacher.full_name),
-                    klass=html.escape(cell.school_class.name),
-                    subject=html.escape(cell.subject.name),
-                    term=roman(cell.term.number),
+                    what=_what(cell).format(
+                        klass=html.escape(cell.school_class.name),
+                        subject=html.escape(cell.subject.name if cell.subject else ""),
+                        term=roman(cell.term.number),
+                    ),
                 ),
                 dedupe_key=f"corr:late:{asked.id}:{person.id}",
                 topic=f"late:{asked.id}",

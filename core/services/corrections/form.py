@@ -1,20 +1,25 @@
 """The teacher's request form (/suadiem): one core call per step of the conversation.
 
-Class → student (typed, accents optional) → subject → term → column (its current value shown)
-→ the new value (more cells if needed) → reason → evidence → the summary → submitted.
+Class → student (typed, accents optional) → subject, or the homeroom teacher's own data →
+term → column (its current value shown) → the new value (more cells if needed) → reason →
+evidence → the summary → submitted.
 
 Why it is built this way:
 - Each step takes the draft the front end kept (JSON) and the button or text of this step,
-  checks everything again (the teacher's assignment, the class list, the term's year, the
-  subject's columns, the cut-off, the typed value) and returns what the step shows (a `Step`,
-  whose `stage` is where the conversation goes next) together with the new draft. Button data
-  and a kept draft are never trusted: a modified client can send any data, and a draft kept
-  across a restart may name a class whose assignment changed since. A stale or forged id is a
-  NotFound or PermissionDenied that says what to do, and the draft stays as it was.
-- The draft is rebuilt from known keys at every step (`FormDraft.read`), so it never grows,
-  whatever it held; the album refusals it remembers are the current album's only.
+  checks everything again (the teacher's assignment or homeroom class, the class list, the
+  term's year, the sheet's columns, the cut-off, the typed value) and returns what the step
+  shows (a `Step`, whose `stage` is where the conversation goes next) together with the new
+  draft. Button data and a kept draft are never trusted: a modified client can send any data,
+  and a draft kept across a restart may name a class whose assignment changed since. A stale or
+  forged id is a NotFound or PermissionDenied that says what to do, and the draft stays as it
+  was.
+- The draft is rebuilt from known keys at every step (core.services.corrections.draft), so it
+  never grows, whatever it held; the album refusals it remembers are the current album's only.
 - The column keyboard reads the sheet once (core.services.corrections.cells): a few queries,
   whatever the number of columns.
+- The homeroom teacher corrects conduct, days absent and (primary) qualities and competencies
+  the same way as marks (000 Điều 8: "GVCN hoặc GVBM lập phiếu"): the class's homeroom teacher
+  is offered their data beside the subjects they teach; nobody else is.
 - Submitting goes through `submit`, which checks it all once more in one transaction.
 
 What each step shows is in core.services.corrections.steps.
@@ -24,22 +29,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from core import buttons
 from core.buttons import Choice
 from core.errors import InvalidValue, NotFound
+from core.formatting import roman
 from core.i18n import _
-from core.models import MarkKind, RequestState, Term
+from core.models import RequestState, SchoolClass, Term
+from core.rules.catalog import SchoolLevel
 from core.services.access import Actor
+from core.services.corrections import homeroom
 from core.services.corrections.cells import (
-    StudentSheet,
+    Sheet,
     class_of,
-    load_sheet,
     my_classes,
     my_subjects,
-    roman,
     shown,
     student_in,
     students_named,
@@ -48,7 +53,8 @@ from core.services.corrections.cells import (
 )
 from core.services.corrections.cutoff import PastCutoff, ensure_before_cutoff
 from core.services.corrections.cutoff import ask_late as ask_principal
-from core.services.corrections.files import Album, album_json, read_album, read_files, receive
+from core.services.corrections.draft import KIND_CODES, KINDS, FormDraft
+from core.services.corrections.files import receive
 from core.services.corrections.steps import (
     ChangeLine,
     ClassChoices,
@@ -68,122 +74,17 @@ from core.services.corrections.steps import (
     ValueTaken,
 )
 from core.services.corrections.submit import Change, Draft, check_reason, new_token, submit
-from core.services.evidence import MAX_FILES, EvidenceFile
+from core.services.evidence import MAX_FILES
+from core.services.student_form import MAX_MATCHES
 from core.storage import FileStore
 from core.typed import mark, name_part
-
-MAX_MATCHES = 10  # students offered after a typed search; more means the search was too loose
-_KIND_CODES = {MarkKind.REGULAR: "r", MarkKind.MIDTERM: "m", MarkKind.FINAL: "f"}
-_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
-
-
-# ---------------------------------------------------------------------------------------------
-# The draft
-
-
-def _ended() -> NotFound:
-    return NotFound(_("Phiếu đang lập không còn; gõ /suadiem để lập lại."))
-
-
-def _number(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _column(raw: object) -> tuple[MarkKind, int] | None:
-    if isinstance(raw, list) and len(raw) >= 2 and isinstance(raw[1], int):
-        kind = next((k for k in MarkKind if k.value == raw[0]), None)
-        if kind is not None:
-            return kind, raw[1]
-    return None
-
-
-def _changes(raw: object) -> tuple[Change, ...] | None:
-    if not isinstance(raw, list):
-        return None
-    changes = []
-    for item in raw:
-        column = _column(item)
-        if column is None or len(item) != 3 or not isinstance(item[2], str):
-            return None
-        changes.append(Change(column[0], column[1], item[2]))
-    return tuple(changes)
-
-
-@dataclass(frozen=True)
-class FormDraft:
-    """The draft as the rules read it; `read` keeps only well-typed known keys."""
-
-    token: str
-    class_id: int | None = None
-    student_id: int | None = None
-    subject_id: int | None = None
-    term_id: int | None = None
-    changes: tuple[Change, ...] = ()
-    pending: tuple[MarkKind, int] | None = None
-    reason: str = ""
-    evidence: tuple[EvidenceFile, ...] = ()
-    album: Album | None = None
-
-    @classmethod
-    def read(cls, raw: object) -> FormDraft:
-        """The kept draft; a missing or damaged one ends the form with what to do."""
-        if not isinstance(raw, dict):
-            raise _ended()
-        token, reason = raw.get("token"), raw.get("reason", "")
-        changes = _changes(raw.get("changes", []))
-        evidence = read_files(raw.get("evidence", []))
-        if changes is None or evidence is None:
-            raise _ended()
-        if not isinstance(token, str) or not isinstance(reason, str):
-            raise _ended()
-        return cls(
-            token[:32],
-            _number(raw, "class_id"),
-            _number(raw, "student_id"),
-            _number(raw, "subject_id"),
-            _number(raw, "term_id"),
-            changes,
-            _column(raw.get("pending")),
-            reason,
-            evidence,
-            read_album(raw.get("album")),
-        )
-
-    def json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "token": self.token,
-            "class_id": self.class_id,
-            "student_id": self.student_id,
-            "subject_id": self.subject_id,
-            "term_id": self.term_id,
-            "changes": [[c.kind.value, c.index, c.new_value] for c in self.changes],
-            "pending": [self.pending[0].value, self.pending[1]] if self.pending else None,
-            "reason": self.reason or None,
-            "evidence": [f.as_dict() for f in self.evidence],
-            "album": album_json(self.album),
-        }
-        return {k: v for k, v in out.items() if v is not None}
-
-    def need(self, *keys: str) -> None:
-        """A button of a later step whose draft is gone (the flow ended, or was cancelled)."""
-        if any(not getattr(self, key) for key in keys):
-            raise _ended()
-
-    async def sheet(self, actor: Actor) -> StudentSheet:
-        self.need("class_id", "student_id", "subject_id", "term_id")
-        assert self.class_id and self.student_id and self.subject_id and self.term_id
-        return await load_sheet(
-            actor, self.class_id, self.student_id, self.subject_id, self.term_id
-        )
-
 
 # ---------------------------------------------------------------------------------------------
 # The steps
 
 
 async def start(actor: Actor) -> ClassChoices:
-    """A new draft, and the classes the teacher teaches this year."""
+    """A new draft, and the classes the teacher teaches (or is homeroom teacher of) this year."""
     classes = await my_classes(actor)
     if not classes:
         raise NotFound(_("Thầy cô chưa được phân công dạy lớp nào nên chưa lập phiếu được."))
@@ -221,6 +122,15 @@ async def search_student(actor: Actor, raw: object, typed: str) -> StudentChoice
     )
 
 
+def _homeroom_choice(school_class: SchoolClass) -> Choice:
+    """The homeroom teacher's own data, offered beside the subjects."""
+    if homeroom.school_level(school_class.grade) is SchoolLevel.PRIMARY:
+        text = _("📋 Phẩm chất, năng lực, ngày nghỉ (chủ nhiệm)")
+    else:
+        text = _("📋 Rèn luyện, ngày nghỉ (chủ nhiệm)")
+    return Choice(text, buttons.FORM_HOMEROOM.data())
+
+
 async def choose_student(actor: Actor, raw: object, student_id: int) -> SubjectChoices:
     draft = FormDraft.read(raw)
     draft.need("class_id")
@@ -228,15 +138,28 @@ async def choose_student(actor: Actor, raw: object, student_id: int) -> SubjectC
     school_class = await class_of(actor, draft.class_id)
     subjects = await my_subjects(actor, school_class)
     student = await student_in(school_class, student_id)
-    if not subjects:
+    choices = [Choice(s.name, buttons.FORM_SUBJECT.data(s.id)) for s in subjects]
+    if homeroom.is_homeroom_of(actor, school_class):
+        choices.append(_homeroom_choice(school_class))
+    if not choices:
         raise InvalidValue(
             _("Ở lớp {klass} thầy cô không dạy môn nào có điểm số: không có điểm để sửa.").format(
                 klass=school_class.name
             )
         )
     return SubjectChoices(
-        draft=FormDraft(draft.token, school_class.id, student.id).json(),
-        choices=tuple(Choice(s.name, buttons.FORM_SUBJECT.data(s.id)) for s in subjects),
+        draft=FormDraft(draft.token, school_class.id, student.id).json(), choices=tuple(choices)
+    )
+
+
+async def _terms(school_class: SchoolClass, draft: FormDraft) -> TermChoices:
+    terms = await Term.filter(year_id=school_class.year_id).order_by("number")
+    return TermChoices(
+        draft=draft.json(),
+        choices=tuple(
+            Choice(_("Học kỳ {n}").format(n=roman(t.number)), buttons.FORM_TERM.data(t.id))
+            for t in terms
+        ),
     )
 
 
@@ -247,31 +170,38 @@ async def choose_subject(actor: Actor, raw: object, subject_id: int) -> TermChoi
     school_class = await class_of(actor, draft.class_id)
     subject = await subject_of(actor, school_class, subject_id)
     student = await student_in(school_class, draft.student_id)
-    terms = await Term.filter(year_id=school_class.year_id).order_by("number")
-    return TermChoices(
-        draft=FormDraft(draft.token, school_class.id, student.id, subject.id).json(),
-        choices=tuple(
-            Choice(_("Học kỳ {n}").format(n=roman(t.number)), buttons.FORM_TERM.data(t.id))
-            for t in terms
-        ),
+    return await _terms(
+        school_class, FormDraft(draft.token, school_class.id, student.id, subject.id)
     )
 
 
-async def _columns(draft: FormDraft, sheet: StudentSheet) -> ColumnChoices:
+async def choose_homeroom(actor: Actor, raw: object) -> TermChoices:
+    """The homeroom teacher's own data of the student (conduct, days absent, qualities);
+    anyone but the class's homeroom teacher is refused."""
+    draft = FormDraft.read(raw)
+    draft.need("class_id", "student_id")
+    assert draft.class_id and draft.student_id
+    school_class = await class_of(actor, draft.class_id)
+    homeroom.ensure_homeroom(actor, school_class)
+    student = await student_in(school_class, draft.student_id)
+    return await _terms(
+        school_class, FormDraft(draft.token, school_class.id, student.id, homeroom=True)
+    )
+
+
+async def _columns(draft: FormDraft, sheet: Sheet) -> ColumnChoices:
     """The columns still free, labelled with their current values (one read of the sheet)."""
     taken = {(c.kind, c.index) for c in draft.changes}
     values = await sheet.values()
     free = [column for column in sheet.columns() if column not in taken]
     if not free:
-        raise InvalidValue(
-            _("Mọi cột của môn này đã có trong phiếu. Bấm «Tiếp: lý do» để tiếp tục.")
-        )
+        raise InvalidValue(_("Mọi cột đã có trong phiếu. Bấm «Tiếp: lý do» để tiếp tục."))
     return ColumnChoices(
         draft=draft.json(),
         choices=tuple(
             Choice(
-                f"{sheet.cell(kind, index).column} ({shown(values[(kind, index)])})",
-                buttons.FORM_COLUMN.data(_KIND_CODES[kind], index),
+                f"{sheet.cell(kind, index).column} ({shown(values[(kind, index)], kind)})",
+                buttons.FORM_COLUMN.data(KIND_CODES[kind], index),
             )
             for kind, index in free
         ),
@@ -283,8 +213,8 @@ async def choose_term(
 ) -> ColumnChoices | TooLate:
     """The columns to choose from; after the cut-off, the way to ask the principal."""
     read = FormDraft.read(raw)
-    read.need("class_id", "student_id", "subject_id")
-    draft = FormDraft(read.token, read.class_id, read.student_id, read.subject_id, term_id)
+    read.need_sheet()
+    draft = replace(FormDraft(read.token), **_sheet_keys(read), term_id=term_id)
     sheet = await draft.sheet(actor)
     try:
         await ensure_before_cutoff(actor, sheet.cell(*sheet.columns()[0]), now)
@@ -297,6 +227,15 @@ async def choose_term(
     return await _columns(draft, sheet)
 
 
+def _sheet_keys(draft: FormDraft) -> dict[str, object]:
+    return {
+        "class_id": draft.class_id,
+        "student_id": draft.student_id,
+        "subject_id": draft.subject_id,
+        "homeroom": draft.homeroom,
+    }
+
+
 async def ask_late(actor: Actor, raw: object, now: dt.datetime | None = None) -> LateAsked:
     """Past the cut-off: ask the principal to allow one late request; the form ends."""
     draft = FormDraft.read(raw)
@@ -306,7 +245,7 @@ async def ask_late(actor: Actor, raw: object, now: dt.datetime | None = None) ->
 
 
 async def add_cell(actor: Actor, raw: object) -> ColumnChoices:
-    """Another cell of the same student, subject and term."""
+    """Another cell of the same student, sheet and term."""
     draft = FormDraft.read(raw)
     return await _columns(replace(draft, pending=None), await draft.sheet(actor))
 
@@ -314,7 +253,7 @@ async def add_cell(actor: Actor, raw: object) -> ColumnChoices:
 async def choose_column(actor: Actor, raw: object, kind_code: str, index: int) -> ValueAsked:
     draft = FormDraft.read(raw)
     sheet = await draft.sheet(actor)
-    kind = _KINDS.get(kind_code)
+    kind = KINDS.get(kind_code)
     if kind is None:
         raise NotFound(_("Không có cột này. Bấm một cột trong danh sách."))
     cell = sheet.cell(kind, index)
@@ -324,12 +263,13 @@ async def choose_column(actor: Actor, raw: object, kind_code: str, index: int) -
     return ValueAsked(
         draft=replace(draft, pending=(kind, index)).json(),
         column=cell.column,
-        current=shown(current),
+        current=shown(current, kind),
+        hint=homeroom.hint(kind) if homeroom.is_homeroom(kind) else "",
     )
 
 
 async def enter_value(actor: Actor, raw: object, typed: str) -> ValueTaken:
-    """The typed value (a text too long to be a mark is refused first), checked by the entry
+    """The typed value (a text too long to be a value is refused first), checked by the entry
     rules and against the current one."""
     typed = mark(typed)
     draft = FormDraft.read(raw)
@@ -337,12 +277,12 @@ async def enter_value(actor: Actor, raw: object, typed: str) -> ValueTaken:
     assert draft.pending
     sheet = await draft.sheet(actor)
     cell = sheet.cell(*draft.pending)
-    value = cell.check(typed, (await sheet.values())[draft.pending])
+    value = cell.check(typed, await sheet.values())
     changes = (*draft.changes, Change(cell.kind, cell.index, value))
     return ValueTaken(
         draft=replace(draft, changes=changes, pending=None).json(),
         column=cell.column,
-        value=shown(value),
+        value=shown(value, cell.kind),
         choices=(
             Choice(_("➕ Thêm ô khác"), buttons.FORM_ADD_CELL.data()),
             Choice(_("➡️ Tiếp: lý do"), buttons.FORM_TO_REASON.data()),
@@ -411,13 +351,15 @@ async def files_done(actor: Actor, raw: object) -> Summary:
     for change in draft.changes:
         cell = sheet.cell(change.kind, change.index)
         current = values[(cell.kind, cell.index)]
-        cell.check(change.new_value, current)
-        lines.append(ChangeLine(cell.column, shown(current), shown(change.new_value)))
+        cell.check(change.new_value, values)
+        lines.append(
+            ChangeLine(cell.column, shown(current, cell.kind), shown(change.new_value, cell.kind))
+        )
     return Summary(
         draft=replace(draft, album=None).json(),
         student=sheet.student.full_name,
         klass=sheet.school_class.name,
-        subject=sheet.subject.name,
+        subject=sheet.subject.name if sheet.subject else None,
         term=roman(sheet.term.number),
         changes=tuple(lines),
         reason=draft.reason,
@@ -431,8 +373,9 @@ async def send(
 ) -> Submitted:
     """Submit the draft (core.services.corrections.submit checks it all once more)."""
     draft = FormDraft.read(raw)
-    draft.need("class_id", "student_id", "subject_id", "term_id", "changes", "reason")
-    assert draft.class_id and draft.student_id and draft.subject_id and draft.term_id
+    draft.need_sheet()
+    draft.need("term_id", "changes", "reason")
+    assert draft.class_id and draft.student_id and draft.term_id
     request = await submit(
         actor,
         Draft(

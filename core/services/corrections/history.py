@@ -1,12 +1,14 @@
 """A student's cell history (/lichsu): every value a cell had, by whom, when, under which
 request, read from the audit log (the gradebook records every write there).
 
-The log names a cell by its target ("mark:5:2:1:TX1") and a value as stored ("8.5"); people
-read neither. Each line is told in the words of the grade sheet and of Thông tư 22 (Điều 7:
-ĐĐGtx, ĐĐGgk giữa kỳ, ĐĐGck cuối kỳ): «Ngữ văn, học kỳ I, ĐĐGtx 1: 6,0 → 7,5», with the
-time on the school's clock, the person's name and the request's number (core.formatting and
-`shown`, as the correction cards write them). A long history shows its most recent lines and
-says how many earlier ones there are.
+The log names a cell by its target ("mark:5:2:1:TX1", "conduct:5:1", "absence:5:1",
+"quality:5:end_1:CHAM_CHI") and a value as stored ("8.5", "T"); people read neither. Each
+line is told in the words of the grade sheet and of Thông tư 22 (Điều 7: ĐĐGtx, ĐĐGgk giữa
+kỳ, ĐĐGck cuối kỳ): «Ngữ văn, học kỳ I, ĐĐGtx 1: 6,0 → 7,5», and the homeroom teacher's data
+in theirs: «Rèn luyện học kỳ I: Khá → Tốt», «Số ngày nghỉ có phép học kỳ II: 2 → 3», «Chăm
+chỉ (cuối học kì I): Đạt → Tốt», with the time on the school's clock, the person's name and
+the request's number (core.formatting and `shown`, as the correction cards write them). A long
+history shows its most recent lines and says how many earlier ones there are.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import html
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from tortoise.expressions import Q
+
 from core import audit, formatting
 from core.errors import InvalidValue, NotFound, PermissionDenied
+from core.formatting import roman
 from core.i18n import _
 from core.models import (
     AuditEvent,
+    CellKind,
     CorrectionRequest,
     MarkKind,
     School,
@@ -29,31 +35,19 @@ from core.models import (
     Subject,
     Term,
 )
+from core.rules.primary import TestPoint
 from core.services.access import Actor
-from core.services.corrections.cells import canonical, roman, shown
+from core.services.corrections import homeroom
+from core.services.corrections.cells import canonical, column_of, column_words, shown
 from core.services.corrections.views import OVERSEERS
-from core.services.gradebook import mark_column
+from core.services.gradebook import TOPIC_COLUMN, parse_column
 from core.services.schools import subjects_by_name
 from core.text import fold
 
 MAX_LINES = 40  # the most recent changes shown; asking for one subject (or column) shows more
-_KINDS = {"TX": MarkKind.REGULAR, "GK": MarkKind.MIDTERM, "CK": MarkKind.FINAL}
-
-
-def column_words(kind: MarkKind, index: int) -> str:
-    """A mark column as TT22 (Điều 7) and the grade sheet name it: ĐĐGtx 1, ĐĐGgk (giữa kỳ),
-    ĐĐGck (cuối kỳ)."""
-    return {
-        MarkKind.REGULAR: _("ĐĐGtx {n}"),
-        MarkKind.MIDTERM: _("ĐĐGgk (giữa kỳ)"),
-        MarkKind.FINAL: _("ĐĐGck (cuối kỳ)"),
-    }[kind].format(n=index)
-
-
-def _column_code(code: str) -> tuple[MarkKind, int]:
-    """The kind and index of a column as the log writes it (TX1..TX4, GK, CK)."""
-    kind = _KINDS[code[:2]]
-    return kind, int(code[2:]) if kind is MarkKind.REGULAR else 1
+_HOMEROOM_TARGETS = ("conduct", "absence", "quality")
+_ABSENCE_FIELDS = {"excused": CellKind.EXCUSED, "unexcused": CellKind.UNEXCUSED}
+_HOMEROOM_WORDS = frozenset({"chu nhiem", "gvcn"})  # /lichsu ID chủ nhiệm
 
 
 @dataclass(frozen=True)
@@ -62,34 +56,45 @@ class HistoryLine:
 
     at: dt.datetime
     cell: str  # the audit log's target of the cell
-    subject: str
+    subject: str  # empty for the homeroom teacher's data
     term: int
-    kind: MarkKind
+    kind: CellKind
     index: int
-    before: str | None  # values as stored ("8.5", "Đ"); None: empty
+    before: str | None  # values as stored ("8.5", "Đ", "T"); None: empty
     after: str | None
     by: str
     request: str | None  # the request's number (SĐ-12)
+    point: TestPoint | None = None  # a quality's assessment point
 
     @property
     def column(self) -> str:
-        """The column's short code (TX1, GK, CK), as /lichsu is asked with."""
-        return mark_column(self.kind, self.index)
+        """The column's short code (TX1, GK, CK; «Rèn luyện»), as /lichsu is asked with."""
+        return column_of(self.kind, self.index)
+
+    def where(self) -> str:
+        """The cell in words (HTML): «Ngữ văn, học kỳ I, ĐĐGtx 1», «Rèn luyện học kỳ I»."""
+        mark_kind = self.kind.mark_kind
+        if mark_kind is not None:
+            return _("{subject}, học kỳ {term}, {column}").format(
+                subject=html.escape(self.subject),
+                term=roman(self.term),
+                column=column_words(mark_kind, self.index),
+            )
+        if self.kind is CellKind.QUALITY and self.point is not None:
+            code = homeroom.quality_code(self.index)
+            return html.escape(homeroom.quality_words(code, self.point))
+        return html.escape(homeroom.words(self.kind, self.index, self.term))
 
     def text(self) -> str:
         """The line as people read it (HTML)."""
         by = html.escape(self.by)
         if self.request:
             by = _("{by}, theo phiếu {number}").format(by=by, number=self.request)
-        return _(
-            "• {when} — {subject}, học kỳ {term}, {column}: {before} → <b>{after}</b> ({by})"
-        ).format(
+        return _("• {when} — {where}: {before} → <b>{after}</b> ({by})").format(
             when=formatting.date_time(self.at),
-            subject=html.escape(self.subject),
-            term=roman(self.term),
-            column=column_words(self.kind, self.index),
-            before=shown(self.before),
-            after=shown(self.after),
+            where=self.where(),
+            before=shown(self.before, self.kind),
+            after=shown(self.after, self.kind),
             by=by,
         )
 
@@ -103,11 +108,14 @@ class CellHistory:
     lines: list[HistoryLine]
     subject: str | None = None
     column: tuple[MarkKind, int] | None = None
+    homeroom: bool = False  # only the homeroom teacher's data
 
     def text(self) -> str:
         """The whole answer (HTML): the title, the most recent `MAX_LINES` lines, and how many
         earlier ones were left out."""
         narrowed = [html.escape(self.subject)] if self.subject else []
+        if self.homeroom:
+            narrowed.append(_("dữ liệu chủ nhiệm"))
         if self.column:
             narrowed.append(column_words(*self.column))
         title = (
@@ -160,31 +168,86 @@ def _who(label: str, names: dict[str, str]) -> str:
     return _("Trợ lý (tự động)")
 
 
+def _homeroom_lines(event: AuditEvent, terms: dict[int, int], at: HistoryLine) -> list[HistoryLine]:
+    """The lines of one write of the homeroom teacher's data (`at`: the line's common facts):
+    conduct and a quality hold one value, a row of days absent two (each its own line)."""
+    kind, _student, where, *rest = event.target.split(":")
+    before, after = event.before or {}, event.after or {}
+    if kind == "absence":
+        return [
+            replace(
+                at,
+                term=terms.get(int(where), 1),
+                kind=cell,
+                before=None if before.get(field) is None else str(before[field]),
+                after=str(after[field]),
+            )
+            for field, cell in _ABSENCE_FIELDS.items()
+            if after.get(field) is not None
+        ]
+    if "level" not in after:
+        return []  # only the term of a quality moved: no value changed
+    level = {"before": before.get("level"), "after": str(after["level"])}
+    if kind == "conduct":
+        return [replace(at, term=terms.get(int(where), 1), kind=CellKind.CONDUCT, **level)]
+    point, code = TestPoint(where), rest[0]
+    if code not in homeroom.QUALITY_NAMES:
+        return []
+    return [
+        replace(
+            at,
+            term=homeroom.term_of_point(point),
+            kind=CellKind.QUALITY,
+            index=homeroom.quality_index(code),
+            point=point,
+            **level,
+        )
+    ]
+
+
+def _targets(student_id: int, subject_id: int | None, homeroom_only: bool) -> Q:
+    """The audit targets of the student's cells asked for."""
+    marks = [f"mark:{student_id}:" + (f"{subject_id}:" if subject_id else "")]
+    others = [f"{kind}:{student_id}:" for kind in _HOMEROOM_TARGETS]
+    prefixes = others if homeroom_only else marks if subject_id else [*marks, *others]
+    found = Q(target__startswith=prefixes[0])
+    for prefix in prefixes[1:]:
+        found |= Q(target__startswith=prefix)
+    return found
+
+
 async def history(
-    actor: Actor, student_id: int, subject_id: int | None = None, column: str | None = None
+    actor: Actor,
+    student_id: int,
+    subject_id: int | None = None,
+    column: str | None = None,
+    *,
+    homeroom_only: bool = False,
 ) -> list[HistoryLine]:
-    """Every value the student's cells had (narrowed to a subject, a column), oldest first,
-    from the audit log; a change made under a correction request names it."""
+    """Every value the student's cells had (narrowed to a subject, a column, or the homeroom
+    teacher's data), oldest first, from the audit log; a change made under a correction
+    request names it."""
     student = await Student.get_or_none(id=student_id, school_id=actor.school_id)
     if student is None:
         raise NotFound(_("Không tìm thấy học sinh này."))
     _ensure_overseer(actor)
-    prefix = f"mark:{student_id}:" + (f"{subject_id}:" if subject_id else "")
+    actions = [f"{k}.{a}" for k in ("mark", *_HOMEROOM_TARGETS) for a in ("create", "update")]
     events = [
         e
         for e in await AuditEvent.filter(
-            target__startswith=prefix,
-            action__in=["mark.create", "mark.update", "correction.apply"],
+            _targets(student_id, subject_id, homeroom_only),
+            action__in=[*actions, "correction.apply"],
         ).order_by("seq")
         if column is None or e.target.rsplit(":", 1)[1] == column
     ]
-    cells = [e.target.split(":") for e in events]  # mark, student, subject, term, column
+    marks = [e.target.split(":") for e in events if e.target.startswith("mark:")]
     subjects = dict(
-        await Subject.filter(id__in=sorted({int(c[2]) for c in cells})).values_list("id", "name")
+        await Subject.filter(id__in=sorted({int(c[2]) for c in marks})).values_list("id", "name")
     )
-    terms = dict(
-        await Term.filter(id__in=sorted({int(c[3]) for c in cells})).values_list("id", "number")
-    )
+    term_ids = {int(c[3]) for c in marks} | {
+        int(e.target.split(":")[2]) for e in events if e.target.startswith(("conduct:", "absence:"))
+    }
+    terms = dict(await Term.filter(id__in=sorted(term_ids)).values_list("id", "number"))
     requests = {
         r.id: r.number
         for r in await CorrectionRequest.filter(
@@ -194,27 +257,26 @@ async def history(
     }
     names = {f"staff:{s.id}": s.full_name for s in await Staff.filter(school_id=actor.school_id)}
     lines: list[HistoryLine] = []
-    for event, (_mark, _student, subject, term, code) in zip(events, cells, strict=True):
+    for event in events:
         if event.action == "correction.apply":
-            number = requests.get(event.after["request"])
-            for index in range(len(lines) - 1, -1, -1):
-                if lines[index].cell == event.target:
-                    lines[index] = replace(lines[index], request=number)
-                    break
+            _name_request(lines, event, requests.get(event.after["request"]))
             continue
-        kind, index = _column_code(code)
+        at = HistoryLine(event.at, event.target, "", 1, CellKind.REGULAR, 1, None, None, "", None)
+        at = replace(at, by=_who(event.actor, names))
+        if not event.target.startswith("mark:"):
+            lines += _homeroom_lines(event, terms, at)
+            continue
+        _mark, _student, subject, term, code = event.target.split(":")
+        kind, index = parse_column(code)
         lines.append(
-            HistoryLine(
-                event.at,
-                event.target,
-                subjects.get(int(subject), ""),
-                terms.get(int(term), 1),
-                kind,
-                index,
-                _audit_value(event.before),
-                _audit_value(event.after),
-                _who(event.actor, names),
-                None,
+            replace(
+                at,
+                subject=subjects.get(int(subject), ""),
+                term=terms.get(int(term), 1),
+                kind=CellKind(kind.value),
+                index=index,
+                before=_audit_value(event.before),
+                after=_audit_value(event.after),
             )
         )
     await audit.record(
@@ -225,18 +287,31 @@ async def history(
     return lines
 
 
+def _name_request(lines: list[HistoryLine], applied: AuditEvent, number: str | None) -> None:
+    """The value a correction applied is the cell's latest line: it names the request. A row
+    of days absent is one target for two cells: the event's kind says which."""
+    kind = applied.after.get("kind")
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if line.cell == applied.target and kind in (None, line.kind.value):
+            lines[index] = replace(line, request=number)
+            return
+
+
 def _split_words(words: list[str]) -> tuple[str, str | None]:
     """/lichsu's words after the ID: a subject name, then optionally a column (GK, CK, TXn)."""
     words = list(words)
     column = None
-    if words and (words[-1].upper() in {"GK", "CK"} or words[-1].upper().startswith("TX")):
+    if words and (
+        words[-1].upper() in {"GK", "CK", TOPIC_COLUMN} or words[-1].upper().startswith("TX")
+    ):
         column = words.pop().upper()
     return " ".join(words), column
 
 
 def _asked_column(code: str) -> tuple[MarkKind, int]:
     try:
-        return _column_code(code)
+        return parse_column(code)
     except (KeyError, ValueError):
         raise InvalidValue(
             _("Không có cột «{column}»: cột là TX1 đến TX4, GK hoặc CK.").format(column=code)
@@ -253,6 +328,9 @@ async def history_of(actor: Actor, national_id: str, words: list[str]) -> CellHi
     name, column = _split_words(words)
     wanted = _asked_column(column) if column else None
     subject = None
+    if fold(name) in _HOMEROOM_WORDS and column is None:
+        found = await history(actor, student.id, homeroom_only=True)
+        return CellHistory(student.full_name, student.national_id, found, homeroom=True)
     if name:
         school = await School.get(id=actor.school_id)
         subject = (await subjects_by_name(school)).get(fold(name))

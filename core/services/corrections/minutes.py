@@ -20,12 +20,12 @@ import html
 
 from core import clock
 from core.errors import InvalidValue
+from core.formatting import roman
 from core.i18n import _, current_language
 from core.models import RequestState, Role, Staff, Witness, WitnessRole
 from core.render.minutes import ChangeLine, MinutesFacts, WitnessLine, render_minutes
 from core.services.access import Actor
-from core.services.corrections.cells import roman, shown
-from core.services.corrections.history import column_words
+from core.services.corrections.cells import cell_words, shown
 from core.services.corrections.notices import tell, topic_of
 from core.services.corrections.routing import staff_with
 from core.services.corrections.views import RequestView, view_for
@@ -51,15 +51,15 @@ async def minutes_facts(view: RequestView, closed_at: dt.datetime | None = None)
         teacher=view.teacher.full_name,
         student=view.student.full_name,
         school_class=view.school_class.name,
-        subject=view.subject.name,
+        subject=view.subject.name if view.subject else "",
         term=roman(view.term.number),
         year=year.name,
         reason=request.reason,
         items=tuple(
             ChangeLine(
-                column_words(i.kind, i.index),
-                shown(i.old),
-                shown(i.new),
+                cell_words(i.kind, i.index, view.term.number),
+                shown(i.old, i.kind),
+                shown(i.new, i.kind),
                 i.applied_at if i.applied else None,
             )
             for i in view.items

@@ -34,7 +34,7 @@ from core.models import (
 )
 from core.services import locks
 from core.services.access import LEADERSHIP, Actor
-from core.services.corrections.cells import Cell, canonical, shown
+from core.services.corrections.cells import Cell, shown
 from core.services.corrections.minutes import draw_up, tell_unsealed
 from core.services.corrections.notices import button, tell, topic_of
 from core.services.corrections.routing import (
@@ -46,7 +46,6 @@ from core.services.corrections.routing import (
 )
 from core.services.corrections.states import Move, record, transition
 from core.services.corrections.views import ItemView, RequestView, gone, load_view
-from core.services.gradebook import MarkEntry, validate_mark, write_marks
 from core.services.outbox import Attachment
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
@@ -194,7 +193,7 @@ async def _open(request: CorrectionRequest, now: dt.datetime) -> CorrectionReque
         keyboard=lambda: [
             [
                 button(
-                    _("✏️ Nhập {column} = {new}").format(column=i.column, new=shown(i.new)),
+                    _("✏️ Nhập {column} = {new}").format(column=i.column, new=shown(i.new, i.kind)),
                     buttons.REQUEST_APPLY.data(request.id, i.id),
                 )
             ]
@@ -252,11 +251,11 @@ async def apply_value(
     drawn up, sealed with the school's seal (`signing`: see corrections.minutes) and sent."""
     now = now or clock.now()
     view, item, cell = await open_item(actor, request_id, item_id, now)
-    value = validate_mark(cell.subject, cell.school_class.grade, cell.kind, cell.index, raw)
-    if canonical(value) != item.new:
+    values = await cell.read()
+    if cell.parse(raw, values) != item.new:
         raise InvalidValue(
             _("Giá trị được duyệt cho ô {column} là {new}; không ghi giá trị khác.").format(
-                column=item.column, new=shown(item.new)
+                column=item.column, new=shown(item.new, item.kind)
             )
         )
     async with in_transaction():
@@ -265,23 +264,15 @@ async def apply_value(
         )
         if not applied:
             raise InvalidValue(_("Ô {column} đã được sửa rồi.").format(column=item.column))
-        entry = MarkEntry(
-            view.student.id,
-            view.school_class,
-            view.subject,
-            view.term,
-            cell.kind,
-            cell.index,
-            value,
-        )
-        await write_marks(actor, [entry])
+        await cell.write(actor, item.new, values)
         await audit.record(
             audit.Event(
                 actor.label,
                 "correction.apply",
                 cell.target,
                 {"value": item.old},
-                {"value": item.new, "request": request_id},
+                # the cell's kind tells the two counts of days absent (one target) apart
+                {"value": item.new, "request": request_id, "kind": item.kind.value},
             )
         )
         await locks.close_cell(actor, opening_id(request_id, item.id), now=now)

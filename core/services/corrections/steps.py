@@ -98,9 +98,12 @@ class ColumnChoices(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class ValueAsked(Step):
+    """The column chosen: its current value, and (a homeroom cell) what may be typed."""
+
     stage = Stage.VALUE
     column: str
     current: str
+    hint: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,12 +148,13 @@ class ChangeLine:
 
 @dataclass(frozen=True, kw_only=True)
 class Summary(Step):
-    """Everything the request will say, to confirm before it is sent."""
+    """Everything the request will say, to confirm before it is sent (`subject` None: the
+    homeroom teacher's data)."""
 
     stage = Stage.CONFIRM
     student: str
     klass: str
-    subject: str
+    subject: str | None
     term: str
     changes: tuple[ChangeLine, ...]
     reason: str

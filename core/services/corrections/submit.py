@@ -19,11 +19,11 @@ from core import audit, clock
 from core.errors import InvalidValue, NotFound
 from core.i18n import _
 from core.models import (
+    CellKind,
     CorrectionItem,
     CorrectionRequest,
     Evidence,
     LateAllowance,
-    MarkKind,
     RequestState,
 )
 from core.services.access import Actor
@@ -42,19 +42,20 @@ MAX_REASON = 1000
 class Change:
     """One cell of a draft: the column and the value asked for (canonical text)."""
 
-    kind: MarkKind
+    kind: CellKind
     index: int
     new_value: str
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What the teacher filled in, as submitted."""
+    """What the teacher filled in, as submitted (`subject_id` None: the homeroom teacher's
+    data of the term)."""
 
     token: str
     class_id: int
     student_id: int
-    subject_id: int
+    subject_id: int | None
     term_id: int
     changes: tuple[Change, ...]
     reason: str
@@ -112,7 +113,7 @@ async def submit(
         cell = sheet.cell(change.kind, change.index)
         if any(c.column == cell.column for c, _change in cells):
             raise InvalidValue(_("Cột {column} có hai lần trong phiếu.").format(column=cell.column))
-        if cell.check(change.new_value, current[(cell.kind, cell.index)]) != change.new_value:
+        if cell.check(change.new_value, current) != change.new_value:
             raise InvalidValue(
                 _("Giá trị mới của cột {column} không hợp lệ.").format(column=cell.column)
             )
@@ -146,6 +147,7 @@ async def submit(
                     request=request,
                     kind=cell.kind,
                     index=cell.index,
+                    quality=cell.quality,
                     old_value=current[(cell.kind, cell.index)],
                     new_value=change.new_value,
                 )

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from core import buttons
 from core.buttons import Choice
 from core.errors import NotFound, PermissionDenied
+from core.formatting import roman
 from core.i18n import _
 from core.models import (
+    CellKind,
     CorrectionItem,
     CorrectionRequest,
     Evidence,
-    MarkKind,
     RequestState,
     Role,
     SchoolClass,
@@ -30,10 +31,26 @@ from core.models import (
     Term,
 )
 from core.services.access import LEADERSHIP, Actor
-from core.services.corrections.cells import column_of, roman, shown
+from core.services.corrections import homeroom
+from core.services.corrections.cells import column_of, shown
 from core.storage import FileStore
 
-_ORDER = {MarkKind.REGULAR: 0, MarkKind.MIDTERM: 1, MarkKind.FINAL: 2}
+# The order of a request's cells: a sheet's columns as it shows them.
+_ORDER = {
+    kind: n
+    for n, kind in enumerate(
+        (
+            CellKind.REGULAR,
+            CellKind.TOPIC,
+            CellKind.MIDTERM,
+            CellKind.FINAL,
+            CellKind.CONDUCT,
+            CellKind.EXCUSED,
+            CellKind.UNEXCUSED,
+            CellKind.QUALITY,
+        )
+    )
+}
 OVERSEERS = (Role.ADMIN, Role.INSPECTOR, *LEADERSHIP)  # who sees every request of the school
 
 
@@ -45,13 +62,26 @@ def gone() -> NotFound:
 @dataclass(frozen=True)
 class ItemView:
     id: int
-    kind: MarkKind
+    kind: CellKind
     index: int
     column: str
     old: str | None
     new: str
     applied: str | None
     applied_at: dt.datetime | None
+
+    @property
+    def is_mark(self) -> bool:
+        return self.kind.mark_kind is not None
+
+    def line(self) -> str:
+        """The cell and its change as a card lists it (HTML)."""
+        name = _("Cột {column}") if self.is_mark else "{column}"
+        return _("• {name}: {old} → <b>{new}</b>").format(
+            name=name.format(column=html.escape(self.column)),
+            old=shown(self.old, self.kind),
+            new=shown(self.new, self.kind),
+        )
 
 
 @dataclass(frozen=True)
@@ -62,7 +92,7 @@ class RequestView:
     teacher: Staff
     student: Student
     school_class: SchoolClass
-    subject: Subject
+    subject: Subject | None  # None: the homeroom teacher's data of the term
     term: Term
     items: list[ItemView]
     evidence: list[Evidence]
@@ -85,7 +115,7 @@ class RequestView:
             "teacher_id": self.teacher.id,
             "student_id": self.student.id,
             "class_id": self.school_class.id,
-            "subject_id": self.subject.id,
+            "subject_id": self.subject.id if self.subject else None,
             "term_id": self.term.id,
             "cells": [{"column": i.column, "old": i.old, "new": i.new} for i in self.items],
             "reason": self.request.reason,
@@ -94,14 +124,24 @@ class RequestView:
         }
 
     def changes_line(self) -> str:
-        return "; ".join(f"{i.column}: {shown(i.old)} → {shown(i.new)}" for i in self.items)
+        return "; ".join(
+            f"{i.column}: {shown(i.old, i.kind)} → {shown(i.new, i.kind)}" for i in self.items
+        )
+
+    @property
+    def sheet_name(self) -> str:
+        """What the request is about besides the student: «môn Ngữ văn», «dữ liệu chủ
+        nhiệm»."""
+        if self.subject is None:
+            return _("dữ liệu chủ nhiệm")
+        return _("môn {subject}").format(subject=self.subject.name)
 
     def title(self) -> str:
-        return _("Phiếu {number}: {student}, lớp {klass}, môn {subject}, HK{term}").format(
+        return _("Phiếu {number}: {student}, lớp {klass}, {sheet}, HK{term}").format(
             number=self.request.number,
             student=self.student.full_name,
             klass=self.school_class.name,
-            subject=self.subject.name,
+            sheet=self.sheet_name,
             term=roman(self.term.number),
         )
 
@@ -113,16 +153,9 @@ class RequestView:
                 student=html.escape(self.student.full_name),
                 klass=html.escape(self.school_class.name),
             ),
-            _("Môn: {subject}, học kỳ {term}").format(
-                subject=html.escape(self.subject.name), term=roman(self.term.number)
-            ),
+            self._sheet_line(),
         ]
-        lines += [
-            _("• Cột {column}: {old} → <b>{new}</b>").format(
-                column=i.column, old=shown(i.old), new=shown(i.new)
-            )
-            for i in self.items
-        ]
+        lines += [i.line() for i in self.items]
         lines += [
             _("Lý do: {reason}").format(reason=html.escape(self.request.reason)),
             _("Giáo viên: {teacher}").format(teacher=html.escape(self.teacher.full_name)),
@@ -135,6 +168,15 @@ class RequestView:
         lines.append(_("Trạng thái: {state}").format(state=self.state.label))
         return "\n".join(lines)
 
+    def _sheet_line(self) -> str:
+        if self.subject is None:
+            return _("Dữ liệu của giáo viên chủ nhiệm, học kỳ {term}").format(
+                term=roman(self.term.number)
+            )
+        return _("Môn: {subject}, học kỳ {term}").format(
+            subject=html.escape(self.subject.name), term=roman(self.term.number)
+        )
+
     def item(self, item_id: int) -> ItemView:
         """One cell of the request; an id of another request's is a NotFound."""
         found = next((i for i in self.items if i.id == item_id), None)
@@ -146,11 +188,15 @@ class RequestView:
 
 
 def _item_view(item: CorrectionItem) -> ItemView:
+    kind = CellKind(item.kind)
+    # a quality is what its code names (the index only keeps the request's cells apart)
+    known = kind is CellKind.QUALITY and item.quality in homeroom.QUALITY_NAMES
+    index = homeroom.quality_index(item.quality) if known else item.index
     return ItemView(
         item.id,
-        MarkKind(item.kind),
-        item.index,
-        column_of(item.kind, item.index),
+        kind,
+        index,
+        column_of(kind, index),
         item.old_value,
         item.new_value,
         item.applied_value,
