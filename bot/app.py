@@ -83,6 +83,7 @@ def _commands() -> list[BotCommand]:
         BotCommand("start", _("Bắt đầu, đăng nhập")),
         BotCommand("help", _("Hướng dẫn")),
         BotCommand("nhapdiem", _("Nhập một điểm")),
+        BotCommand("chunhiem", _("Nhập rèn luyện, ngày nghỉ (chủ nhiệm)")),
         BotCommand("suadiem", _("Đề nghị sửa điểm")),
         BotCommand("language", _("Đổi ngôn ngữ")),
         BotCommand("dangxuat", _("Đăng xuất")),

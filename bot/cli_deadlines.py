@@ -134,7 +134,7 @@ async def cmd_unlock(args: argparse.Namespace, config: Config, runtime: Runtime)
 def _gap_line(gap: progress.ColumnGap, now: dt.datetime, names: bool) -> str:
     late = _(" — TRỄ HẠN") if gap.due <= now else ""
     line = _("{column}: thiếu {n} học sinh, hạn {due}{late}").format(
-        column=gap.column, n=gap.count, due=formatting.date_time(gap.due), late=late
+        column=gap.label, n=gap.count, due=formatting.date_time(gap.due), late=late
     )
     if names:
         shown = ", ".join(s.name for s in gap.students[:MAX_NAMES])
@@ -179,7 +179,24 @@ async def cmd_progress(args: argparse.Namespace, config: Config, runtime: Runtim
     for group in found.by_class:
         state = _("đủ") if group.complete else _("thiếu {n} ô").format(n=group.missing)
         print(f"  {group.name}: {state}")
+    _print_homerooms(found, now)
     return 0
+
+
+def _print_homerooms(found: progress.SchoolProgress, now: dt.datetime) -> None:
+    """The homeroom teachers' part of each class (conduct or qualities, days absent, comments),
+    with its own deadline."""
+    print(_("Phần chủ nhiệm theo lớp:"))
+    for group in found.by_class:
+        for sheet in (s for s in group.sheets if s.homeroom):
+            who = sheet.teacher_name or _("chưa có GVCN")
+            if sheet.complete:
+                print(_("  ✓ {klass} ({who}): đủ").format(klass=sheet.class_name, who=who))
+                continue
+            mark = "⚠" if sheet.late(now) else "•"
+            print(f"  {mark} {sheet.class_name} ({who}):")
+            for gap in sheet.gaps:
+                print(f"      {_gap_line(gap, now, names=False)}")
 
 
 def add_deadline_commands(commands: argparse._SubParsersAction) -> None:

@@ -82,7 +82,8 @@ class Choice:
     data: str
 
 
-MARK_KIND = choice("r", "m", "f")  # regular, mid-term, final (core.models.grades.MarkKind)
+# regular, mid-term, final, learning topic (core.models.grades.MarkKind)
+MARK_KIND = choice("r", "m", "f", "t")
 TERM_NUMBER = choice("1", "2")
 SIGNING_ROLE = choice("gvbm", "gvcn", "ht", "dv")  # core.models.records.SignatureRole values
 LANGUAGE = choice("vi", "en")
@@ -91,9 +92,13 @@ LANGUAGE = choice("vi", "en")
 FORM_CLASS = Action("csc", (ID,))
 FORM_STUDENT = Action("css", (ID,))
 FORM_SUBJECT = Action("csj", (ID,))
+FORM_HOMEROOM = Action("csh")  # the homeroom teacher's own data instead of a subject
 FORM_TERM = Action("cst", (ID,))
 FORM_ASK_LATE = Action("csl")
-FORM_COLUMN = Action("csk", (MARK_KIND, ID))
+# a mark column, or a homeroom cell: conduct, days absent with (p) and without (k) permission,
+# a quality by its number (core.services.corrections.draft.KIND_CODES)
+CELL_KIND = choice("r", "m", "f", "t", "c", "p", "k", "q")
+FORM_COLUMN = Action("csk", (CELL_KIND, ID))
 FORM_ADD_CELL = Action("csa")
 FORM_TO_REASON = Action("csn")
 FORM_FILES_DONE = Action("csd")
@@ -128,6 +133,16 @@ MARK_SAVE = Action("mk:ok")
 MARK_CANCEL = Action("mk:x")
 MARK_NEXT_STUDENT = Action("mk:n")
 
+# --- one student's conduct or days absent (/chunhiem, core.services.homeroom_entry) ----------
+HOMEROOM_CLASS = Action("hr:c", (ID,))
+HOMEROOM_TERM = Action("hr:t", (TERM_NUMBER,))
+HOMEROOM_KIND = Action("hr:k", (choice("rl", "ng"),))  # conduct, days absent
+HOMEROOM_STUDENT = Action("hr:s", (ID,))
+HOMEROOM_LEVEL = Action("hr:l", (choice("T", "K", "Đ", "CĐ"),))  # core.rules.secondary.Level
+HOMEROOM_SAVE = Action("hr:ok")
+HOMEROOM_CANCEL = Action("hr:x")
+HOMEROOM_NEXT = Action("hr:n")
+
 # --- a teacher's reminder -------------------------------------------------------------------
 REMINDER_DETAILS = Action("rm:d")
 REMINDER_DONE = Action("rm:ok")
@@ -135,6 +150,8 @@ REMINDER_SNOOZE = Action("rm:s")
 REMINDER_SNOOZE_FOR = Action("rm:s", (choice("2h", "tm"),))  # two hours, tomorrow morning
 REMINDER_TEMPLATES = Action("rm:t")
 REMINDER_TEMPLATE = Action("rm:t", (ID, ID, TERM_NUMBER))  # class, subject, term
+# the homeroom teacher's sheet of a class and term («📚 Lớp của tôi»)
+HOMEROOM_SHEET = Action("hsh", (ID, TERM_NUMBER))
 
 # --- the school's progress ------------------------------------------------------------------
 PROGRESS_REMIND = Action("pg:r", (ID,))  # one teacher
@@ -147,6 +164,10 @@ CALENDAR_CANCEL = Action("cal:x", (TOKEN,))
 # --- signing and language -------------------------------------------------------------------
 SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))
 CLOSE_CLASS = Action("cls", (ID,))  # the principal closes a class's year for issuance
+# ... on its lists, confirmed under a token kept in user_data (handlers/closing.py)
+CLOSE_CONFIRM = Action("cls:ok", (TOKEN,))
+CLOSE_CANCEL = Action("cls:x", (TOKEN,))
+CLASS_LISTS = Action("lst", (ID,))  # a class's end-of-year lists (/danhsach)
 CHOOSE_LANGUAGE = Action("lang", (LANGUAGE,))
 
 # --- a long answer's next page (handlers/replies.py) -------------------------------------

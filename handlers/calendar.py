@@ -10,33 +10,40 @@ that has already fallen.
 A change that would lock something now or within the hour comes back held
 (core.services.calendar.changes): it is shown with what would lock and whom it touches, and
 «Xác nhận» / «Hủy» buttons. The change waits in the person's user_data under a random token
-(the button carries only the token), so a forged or foreign button finds nothing; the
-confirmation goes back to the core, which applies it only if nothing changed meanwhile.
+(the button carries only the token: handlers.pending), so a forged or foreign button finds
+nothing; the confirmation goes back to the core, which applies it only if nothing changed
+meanwhile.
 The help's example is the year's own lock date, computed, so typing it moves nothing.
 """
 
 from __future__ import annotations
 
 import html
-import secrets
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from core import buttons
 from core.errors import InvalidValue
 from core.i18n import _
-from core.services.access import Actor
 from core.services.calendar import Entry, current_calendar
 from core.services.calendar.changes import Changed, Held, set_current_deadline
 from handlers.common import current_actor
 from handlers.context import BotContext
+from handlers.pending import Pending
 from handlers.replies import reply
 from handlers.signin import sign_in_options
 
-HELD = "calendar_held"  # user_data: token → the change waiting for its confirmation
-KEPT = 3  # held changes kept per person; an older one's buttons say they have gone
+PENDING = Pending(
+    key="calendar_held",  # user_data: token → the change waiting for its confirmation
+    confirm_button=buttons.CALENDAR_CONFIRM,
+    cancel_button=buttons.CALENDAR_CANCEL,
+    confirm_label=lambda: _("✅ Xác nhận"),
+    gone=lambda: _(
+        "Nút này không còn hiệu lực: lịch không thay đổi. Gõ lại lệnh /lich nếu vẫn cần."
+    ),
+    cancelled=lambda: _("✖️ Đã hủy: lịch không thay đổi."),
+)
 
 
 def usage(example: str) -> str:
@@ -72,21 +79,7 @@ async def _answer(
         ]
         await reply(update, context, "\n".join(lines))
         return
-    kept: dict[str, Any] = context.user_data.setdefault(HELD, {})
-    while len(kept) >= KEPT:
-        kept.pop(next(iter(kept)))
-    token = secrets.token_hex(4)
-    kept[token] = {"key": key, "text": text, "stamp": result.stamp}
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("✅ Xác nhận"), callback_data=buttons.CALENDAR_CONFIRM.data(token)
-                ),
-                InlineKeyboardButton(_("✖️ Hủy"), callback_data=buttons.CALENDAR_CANCEL.data(token)),
-            ]
-        ]
-    )
+    markup = PENDING.hold(context, {"key": key, "text": text, "stamp": result.stamp})
     note = _("Lịch chưa thay đổi. Bấm «✅ Xác nhận» để áp dụng, hoặc «✖️ Hủy» để giữ nguyên.")
     await reply(update, context, f"{html.escape(result.summary())}\n\n{note}", markup)
 
@@ -109,45 +102,21 @@ async def calendar(update: Update, context: BotContext) -> None:
     await _answer(update, context, await set_current_deadline(actor, key, value), key, value)
 
 
-async def _take(
-    update: Update, context: BotContext, action: buttons.Action
-) -> tuple[Actor, dict[str, str]] | None:
-    """Who pressed, and the held change the button names, taken out of their data (a button
-    works once); None, with an alert, when there is none: already used, too old, forged, or
-    pressed by someone not signed in."""
-    query = update.callback_query
-    (token,) = action.parse(query.data)
-    held = (context.user_data or {}).get(HELD, {}).pop(token, None)
-    actor = await current_actor(update)
-    if held is None or actor is None:
-        await query.answer(
-            _("Nút này không còn hiệu lực: lịch không thay đổi. Gõ lại lệnh /lich nếu vẫn cần."),
-            show_alert=True,
-        )
-        return None
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    return actor, held
-
-
 async def confirm(update: Update, context: BotContext) -> None:
     """«Xác nhận»: the core checks everything again and applies the change only if what was
     shown still holds; otherwise it answers with the new state, held again."""
-    taken = await _take(update, context, buttons.CALENDAR_CONFIRM)
+    taken = await PENDING.take(update, context)
     if taken is None:
         return
-    actor, held = taken
-    key, text = held["key"], held["text"]
-    result = await set_current_deadline(actor, key, text, confirm=held["stamp"])
+    actor, change = taken
+    key, text = change["key"], change["text"]
+    result = await set_current_deadline(actor, key, text, confirm=change["stamp"])
     await _answer(update, context, result, key, text)
-
-
-async def cancel(update: Update, context: BotContext) -> None:
-    if await _take(update, context, buttons.CALENDAR_CANCEL) is not None:
-        await update.effective_message.reply_text(_("✖️ Đã hủy: lịch không thay đổi."))
 
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler(["lich", "calendar"], calendar))
     application.add_handler(CallbackQueryHandler(confirm, pattern=buttons.CALENDAR_CONFIRM.pattern))
-    application.add_handler(CallbackQueryHandler(cancel, pattern=buttons.CALENDAR_CANCEL.pattern))
+    application.add_handler(
+        CallbackQueryHandler(PENDING.cancel, pattern=buttons.CALENDAR_CANCEL.pattern)
+    )

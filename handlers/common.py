@@ -104,6 +104,10 @@ class Menu:
         return _("✍️ Nhập một điểm")
 
     @staticmethod
+    def homeroom_entry() -> str:
+        return _("📝 Nhập cho lớp chủ nhiệm")
+
+    @staticmethod
     def correction_request() -> str:
         return _("✏️ Đề nghị sửa điểm")
 
@@ -148,6 +152,7 @@ _LABELS: dict[Feature, Callable[[], str]] = {
     Feature.MY_PROGRESS: Menu.my_progress,
     Feature.MY_CLASSES: Menu.my_classes,
     Feature.MARK_ENTRY: Menu.mark_entry,  # handlers/markentry.py
+    Feature.HOMEROOM_ENTRY: Menu.homeroom_entry,  # handlers/homeroom.py
     Feature.SCHOOL_PROGRESS: Menu.school_progress,
     Feature.SCHOOL: Menu.school,
     Feature.LOCKS: Menu.locks,

@@ -18,6 +18,7 @@ from handlers.common import (
     sign_in_keyboard,
 )
 from handlers.context import BotContext
+from handlers.gradesheet import offer_homeroom_sheets
 from handlers.signin import sign_in_options
 
 
@@ -32,6 +33,8 @@ async def my_classes(update: Update, context: BotContext) -> None:
         lines += [f"• {klass} — {subject}" for klass, subject in teaching.subjects]
         text = "\n".join(lines)
     await replies.reply(update, context, text, main_menu(actor))
+    if teaching.sheets:
+        await offer_homeroom_sheets(update, teaching.sheets)
 
 
 async def school(update: Update, _context: BotContext) -> None:
@@ -55,15 +58,21 @@ def help_text() -> str:
         "<b>Hướng dẫn</b>\n"
         "Chọn việc cần làm trong menu bên dưới, hoặc gõ lệnh:\n"
         "/nhapdiem — nhập một điểm\n"
+        "/chunhiem — (giáo viên chủ nhiệm) nhập rèn luyện, số ngày nghỉ của từng học sinh\n"
         "/suadiem — đề nghị sửa điểm (kèm minh chứng)\n"
         "/phieusua — (quản trị, Ban giám hiệu) phiếu đề nghị sửa điểm\n"
         "/khoaso, /moso — (Hiệu trưởng) khóa, mở sổ\n"
         "/lich — (quản trị, Hiệu trưởng) lịch hạn nhập điểm\n"
-        "/chotnam — (Hiệu trưởng) chốt năm học của một lớp để lập học bạ và báo người ký\n"
+        "/chotnam — (Hiệu trưởng) xem danh sách cuối năm của một lớp, chốt năm học, lập học bạ "
+        "và báo người ký\n"
+        "/danhsach — (giáo viên chủ nhiệm, Ban giám hiệu) danh sách lên lớp, ở lại lớp, kiểm tra "
+        "lại, rèn luyện hè của lớp\n"
         "/lichsu — (quản trị, Ban giám hiệu) lịch sử một ô điểm\n"
         "/moi — (quản trị) tạo mã mời cho giáo viên\n"
         "/language — đổi ngôn ngữ; /dangxuat — đăng xuất\n"
-        "Gửi tệp bảng điểm .xlsx để nhập cả bảng.\n\n"
+        "Gửi tệp bảng điểm .xlsx để nhập cả bảng. Giáo viên chủ nhiệm: lấy bảng chủ nhiệm "
+        "(rèn luyện hoặc phẩm chất, năng lực; số ngày nghỉ; nhận xét) ở «📚 Lớp của tôi», điền "
+        "rồi gửi lại tệp.\n\n"
         "Cần trợ giúp thêm, thầy cô liên hệ quản trị học bạ số của trường."
     )
 

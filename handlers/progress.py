@@ -1,5 +1,6 @@
-"""Progress views: a teacher's own gaps; the school by teacher and by class, late ones first,
-with one-tap reminders to one person or to everyone late.
+"""Progress views: a teacher's own gaps (their homeroom class's part with its own deadline);
+the school by teacher, by class and by homeroom class, late ones first, with one-tap reminders
+to one person or to everyone late.
 
 A reminder press is answered at once (what is being sent, to how many), and the outcome comes
 as a message when delivery has settled (core.services.nudges): waiting for the outbox can take
@@ -8,32 +9,86 @@ a while, so it runs as a task of its own, and this person's next update is not h
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
+from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler
 
-from core import buttons, clock
+from core import buttons, clock, formatting
 from core.i18n import _
-from core.services import nudges, overview, reminders
+from core.services import nudges, overview, progress, reminders
 from core.services.access import Actor
+from handlers import replies
 from handlers.common import Menu, MenuButton, current_actor, main_menu, sign_in_first
 from handlers.context import BotContext
 
 
-async def mine(update: Update, _context: BotContext) -> None:
+def _due(due: datetime, now: datetime) -> str:
+    when = formatting.date_time(due)
+    return (
+        _("đã quá hạn {when}").format(when=when)
+        if due <= now
+        else _("hạn {when}").format(when=when)
+    )
+
+
+def _homeroom_lines(sheets: Iterable[progress.Sheet], now: datetime) -> list[str]:
+    """The homeroom class's part, with its own deadline and how to enter it."""
+    lines = [
+        _("Phần chủ nhiệm lớp {klass}, HK {term}: {due}.").format(
+            klass=html.escape(s.class_name), term="I" * s.term, due=_due(s.due, now)
+        )
+        for s in sheets
+        if s.homeroom and s.due is not None
+    ]
+    if lines:
+        lines.append(_("Nhập cho từng học sinh của lớp chủ nhiệm: /chunhiem."))
+    return lines
+
+
+async def mine(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
-    group = await overview.my_progress(actor, now=clock.now())
+    now = clock.now()
+    group = await overview.my_progress(actor, now=now)
     lines = reminders.describe(group.sheets)
     text = (
-        "\n".join([_("<b>Tiến độ nhập điểm của thầy cô</b>"), *lines])
+        "\n".join(
+            [_("<b>Tiến độ nhập điểm của thầy cô</b>"), *lines, *_homeroom_lines(group.sheets, now)]
+        )
         if lines
         else _("✅ Thầy cô đã nhập đủ điểm của học kỳ này.")
     )
-    await update.effective_message.reply_text(text, reply_markup=main_menu(actor))
+    await replies.reply(update, context, text, main_menu(actor))
 
 
-async def school(update: Update, _context: BotContext) -> None:
+def _summary_homerooms(summary: overview.ProgressSummary) -> list[str]:
+    """The homeroom teachers' part, class by class: who, what is missing, the deadline."""
+    if not summary.homerooms:
+        return []
+    lines = [_("Phần chủ nhiệm (trễ hạn trước):")]
+    for line in summary.homerooms:
+        missing = ", ".join(
+            _("{column} {n} HS").format(column=column, n=n) for column, n in line.missing
+        )
+        mark = _(" — trễ hạn") if line.late else ""
+        lines.append(
+            _("• {klass} ({teacher}): {missing}{late}").format(
+                klass=html.escape(line.klass),
+                teacher=html.escape(line.teacher or _("chưa có GVCN")),
+                missing=missing,
+                late=mark,
+            )
+        )
+    if more := summary.hidden_homerooms():
+        lines.append(more)
+    return lines
+
+
+async def school(update: Update, context: BotContext) -> None:
     actor = await current_actor(update)
     if actor is None:
         return
@@ -51,11 +106,12 @@ async def school(update: Update, _context: BotContext) -> None:
         lines.append(_("• {klass}: thiếu {n} ô").format(klass=klass.name, n=klass.missing))
     if more := summary.hidden_classes():
         lines.append(more)
+    lines += _summary_homerooms(summary)
     if not (summary.teachers or summary.classes):
         lines.append(_("✅ Tất cả đã nhập đủ."))
     rows = [[InlineKeyboardButton(c.label, callback_data=c.data)] for c in summary.choices]
-    await update.effective_message.reply_text(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    await replies.reply(
+        update, context, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
     )
 
 

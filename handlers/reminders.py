@@ -42,7 +42,7 @@ async def details(update: Update, context: BotContext, actor: Actor) -> None:
             suffix = _(" và {n} em khác").format(n=more) if more > 0 else ""
             lines.append(
                 _("{column} (hạn {due}): {names}{more}").format(
-                    column=gap.column,
+                    column=gap.label,
                     due=formatting.date_time(gap.due),
                     names=names,
                     more=suffix,

@@ -1,4 +1,5 @@
-"""Importing a school's spreadsheets (.xlsx, .csv): students, staff, assignments, marks.
+"""Importing a school's spreadsheets (.xlsx, .csv): students, staff, assignments, marks, and
+the homeroom teacher's data (conduct, days absent, qualities and competencies, comments).
 
 The whole file is checked before anything is written: every problem found, in every sheet, is
 returned at once in ImportRejected, so the school fixes the file in one pass, and a refused
@@ -17,9 +18,12 @@ from core.importing.assignments import AssignmentImport
 from core.importing.base import SheetImport
 from core.importing.context import ImportContext
 from core.importing.headers import HEADER_SCAN_ROWS, Field, find_layout, header_key, is_guide
+from core.importing.homeroom import PARTS as HOMEROOM_PARTS
+from core.importing.homeroom import HomeroomImport
+from core.importing.homeroom_fields import HOMEROOM_GUIDE_HEADING
 from core.importing.marks import SecondaryMarkImport
 from core.importing.primary_marks import PrimaryMarkImport
-from core.importing.reader import check_size, parse_file
+from core.importing.reader import Sheet, check_size, parse_file
 from core.importing.report import FileRejected, ImportReport, SheetSummary
 from core.importing.rows import SheetView
 from core.importing.staff import StaffImport
@@ -35,7 +39,7 @@ __all__ = [
     "FileRejected",
     "ImportReport",
     "import_file",
-    "import_marks_sheet",
+    "import_teacher_sheet",
     "kind_name",
 ]
 
@@ -44,8 +48,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "staff": ("staff", "canbo", "giaovien", "danhsachcanbo", "cb"),
     "assignments": ("assignments", "phancong", "phanconggiangday", "pc"),
     "marks": ("marks", "diem", "bangdiem", "danhgia"),
+    # the homeroom teacher's sheet: all of it, or one kind of its columns (core.importing.homeroom)
+    "homeroom": ("homeroom", "chunhiem", "bangchunhiem", "gvcn"),
+    "conduct": ("conduct", "renluyen", "hanhkiem", "xeploairenluyen"),
+    "absences": ("absences", "ngaynghi", "songaynghi", "nghihoc", "chuyencan"),
+    "qualities": ("qualities", "phamchat", "phamchatnangluc", "pcnl", "nangluc"),
+    "comments": ("comments", "nhanxet", "nx"),
 }
-_KIND_BY_KEY = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
+_KIND_BY_KEY = {header_key(alias): kind for kind, aliases in KINDS.items() for alias in aliases}
 
 
 def kind_name(text: str) -> str:
@@ -61,6 +71,8 @@ def kind_name(text: str) -> str:
 
 
 def _importer(kind: str, ctx: ImportContext) -> SheetImport:
+    if kind in HOMEROOM_PARTS:
+        return HomeroomImport(ctx, kind)
     if kind == "marks":
         primary = ctx.level is SchoolLevel.PRIMARY
         return PrimaryMarkImport(ctx) if primary else SecondaryMarkImport(ctx)
@@ -99,32 +111,80 @@ async def import_file(
     problem when there is any, and then nothing is written (`again`: how the sender tries
     again, by default "nhập lại cả tệp"). The file is parsed in the worker pool; an import
     that stops while writing leaves nothing behind and can be run again."""
+    kind = kind_name(kind)
     try:
-        return await _import(actor, year, kind, data, filename, workers)
+        ctx = await _context(actor, year)
+        importer = _importer(kind, ctx)
+        importer.authorize()
+        return await _run(importer, kind, await _parse(data, filename, workers), filename)
     except ImportRejected as rejected:
         raise FileRejected(filename, rejected.problems, again or _("nhập lại cả tệp")) from None
 
 
-async def _import(
-    actor: Actor, year: SchoolYear, kind: str, data: bytes, filename: str, workers: WorkerPool
+async def import_teacher_sheet(
+    actor: Actor, data: bytes, filename: str, *, workers: WorkerPool
 ) -> ImportReport:
-    kind = kind_name(kind)
+    """A sheet a teacher sent to the bot, in the school's current year: a grade sheet (marks of
+    a class × subject) or the homeroom teacher's sheet of a class, told apart by the guide
+    sheet of the template the bot made, else by the header row."""
+    year = await current_year(actor.school_id)
+    try:
+        ctx = await _context(actor, year)
+        sheets = await _parse(data, filename, workers)
+        kind = "homeroom" if _is_homeroom_sheet(ctx, sheets) else "marks"
+        importer = _importer(kind, ctx)
+        importer.authorize()
+        return await _run(importer, kind, sheets, filename)
+    except ImportRejected as rejected:
+        raise FileRejected(filename, rejected.problems, _("gửi lại cả tệp cho Trợ lý")) from None
+
+
+def _is_guide(sheet: Sheet) -> bool:
+    """A guide sheet of a template the bot made: passed over without a word."""
+    return is_guide(sheet) or is_guide(sheet, HOMEROOM_GUIDE_HEADING)
+
+
+def _is_homeroom_sheet(ctx: ImportContext, sheets: list[Sheet]) -> bool:
+    """The homeroom sheet's guide, or, in a file without the bot's guide, a sheet whose header
+    is the homeroom sheet's (conduct, days absent, comments, qualities) and none a grade
+    sheet's (mark or level columns)."""
+    if any(is_guide(sheet) for sheet in sheets):
+        return False
+    if any(is_guide(sheet, HOMEROOM_GUIDE_HEADING) for sheet in sheets):
+        return True
+    homeroom = HomeroomImport(ctx).fields()
+    marks = _importer("marks", ctx).fields()
+    found = [
+        (find_layout(sheet, homeroom), find_layout(sheet, marks))
+        for sheet in sheets
+        if not _is_guide(sheet)
+    ]
+    return any(h is not None for h, _m in found) and all(m is None for _h, m in found)
+
+
+async def _context(actor: Actor, year: SchoolYear) -> ImportContext:
     if year.school_id != actor.school_id:
         raise PermissionDenied(_("Bạn không có quyền với trường này."))
-    ctx = await ImportContext.open(actor, year)
-    importer = _importer(kind, ctx)
-    importer.authorize()
+    return await ImportContext.open(actor, year)
+
+
+async def _parse(data: bytes, filename: str, workers: WorkerPool) -> list[Sheet]:
     check_size(data, filename)
     parsed = await workers.run(parse_file, data, filename, current_language())
     if parsed.problems:
         raise ImportRejected(parsed.problems)
-    sheets = parsed.sheets
+    return parsed.sheets
+
+
+async def _run(
+    importer: SheetImport, kind: str, sheets: list[Sheet], filename: str
+) -> ImportReport:
     await importer.prepare()
     fields = importer.fields()
     by_key = {f.key: f for f in fields}
     report = ImportReport(kind, filename)
     for sheet in sheets:
-        if is_guide(sheet):
+        if _is_guide(sheet):
             continue
         layout = find_layout(sheet, fields)
         if layout is None:
@@ -164,19 +224,11 @@ async def _import(
 
 
 def _row_noun(kind: str) -> str:
+    if kind in HOMEROOM_PARTS:
+        return _("học sinh của lớp")
     return {
         "students": _("học sinh"),
         "staff": _("cán bộ"),
         "assignments": _("phân công"),
         "marks": _("học sinh với điểm của một môn"),
     }[kind]
-
-
-async def import_marks_sheet(
-    actor: Actor, data: bytes, filename: str, *, workers: WorkerPool
-) -> ImportReport:
-    """A grade sheet a teacher sent to the bot: the marks of the school's current year."""
-    year = await current_year(actor.school_id)
-    return await import_file(
-        actor, year, "marks", data, filename, workers=workers, again=_("gửi lại cả tệp cho Trợ lý")
-    )

@@ -45,6 +45,11 @@ def _kind_label(kind: str) -> str:
         "staff": _("danh sách cán bộ"),
         "assignments": _("phân công giảng dạy"),
         "marks": _("điểm"),
+        "homeroom": _("bảng chủ nhiệm"),
+        "conduct": _("rèn luyện"),
+        "absences": _("số ngày nghỉ"),
+        "qualities": _("phẩm chất, năng lực"),
+        "comments": _("nhận xét"),
     }[kind]
 
 
@@ -59,6 +64,10 @@ def _part_label(part: str) -> str:
         "assignments": _("Phân công"),
         "marks": _("Điểm"),
         "primary": _("Đánh giá"),
+        "conducts": _("Rèn luyện"),
+        "absences": _("Số ngày nghỉ"),
+        "qualities": _("Phẩm chất, năng lực"),
+        "comments": _("Nhận xét"),
     }.get(part, part)
 
 

@@ -16,6 +16,7 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.models import (
     Absence,
+    Comment,
     Conduct,
     Enrollment,
     Mark,
@@ -27,9 +28,16 @@ from core.models import (
     Subject,
     Term,
 )
-from core.rules.catalog import Assessment
+from core.rules.catalog import Assessment, SchoolLevel, grades, has_learning_topics
 from core.rules.primary import QualityLevel, SubjectLevel, TestPoint
-from core.rules.secondary import Level, Verdict, parse_score, regular_mark_count
+from core.rules.secondary import (
+    LEARNING_TOPIC_ASSESSMENTS,
+    MAX_REGULAR_ASSESSMENTS,
+    Level,
+    Verdict,
+    parse_score,
+    regular_assessments,
+)
 from core.services.access import (
     Actor,
     ensure_can_read,
@@ -40,27 +48,107 @@ from core.services.locks import Touch, ensure_writable
 from core.services.upsert import Row, Written, upsert
 
 MarkValue = Decimal | Verdict
+Column = tuple[MarkKind, int]
+# The learning-topic column (cụm chuyên đề học tập, TT22 Điều 6 khoản 3), as schools head it.
+TOPIC_COLUMN = "CĐHT"
+_FIXED = {TOPIC_COLUMN: MarkKind.TOPIC, "GK": MarkKind.MIDTERM, "CK": MarkKind.FINAL}
 
 
 def mark_column(kind: MarkKind, index: int = 1) -> str:
-    """The column as schools label it: TX1..TX4, GK, CK."""
-    return {MarkKind.REGULAR: f"TX{index}", MarkKind.MIDTERM: "GK", MarkKind.FINAL: "CK"}[kind]
+    """The column as schools label it: TX1..TX4, CĐHT, GK, CK."""
+    if kind == MarkKind.REGULAR:
+        return f"TX{index}"
+    return next(code for code, fixed in _FIXED.items() if fixed == kind)
 
 
-def mark_columns(subject: Subject, grade: int) -> list[tuple[MarkKind, int]]:
-    """The cells a scored or comment-only subject has per term (Thông tư 22, Điều 7): TX1..TXn
-    by its yearly periods in that grade, then GK and CK; none for primary subjects (levels)."""
+def parse_column(code: str) -> Column:
+    """The column a label names (the inverse of `mark_column`, any case); ValueError if none."""
+    text = code.strip().upper()
+    if text in _FIXED:
+        return _FIXED[text], 1
+    number = text.removeprefix("TX")
+    if text.startswith("TX") and number.isdigit() and 1 <= int(number) <= MAX_REGULAR_ASSESSMENTS:
+        return MarkKind.REGULAR, int(number)
+    raise ValueError(f"not a mark column: {code!r}")
+
+
+def _columns(subject: Subject, grade: int, *, topics: bool) -> list[Column]:
     if subject.assessment == Assessment.LEVELS:
         return []
-    count = regular_mark_count(subject.yearly_periods(grade))
+    count = regular_assessments(Assessment(subject.assessment), subject.yearly_periods(grade))
     regular = [(MarkKind.REGULAR, i) for i in range(1, count + 1)]
-    return [*regular, (MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
+    topic = topic_columns(subject, grade) if topics else []
+    return [*regular, *topic, (MarkKind.MIDTERM, 1), (MarkKind.FINAL, 1)]
+
+
+def mark_columns(subject: Subject, grade: int) -> list[Column]:
+    """The cells every student has per term in a secondary subject, the one list that progress,
+    reminders, results and the demo follow: TX1..TXn, n = `regular_assessments` (2 for a
+    comment-only subject, 2/3/4 by yearly periods for a scored one: TT22 Điều 6, khoản 2), then
+    GK and CK (Điều 7); none for primary subjects (levels). The learning-topic column is not
+    here: only some students have it (`entry_columns`)."""
+    return _columns(subject, grade, topics=False)
+
+
+def topic_columns(subject: Subject, grade: int) -> list[Column]:
+    """CĐHT, for an upper-secondary subject with learning topics (TT22 Điều 6, khoản 3), else
+    none. Only the students who take the subject's topic cluster have it, so it is never
+    counted missing; when present it is one more regular assessment (Điều 9)."""
+    if not has_learning_topics(subject.code, grade):
+        return []
+    return [(MarkKind.TOPIC, i) for i in range(1, LEARNING_TOPIC_ASSESSMENTS + 1)]
+
+
+def entry_columns(subject: Subject, grade: int) -> list[Column]:
+    """Every cell a teacher may fill, in the order sheets show them: `mark_columns` with the
+    topic column after the regular ones. What grade sheets, single-mark entry and corrections
+    offer."""
+    return _columns(subject, grade, topics=True)
+
+
+def _refuse_regular(subject: Subject, grade: int, index: int, allowed: int) -> InvalidValue:
+    if subject.assessment == Assessment.COMMENT:
+        text = _(
+            "Môn {subject} đánh giá bằng nhận xét nên mỗi học kỳ có {allowed} lần ĐĐGtx "
+            "(TX1–TX{allowed}, Thông tư 22 Điều 6); không có cột TX{index}."
+        )
+    else:
+        text = _(
+            "Môn {subject} khối {grade} có {n} tiết/năm nên chỉ có {allowed} cột ĐĐGtx "
+            "(TX1–TX{allowed}); không có cột TX{index}."
+        )
+    return InvalidValue(
+        text.format(
+            subject=subject.name,
+            grade=grade,
+            n=subject.yearly_periods(grade),
+            allowed=allowed,
+            index=index,
+        )
+    )
+
+
+def _refuse_topic(subject: Subject, grade: int) -> InvalidValue:
+    if grade in grades(SchoolLevel.UPPER_SECONDARY):
+        return InvalidValue(
+            _(
+                "Môn {subject} không có cụm chuyên đề học tập nên không có cột {column}; "
+                "để trống cột này."
+            ).format(subject=subject.name, column=TOPIC_COLUMN)
+        )
+    return InvalidValue(
+        _(
+            "Cột {column} (cụm chuyên đề học tập) chỉ có ở trung học phổ thông (Thông tư 22 "
+            "Điều 6 khoản 3); khối {grade} không có cột này, để trống cột này."
+        ).format(column=TOPIC_COLUMN, grade=grade)
+    )
 
 
 def validate_mark(
     subject: Subject, grade: int, kind: MarkKind, index: int, raw: object
 ) -> MarkValue:
-    """A mark as Thông tư 22 allows it for this subject and grade (Điều 6–7)."""
+    """A mark as Thông tư 22 allows it for this subject and grade (Điều 5–7): the column must
+    be one of `entry_columns`, the value a score or, for a comment-only subject, a verdict."""
     if subject.assessment == Assessment.LEVELS:
         raise InvalidValue(
             _("Môn {subject} là môn tiểu học, đánh giá bằng mức, không nhập điểm ĐĐG.").format(
@@ -68,20 +156,11 @@ def validate_mark(
             )
         )
     if kind is MarkKind.REGULAR:
-        allowed = regular_mark_count(subject.yearly_periods(grade))
+        allowed = regular_assessments(Assessment(subject.assessment), subject.yearly_periods(grade))
         if not 1 <= index <= allowed:
-            raise InvalidValue(
-                _(
-                    "Môn {subject} khối {grade} có {n} tiết/năm nên chỉ có {allowed} cột ĐĐGtx "
-                    "(TX1–TX{allowed}); không có cột TX{index}."
-                ).format(
-                    subject=subject.name,
-                    grade=grade,
-                    n=subject.yearly_periods(grade),
-                    allowed=allowed,
-                    index=index,
-                )
-            )
+            raise _refuse_regular(subject, grade, index, allowed)
+    elif kind is MarkKind.TOPIC and not topic_columns(subject, grade):
+        raise _refuse_topic(subject, grade)
     elif index != 1:
         raise InvalidValue(_("Mỗi học kỳ chỉ có một cột {column}.").format(column=kind.label))
     if subject.assessment == Assessment.COMMENT:
@@ -258,6 +337,38 @@ async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Writ
     await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
     return await upsert(QualityAssessment, rows, scope=scope, actor=actor.label, action="quality")
+
+
+@dataclass(frozen=True)
+class CommentEntry:
+    """The homeroom teacher's general comment on a student for a term (no subject)."""
+
+    student_id: int
+    school_class: SchoolClass
+    term: Term
+    text: str
+
+
+async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Written:
+    """The homeroom teacher's comments on the students (regulation 001 Điều 24.5b and 34.5,
+    000 Điều 7): the homeroom teacher or an admin, as for conduct."""
+    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    rows = [
+        Row(
+            key={"student_id": e.student_id, "term_id": e.term.id, "subject_id": None},
+            values={"text": e.text},
+            target=f"comment:{e.student_id}:{e.term.id}",
+            meta={"author_id": actor.staff_id},
+        )
+        for e in entries
+    ]
+    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
+    scope = {
+        "student_id__in": _ids(e.student_id for e in entries),
+        "term_id__in": _ids(e.term.id for e in entries),
+        "subject_id__isnull": True,
+    }
+    return await upsert(Comment, rows, scope=scope, actor=actor.label, action="comment")
 
 
 @dataclass(frozen=True)

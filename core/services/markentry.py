@@ -12,7 +12,9 @@ Why it is built this way:
   data and a kept draft are never trusted: a modified client can send any data, and a draft
   kept across a restart may name a class whose assignment changed since. A forged or stale id
   gets a plain NotFound or PermissionDenied and the draft stays as it was.
-- The draft is rebuilt from known keys at every step, so it never grows, whatever it held.
+- The steps from the class list on are every student form's (core.services.student_form);
+  what is this form's own is the sheet, its mark columns and `_Column`, which says how a mark
+  is read, checked, shown and written.
 - The sheet is read once per step. Reading personal data is audited once per mark: when the
   class list with its marks is shown (the column step, or «next student»); the later steps
   show one cell of that list again and are not audited again. Saving writes through
@@ -37,35 +39,47 @@ from core.models import MarkKind, SchoolClass, Subject, TeachingAssignment, Term
 from core.rules.catalog import Assessment
 from core.services import gradebook
 from core.services.access import Actor, ensure_can_write_subject
-from core.services.gradebook import MarkValue, SheetRow, mark_column, mark_columns, validate_mark
+from core.services.gradebook import (
+    MarkValue,
+    SheetRow,
+    entry_columns,
+    mark_column,
+    mark_columns,
+    validate_mark,
+)
 from core.services.locks import Touch, ensure_writable
 from core.services.schools import current_year
-from core.text import fold
-from core.typed import mark, name_part
+from core.services.student_form import (
+    ClassColumn,
+    FormButtons,
+    FormDraft,
+    Step,
+    StudentChoices,
+    TermChoices,
+    read_int,
+    term_choices,
+    term_title,
+)
+from core.typed import mark
 
-MAX_MATCHES = 10  # students offered after a typed search; more means the search was too loose
-_KIND_CODES = {MarkKind.REGULAR: "r", MarkKind.MIDTERM: "m", MarkKind.FINAL: "f"}
+BUTTONS = FormButtons(
+    term=buttons.MARK_TERM,
+    student=buttons.MARK_STUDENT,
+    save=buttons.MARK_SAVE,
+    next=buttons.MARK_NEXT_STUDENT,
+    cancel=buttons.MARK_CANCEL,
+)
+_KIND_CODES = {
+    MarkKind.REGULAR: "r",
+    MarkKind.MIDTERM: "m",
+    MarkKind.FINAL: "f",
+    MarkKind.TOPIC: "t",
+}
 _KINDS = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 # ---------------------------------------------------------------------------------------------
-# What the steps show
-
-
-@dataclass(frozen=True)
-class StudentLine:
-    """A student of the class list with the value the chosen column holds now."""
-
-    number: int
-    name: str
-    current: str  # as shown: "8,0", "Đ", or "(trống)"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Step:
-    """What every step returns: the draft to keep for the next one."""
-
-    draft: dict[str, Any]
+# What this form's own steps show (the rest: core.services.student_form)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,57 +90,8 @@ class SheetChoices(Step):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TermChoices(Step):
-    title: str  # "6A — Ngữ văn"
-    choices: tuple[Choice, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
 class ColumnChoices(Step):
     title: str  # "6A — Ngữ văn, HK I"
-    choices: tuple[Choice, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class StudentChoices(Step):
-    """The class list (or, after a search, `found` matches of `typed`, at most MAX_MATCHES
-    shown; none found when `choices` is empty)."""
-
-    title: str
-    column: str
-    class_name: str
-    choices: tuple[Choice, ...]
-    typed: str | None = None
-    found: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class ValueAsked(Step):
-    """The student's current value and what to type; `refused` says why a typed value was
-    not accepted (then the question is asked again)."""
-
-    title: str
-    column: str
-    student: StudentLine
-    expected: str
-    refused: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Confirmation(Step):
-    title: str
-    column: str
-    student: StudentLine
-    new: str
-    choices: tuple[Choice, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Saved(Step):
-    column: str
-    student: StudentLine
-    value: str
-    changed: bool
     choices: tuple[Choice, ...]
 
 
@@ -135,54 +100,33 @@ class Saved(Step):
 
 
 @dataclass(frozen=True)
-class _Draft:
-    """The draft as the rules read it; `read` keeps only well-typed known keys."""
+class _Draft(FormDraft):
+    """The shared draft, and the sheet's subject and mark column."""
 
-    class_id: int | None = None
+    COLUMN = ("class_id", "subject_id", "term", "column")
+
     subject_id: int | None = None
-    term: int | None = None
     column: tuple[MarkKind, int] | None = None
-    student_id: int | None = None
-    value: str | None = None
 
     @classmethod
-    def read(cls, raw: object) -> _Draft:
-        if not isinstance(raw, dict):
-            return cls()
-
-        def number(key: str) -> int | None:
-            value = raw.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
+    def own(cls, raw: dict[str, Any]) -> dict[str, Any]:
         column = raw.get("column")
         kind = None
         if isinstance(column, list) and len(column) == 2 and isinstance(column[1], int):
             kind = next((k for k in MarkKind if k.value == column[0]), None)
-        value = raw.get("value")
-        return cls(
-            number("class_id"),
-            number("subject_id"),
-            number("term"),
-            (kind, column[1]) if kind is not None else None,
-            number("student_id"),
-            value if isinstance(value, str) else None,
-        )
-
-    def json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "class_id": self.class_id,
-            "subject_id": self.subject_id,
-            "term": self.term,
-            "column": [self.column[0].value, self.column[1]] if self.column else None,
-            "student_id": self.student_id,
-            "value": self.value,
+        return {
+            "subject_id": read_int(raw, "subject_id"),
+            "column": (kind, column[1]) if kind is not None else None,
         }
-        return {k: v for k, v in out.items() if v is not None}
 
-    def need(self, *keys: str) -> None:
-        """A button of a later step whose draft is gone (the flow ended, or was cancelled)."""
-        if any(getattr(self, key) is None for key in keys):
-            raise NotFound(_("Phiên nhập điểm này đã kết thúc. Gõ /nhapdiem để bắt đầu lại."))
+    def own_json(self) -> dict[str, Any]:
+        return {
+            "subject_id": self.subject_id,
+            "column": [self.column[0].value, self.column[1]] if self.column else None,
+        }
+
+    def ended(self) -> str:
+        return _("Phiên nhập điểm này đã kết thúc. Gõ /nhapdiem để bắt đầu lại.")
 
     @property
     def column_name(self) -> str:
@@ -202,14 +146,13 @@ class _Sheet:
 
     @property
     def title(self) -> str:
-        title = f"{self.school_class.name} — {self.subject.name}"
-        if self.term is not None:
-            title += ", " + _("HK {term}").format(term="I" * self.term.number)
-        return title
+        return term_title(f"{self.school_class.name} — {self.subject.name}", self.term)
 
     @property
     def columns(self) -> list[tuple[MarkKind, int]]:
-        return mark_columns(self.subject, self.school_class.grade)
+        """Every column a teacher may fill, the learning-topic one (CĐHT) included where the
+        subject has one: a mark forgotten there is entered here like any other."""
+        return entry_columns(self.subject, self.school_class.grade)
 
     def whole(self) -> Touch:
         """Every cell of the sheet, to refuse a locked scope before anything is typed. No
@@ -218,28 +161,6 @@ class _Sheet:
         assert self.term is not None
         sc = self.school_class
         return Touch(sc.year_id, self.term.id, sc.id, self.subject.id, "")
-
-    def expected(self) -> str:
-        if self.subject.assessment == Assessment.COMMENT:
-            return _("Gõ Đ (Đạt) hoặc CĐ (Chưa đạt):")
-        return _("Gõ điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 7 hoặc 7,5):")
-
-    async def rows(self, student_id: int | None = None) -> list[SheetRow]:
-        assert self.term is not None
-        return await gradebook.sheet_rows(
-            self.school_class, self.subject, self.term, student_id=student_id
-        )
-
-    async def row(self, student_id: int) -> SheetRow:
-        """The student's line: only a student of the class list is accepted."""
-        found = await self.rows(student_id)
-        if not found:
-            raise NotFound(
-                _("Học sinh này không có trong danh sách lớp {klass}.").format(
-                    klass=self.school_class.name
-                )
-            )
-        return found[0]
 
 
 async def _sheet(actor: Actor, class_id: int, subject_id: int, term: int | None = None) -> _Sheet:
@@ -276,25 +197,81 @@ def _shown(value: MarkValue | None) -> str:
     return score(value) if isinstance(value, Decimal) else value.label
 
 
-def _stored(value: MarkValue) -> str:
-    """The value as JSON keeps it and `validate_mark` reads it back unchanged."""
-    return str(value) if isinstance(value, Decimal) else value.value
+@dataclass(frozen=True)
+class _Column(ClassColumn[SheetRow, MarkValue]):
+    """A mark column of the sheet: the steps from the class list on."""
 
+    Draft = _Draft
+    BUTTONS = BUTTONS
+    sheet: _Sheet
+    draft: _Draft
 
-def _line(row: SheetRow, column: str) -> StudentLine:
-    return StudentLine(row.number, row.full_name, _shown(row.marks.get(column)))
+    @classmethod
+    async def load(cls, actor: Actor, draft: _Draft) -> _Column:
+        return cls(await _draft_sheet(actor, draft), draft)
 
+    @property
+    def title(self) -> str:
+        return self.sheet.title
 
-def _student_choices(rows: list[SheetRow], column: str) -> tuple[Choice, ...]:
-    """ "3. Lê Thị Bích · 8,0": the class-list number, the name, the value now (— if none)."""
-    return tuple(
-        Choice(
-            f"{r.number}. {r.full_name} · "
-            + (_shown(r.marks[column]) if column in r.marks else "—"),
-            buttons.MARK_STUDENT.data(r.student_id),
+    @property
+    def what(self) -> str:
+        return self.draft.column_name
+
+    @property
+    def class_name(self) -> str:
+        return self.sheet.school_class.name
+
+    def whole(self) -> Touch:
+        return self.sheet.whole()
+
+    async def rows(self, student_id: int | None = None) -> list[SheetRow]:
+        sheet = self.sheet
+        assert sheet.term is not None
+        return await gradebook.sheet_rows(
+            sheet.school_class, sheet.subject, sheet.term, student_id=student_id
         )
-        for r in rows
-    )
+
+    async def read(self, actor: Actor) -> list[SheetRow]:
+        sheet = self.sheet
+        assert sheet.term is not None
+        return await gradebook.read_sheet(actor, sheet.school_class, sheet.subject, sheet.term)
+
+    def current(self, row: SheetRow) -> str:
+        return _shown(row.marks.get(self.what))
+
+    def short(self, row: SheetRow) -> str:
+        return _shown(row.marks[self.what]) if self.what in row.marks else "—"
+
+    def expected(self) -> str:
+        if self.sheet.subject.assessment == Assessment.COMMENT:
+            return _("Gõ Đ (Đạt) hoặc CĐ (Chưa đạt):")
+        return _("Gõ điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 7 hoặc 7,5):")
+
+    def parse(self, text: str) -> MarkValue:
+        """A text too long to be a mark is refused first, with the limit."""
+        assert self.draft.column is not None
+        sheet = self.sheet
+        return validate_mark(
+            sheet.subject, sheet.school_class.grade, *self.draft.column, mark(text)
+        )
+
+    def stored(self, value: MarkValue) -> str:
+        return str(value) if isinstance(value, Decimal) else value.value
+
+    def shown(self, value: MarkValue) -> str:
+        return _shown(value)
+
+    async def write(self, actor: Actor, student_id: int, value: MarkValue) -> bool:
+        sheet = self.sheet
+        assert sheet.term is not None and self.draft.column is not None
+        entry = gradebook.MarkEntry(
+            student_id, sheet.school_class, sheet.subject, sheet.term, *self.draft.column, value
+        )
+        return bool((await gradebook.write_marks(actor, [entry])).changed)
+
+    def next_label(self) -> str:
+        return _("➕ Học sinh khác, cột {column}").format(column=self.what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,14 +302,10 @@ async def start(actor: Actor) -> SheetChoices:
 async def choose_sheet(actor: Actor, class_id: int, subject_id: int) -> TermChoices:
     """A class × subject chosen: its year's terms."""
     sheet = await _sheet(actor, class_id, subject_id)
-    terms = await Term.filter(year_id=sheet.school_class.year_id).order_by("number")
     return TermChoices(
-        draft=_Draft(class_id, subject_id).json(),
+        draft=_Draft(class_id=class_id, subject_id=subject_id).json(),
         title=sheet.title,
-        choices=tuple(
-            Choice(_("Học kỳ {n}").format(n="I" * t.number), buttons.MARK_TERM.data(t.number))
-            for t in terms
-        ),
+        choices=await term_choices(sheet.school_class.year_id, BUTTONS.term),
     )
 
 
@@ -352,20 +325,6 @@ async def choose_term(actor: Actor, raw_draft: object, number: int) -> ColumnCho
     )
 
 
-async def _class_list(actor: Actor, sheet: _Sheet, draft: _Draft) -> StudentChoices:
-    """The class list with the column's values: the read of personal data this mark's entry
-    is audited for."""
-    assert sheet.term is not None
-    rows = await gradebook.read_sheet(actor, sheet.school_class, sheet.subject, sheet.term)
-    return StudentChoices(
-        draft=replace(draft, student_id=None, value=None).json(),
-        title=sheet.title,
-        column=draft.column_name,
-        class_name=sheet.school_class.name,
-        choices=_student_choices(rows, draft.column_name),
-    )
-
-
 async def choose_column(
     actor: Actor, raw_draft: object, kind_code: str, index: int
 ) -> StudentChoices:
@@ -381,111 +340,12 @@ async def choose_column(
                 subject=sheet.subject.name, klass=sheet.school_class.name, column=column
             )
         )
-    return await _class_list(actor, sheet, replace(draft, column=(kind, index)))
+    return await _Column(sheet, replace(draft, column=(kind, index))).class_list(actor)
 
 
-async def next_student(actor: Actor, raw_draft: object) -> StudentChoices:
-    """«Học sinh khác» after a save: the same sheet and column, locks checked again."""
-    draft = _Draft.read(raw_draft)
-    draft.need("class_id", "subject_id", "term", "column")
-    sheet = await _draft_sheet(actor, draft)
-    await ensure_writable(actor, [sheet.whole()])
-    return await _class_list(actor, sheet, draft)
-
-
-def _ask(sheet: _Sheet, draft: _Draft, row: SheetRow, refused: str = "") -> ValueAsked:
-    return ValueAsked(
-        draft=replace(draft, student_id=row.student_id, value=None).json(),
-        title=sheet.title,
-        column=draft.column_name,
-        student=_line(row, draft.column_name),
-        expected=sheet.expected(),
-        refused=refused,
-    )
-
-
-async def search_student(
-    actor: Actor, raw_draft: object, typed: str
-) -> StudentChoices | ValueAsked:
-    """A typed class-list number or part of a name (accents optional; a long text is refused
-    here, with the limit); one match goes straight to the value."""
-    draft = _Draft.read(raw_draft)
-    draft.need("class_id", "subject_id", "term", "column")
-    typed = name_part(typed)
-    sheet = await _draft_sheet(actor, draft)
-    rows = await sheet.rows()
-    if typed.isdigit():
-        found = [r for r in rows if r.number == int(typed)]
-    else:
-        found = [r for r in rows if fold(typed) in fold(r.full_name)]
-    if len(found) == 1:
-        return _ask(sheet, draft, found[0])
-    return StudentChoices(
-        draft=replace(draft, student_id=None, value=None).json(),
-        title=sheet.title,
-        column=draft.column_name,
-        class_name=sheet.school_class.name,
-        choices=_student_choices(found[:MAX_MATCHES], draft.column_name),
-        typed=typed,
-        found=len(found),
-    )
-
-
-async def choose_student(actor: Actor, raw_draft: object, student_id: int) -> ValueAsked:
-    """A student's button: only a student of the class list is accepted."""
-    draft = _Draft.read(raw_draft)
-    draft.need("class_id", "subject_id", "term", "column")
-    sheet = await _draft_sheet(actor, draft)
-    return _ask(sheet, draft, await sheet.row(student_id))
-
-
-async def type_value(actor: Actor, raw_draft: object, text: str) -> ValueAsked | Confirmation:
-    """The new value, checked by the rules (a text too long to be a mark first); a refusal asks
-    again and says what is expected."""
-    draft = _Draft.read(raw_draft)
-    draft.need("class_id", "subject_id", "term", "column", "student_id")
-    assert draft.column is not None and draft.student_id is not None
-    sheet = await _draft_sheet(actor, draft)
-    row = await sheet.row(draft.student_id)
-    try:
-        value = validate_mark(sheet.subject, sheet.school_class.grade, *draft.column, mark(text))
-    except InvalidValue as refused:
-        return _ask(sheet, draft, row, str(refused))
-    return Confirmation(
-        draft=replace(draft, value=_stored(value)).json(),
-        title=sheet.title,
-        column=draft.column_name,
-        student=_line(row, draft.column_name),
-        new=_shown(value),
-        choices=(Choice(_("✅ Lưu"), buttons.MARK_SAVE.data()),),
-    )
-
-
-async def save(actor: Actor, raw_draft: object) -> Saved:
-    """Write the confirmed value through the gradebook (assignment and locks checked there
-    again). The new draft keeps the sheet and column for «another student»."""
-    draft = _Draft.read(raw_draft)
-    draft.need("class_id", "subject_id", "term", "column", "student_id", "value")
-    assert draft.column is not None and draft.student_id is not None
-    sheet = await _draft_sheet(actor, draft)
-    assert sheet.term is not None
-    row = await sheet.row(draft.student_id)
-    value = validate_mark(sheet.subject, sheet.school_class.grade, *draft.column, draft.value)
-    entry = gradebook.MarkEntry(
-        row.student_id, sheet.school_class, sheet.subject, sheet.term, *draft.column, value
-    )
-    written = await gradebook.write_marks(actor, [entry])
-    column = draft.column_name
-    return Saved(
-        draft=replace(draft, student_id=None, value=None).json(),
-        column=column,
-        student=_line(row, column),
-        value=_shown(value),
-        changed=bool(written.changed),
-        choices=(
-            Choice(
-                _("➕ Học sinh khác, cột {column}").format(column=column),
-                buttons.MARK_NEXT_STUDENT.data(),
-            ),
-        ),
-    )
+# The steps from the class list on (core.services.student_form), on a mark column
+next_student = _Column.next_student
+search_student = _Column.search_student
+choose_student = _Column.choose_student
+type_value = _Column.type_value
+save = _Column.save

@@ -17,7 +17,8 @@ from core.errors import PermissionDenied
 from core.i18n import _
 from core.models import Enrollment, Role, SchoolClass, Staff, TeachingAssignment
 from core.services.access import LEADERSHIP, READ_ALL, Actor
-from core.services.progress import Group, school_progress, teacher_progress
+from core.services.homeroom_sheet import homeroom_sheet_choices
+from core.services.progress import Group, SchoolProgress, school_progress, teacher_progress
 from core.services.schools import current_year
 
 TEACHING = (Role.SUBJECT_TEACHER, Role.HOMEROOM)
@@ -29,6 +30,7 @@ class Feature(StrEnum):
     MY_PROGRESS = "my_progress"
     MY_CLASSES = "my_classes"
     MARK_ENTRY = "mark_entry"
+    HOMEROOM_ENTRY = "homeroom_entry"  # one student's conduct or days absent
     SCHOOL_PROGRESS = "school_progress"
     SCHOOL = "school"
     LOCKS = "locks"
@@ -48,6 +50,8 @@ def menu(actor: Actor) -> list[list[Feature]]:
     if actor.has(*TEACHING):
         rows.append([Feature.MY_PROGRESS, Feature.MY_CLASSES])
         rows.append([Feature.MARK_ENTRY])
+    if actor.has(Role.HOMEROOM):
+        rows.append([Feature.HOMEROOM_ENTRY])
     if actor.has(*READ_ALL):
         rows.append([Feature.SCHOOL_PROGRESS, Feature.SCHOOL])
     if actor.has(Role.ADMIN, *LEADERSHIP):
@@ -70,6 +74,7 @@ class Teaching:
     year: str
     homeroom: list[str]
     subjects: list[tuple[str, str]]  # (class, subject)
+    sheets: tuple[Choice, ...] = ()  # the homeroom sheet of each class and term begun
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ async def my_teaching(actor: Actor) -> Teaching:
         year.name,
         [c.name for c in homeroom],
         [(a.school_class.name, a.subject.name) for a in assignments],
+        await homeroom_sheet_choices(actor, year),
     )
 
 
@@ -133,11 +139,24 @@ class ClassLine:
 
 
 @dataclass(frozen=True)
+class HomeroomLine:
+    """A class whose homeroom teacher's part of the term is incomplete: who owes it, what is
+    missing (column as people read it, students), whether its deadline has passed."""
+
+    klass: str
+    teacher: str | None
+    missing: tuple[tuple[str, int], ...]
+    due: dt.datetime
+    late: bool
+
+
+@dataclass(frozen=True)
 class ProgressSummary:
     """The school's progress on one phone screen: the first `top` teachers (late ones first)
-    and classes with gaps, and a reminder button for each late teacher shown, then one for
-    everyone late; what was left out is counted, so the screen never looks complete when it
-    is not (`hidden_teachers`, `hidden_classes`: the lines that say so, or "")."""
+    and classes with gaps, the homeroom teachers' part of each class, and a reminder button for
+    each late teacher shown, then one for everyone late; what was left out is counted, so the
+    screen never looks complete when it is not (`hidden_teachers`, `hidden_classes`,
+    `hidden_homerooms`: the lines that say so, or "")."""
 
     teachers: tuple[TeacherLine, ...]
     classes: tuple[ClassLine, ...]
@@ -145,6 +164,8 @@ class ProgressSummary:
     more_teachers: int = 0  # teachers not shown
     more_late: int = 0  # of them, late
     more_classes: int = 0  # classes with gaps not shown
+    homerooms: tuple[HomeroomLine, ...] = ()
+    more_homerooms: int = 0  # classes whose homeroom part is incomplete, not shown
 
     def hidden_teachers(self) -> str:
         if not self.more_teachers:
@@ -160,6 +181,28 @@ class ProgressSummary:
             return ""
         return _("… và {n} lớp khác còn thiếu điểm.").format(n=self.more_classes)
 
+    def hidden_homerooms(self) -> str:
+        if not self.more_homerooms:
+            return ""
+        return _("… và {n} lớp khác chủ nhiệm chưa nhập xong.").format(n=self.more_homerooms)
+
+
+def _homerooms(progress: SchoolProgress, now: dt.datetime) -> list[HomeroomLine]:
+    """The classes whose homeroom part is incomplete, late ones first, then by due date."""
+    lines = [
+        HomeroomLine(
+            sheet.class_name,
+            sheet.teacher_name,
+            tuple((g.label, g.count) for g in sheet.gaps),
+            sheet.due or now,
+            sheet.late(now),
+        )
+        for group in progress.by_class
+        for sheet in group.sheets
+        if sheet.homeroom and not sheet.complete
+    ]
+    return sorted(lines, key=lambda line: (not line.late, line.due, line.klass))
+
 
 async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> ProgressSummary:
     """For leadership, admins and the office (`school_progress` checks)."""
@@ -167,6 +210,7 @@ async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> Pr
     teachers = [g for g in progress.by_teacher if g.key is not None and g.sheets]
     late = [g for g in teachers if g.late(now)]
     classes = [g for g in progress.by_class if g.missing]
+    homerooms = _homerooms(progress, now)
     choices = [
         Choice(_("Nhắc {name}").format(name=g.name), buttons.PROGRESS_REMIND.data(g.key))
         for g in late[:top]
@@ -180,4 +224,6 @@ async def school_summary(actor: Actor, *, now: dt.datetime, top: int = 12) -> Pr
         more_teachers=max(len(teachers) - top, 0),
         more_late=sum(g.late(now) for g in teachers[top:]),
         more_classes=max(len(classes) - top, 0),
+        homerooms=tuple(homerooms[:top]),
+        more_homerooms=max(len(homerooms) - top, 0),
     )

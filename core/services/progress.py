@@ -1,15 +1,16 @@
 """Progress of grade entry: for each teacher × class × subject × term, what is still missing.
 
 What a complete sheet holds follows the rules, not a setting:
-- secondary (Thông tư 22, Điều 7): every student has each regular mark TX1..TXn, n by the
-  subject's yearly periods in the class's grade (`regular_mark_count`), the mid-term GK and the
-  end-of-term CK, scored or Đạt/Chưa đạt for comment-only subjects; the homeroom teacher has the
-  term's conduct (Điều 8) of every student;
+- secondary (Thông tư 22, Điều 6–7): every student has the cells of `gradebook.mark_columns`:
+  TX1..TXn (2 for a comment-only subject, 2/3/4 by yearly periods for a scored one), the
+  mid-term GK and the end-of-term CK; the upper-secondary learning-topic cell (CĐHT) is never
+  missing, as only the students of the topic cluster have it;
 - primary (Thông tư 27, Điều 7): every subject has a level at each assessment point of the
-  term and a periodic test score where `periodic_tests` has one; the homeroom teacher has the
-  qualities and competencies at the end of each term, the points the record book prints.
-  Doubt: TT27 Điều 7 may ask for qualities at mid-term as well; the record book shows only
-  the end-of-term ones, which is what is required here.
+  term and a periodic test score where `periodic_tests` has one;
+- the homeroom teacher's own sheet of each class and term (no subject): conduct or the primary
+  qualities, days absent, and the comment where the record prints it
+  (core.services.homeroom_gaps says which, with the articles), due by the homeroom teacher's
+  own deadline (`homeroom.termN`), not the subjects'.
 
 Each missing column carries when it is due (core.services.calendar), so views sort the late
 ones first and the reminder job picks the gaps whose deadline comes near or has passed. A whole
@@ -27,12 +28,10 @@ from core import audit
 from core.errors import InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import (
-    Conduct,
     Enrollment,
     Mark,
     MarkKind,
     PrimaryAssessment,
-    QualityAssessment,
     SchoolClass,
     SchoolYear,
     Staff,
@@ -40,15 +39,11 @@ from core.models import (
     TeachingAssignment,
 )
 from core.rules.catalog import SchoolLevel
-from core.rules.primary import COMPETENCIES, QUALITIES, TestPoint, periodic_tests
+from core.rules.primary import TestPoint, periodic_tests
+from core.services import homeroom_gaps
 from core.services.access import READ_ALL, Actor, ensure_can_read
 from core.services.calendar import POINT_COLUMNS, POINT_TERM, Calendar, load_calendar
 from core.services.gradebook import mark_column, mark_columns
-
-CONDUCT_COLUMN = "RL"
-QUALITY_PREFIX = "PCNL"
-_QUALITY_CODES = frozenset(code for code, _name in QUALITIES + COMPETENCIES)
-_QUALITY_POINTS = (TestPoint.END_1, TestPoint.END_YEAR)
 
 
 def level_column(point: TestPoint) -> str:
@@ -79,6 +74,11 @@ class ColumnGap:
     def count(self) -> int:
         return len(self.students)
 
+    @property
+    def label(self) -> str:
+        """The column as people read it ("TX3", "Rèn luyện", "Số ngày nghỉ")."""
+        return homeroom_gaps.label(self.column)
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -94,6 +94,11 @@ class Sheet:
     term: int
     students: int
     gaps: tuple[ColumnGap, ...]
+
+    @property
+    def homeroom(self) -> bool:
+        """The homeroom teacher's own part of the class, not a subject's."""
+        return self.subject_id is None
 
     @property
     def complete(self) -> bool:
@@ -244,27 +249,16 @@ async def _entered(loaded: _Loaded, term_ids: list[int], student_ids: list[int] 
                 entered[term, subject, level_column(TestPoint(point))].add(student)
             if score is not None:
                 entered[term, subject, score_column(TestPoint(point))].add(student)
-        qualities: dict[tuple[int, int, str], set[str]] = defaultdict(set)
-        for student, term, point, quality in await QualityAssessment.filter(
-            term_id__in=term_ids, **narrow
-        ).values_list("student_id", "term_id", "point", "quality"):
-            qualities[student, term, point].add(quality)
-        for (student, term, point), codes in qualities.items():
-            if codes >= _QUALITY_CODES:
-                entered[term, None, f"{QUALITY_PREFIX} {POINT_COLUMNS[TestPoint(point)]}"].add(
-                    student
-                )
-        return entered
-    rows = await Mark.filter(term_id__in=term_ids, **narrow).values_list(
-        "student_id", "subject_id", "term_id", "kind", "index", "score", "verdict"
-    )
-    for student, subject, term, kind, index, score, verdict in rows:
-        if score is not None or verdict is not None:
-            entered[term, subject, mark_column(kind, index)].add(student)
-    for student, term in await Conduct.filter(term_id__in=term_ids, **narrow).values_list(
-        "student_id", "term_id"
-    ):
-        entered[term, None, CONDUCT_COLUMN].add(student)
+    else:
+        marks = await Mark.filter(term_id__in=term_ids, **narrow).values_list(
+            "student_id", "subject_id", "term_id", "kind", "index", "score", "verdict"
+        )
+        for student, subject, term, kind, index, score, verdict in marks:
+            if score is not None or verdict is not None:
+                entered[term, subject, mark_column(kind, index)].add(student)
+    homeroom = await homeroom_gaps.entered(loaded.level, term_ids, narrow)
+    for (term, column), students in homeroom.items():
+        entered[term, None, column] = students
     return entered
 
 
@@ -287,14 +281,6 @@ def _subject_columns(level: SchoolLevel, subject: Subject, grade: int, term: int
         return columns
     names = [(mark_column(k, i), k is MarkKind.REGULAR) for k, i in mark_columns(subject, grade)]
     return [_Column(name, regular, name) for name, regular in names]
-
-
-def _homeroom_columns(level: SchoolLevel, term: int) -> list[str]:
-    if level is SchoolLevel.PRIMARY:
-        return [
-            f"{QUALITY_PREFIX} {POINT_COLUMNS[p]}" for p in _QUALITY_POINTS if POINT_TERM[p] == term
-        ]
-    return [CONDUCT_COLUMN]
 
 
 def _gaps(
@@ -352,8 +338,8 @@ def _sheets(loaded: _Loaded, terms: Sequence[int], entered: _Entered) -> list[Sh
                         )
                     )
             homeroom = school_class.homeroom_id
-            due = calendar.entry_deadline(term)
-            columns = [(c, due) for c in _homeroom_columns(loaded.level, term)]
+            due = calendar.homeroom_deadline(term)
+            columns = [(c, due) for c in homeroom_gaps.columns(loaded.level, term)]
             sheets.append(
                 Sheet(
                     homeroom,

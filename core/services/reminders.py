@@ -19,16 +19,20 @@ from dataclasses import dataclass
 from core import buttons, clock
 from core.buttons import Choice
 from core.errors import InvalidValue
+from core.formatting import roman
 from core.i18n import _
 from core.models import Notification, Role, School, Staff
 from core.services import outbox
 from core.services.access import Actor
-from core.services.calendar import DeadlineKind, load_calendar
+from core.services.calendar import Deadline, DeadlineKind, load_calendar
 from core.services.progress import Group, Sheet, teacher_progress
 from core.services.schools import current_year
 
-# Deadlines about entering marks; correction cut-offs and milestones have their own flows.
-GAP_KINDS = frozenset({DeadlineKind.REGULAR, DeadlineKind.PERIODIC, DeadlineKind.ENTRY})
+# Deadlines about entering marks and the homeroom teacher's part; correction cut-offs and
+# milestones have their own flows.
+GAP_KINDS = frozenset(
+    {DeadlineKind.REGULAR, DeadlineKind.PERIODIC, DeadlineKind.ENTRY, DeadlineKind.HOMEROOM}
+)
 MAX_LINES = 25  # a phone screen or two; "Chi tiết" shows the rest
 REMINDER = "reminder"
 # What reminders and digests are about, for the outbox: of the ones that waited for someone to
@@ -77,20 +81,32 @@ def gaps_key(sheets: Sequence[Sheet]) -> str:
     )
 
 
+def concerns(deadline: Deadline, sheet: Sheet) -> bool:
+    """Whether a deadline is about this sheet: the homeroom teacher's deadline is about their
+    own part of the class, every other one about the subjects."""
+    return sheet.homeroom == (deadline.kind is DeadlineKind.HOMEROOM)
+
+
+def owes(deadline: Deadline, sheets: Sequence[Sheet]) -> list[Sheet]:
+    """The sheets with something due by `deadline` that it is about."""
+    return [s for s in sheets if concerns(deadline, s) and s.due_by(deadline.at)]
+
+
 def describe(sheets: Sequence[Sheet], by: dt.datetime | None = None) -> list[str]:
-    """One line per sheet with gaps: "6A — Toán, HK I: TX3 (12 HS), GK (40 HS)"."""
+    """One line per sheet with gaps: "6A — Toán, HK I: TX3 (12 HS), GK (40 HS)", and the
+    homeroom teacher's "6A — Chủ nhiệm, HK I: Rèn luyện (3 HS), Số ngày nghỉ (40 HS)"."""
     lines = []
     for sheet in sheets:
         gaps = sheet.due_by(by) if by else sheet.gaps
         if gaps:
             columns = ", ".join(
-                _("{column} ({n} HS)").format(column=g.column, n=g.count) for g in gaps
+                _("{column} ({n} HS)").format(column=g.label, n=g.count) for g in gaps
             )
             lines.append(
                 _("• {klass} — {subject}, HK {term}: {columns}").format(
                     klass=sheet.class_name,
                     subject=sheet.subject_name,
-                    term="I" * sheet.term,
+                    term=roman(sheet.term),
                     columns=columns,
                 )
             )
@@ -191,16 +207,21 @@ async def snooze(actor: Actor, until: dt.datetime, *, now: dt.datetime) -> None:
 
 
 async def outstanding(actor: Actor, *, now: dt.datetime) -> list[Sheet]:
-    """What the teacher still has to enter for the next deadline (or already late): the
-    answer to "Đã nhập xong"."""
+    """What the teacher still has to enter for the next deadline of each sheet (or already
+    late): the answer to "Đã nhập xong" and "Chi tiết". A subject's next deadline may be a
+    week's regular marks while the homeroom teacher's own comes later: each sheet is held to
+    the next deadline that concerns it."""
     year = await current_year(actor.school_id)
     calendar = await load_calendar(year)
     upcoming = [
         d for d in calendar.deadlines(now, now + dt.timedelta(days=8)) if d.kind in GAP_KINDS
     ]
-    horizon = upcoming[0].at if upcoming else now
     group = await teacher_progress(actor, year, now=now)
-    return [s for s in group.sheets if s.due_by(horizon)]
+
+    def horizon(sheet: Sheet) -> dt.datetime:
+        return next((d.at for d in upcoming if concerns(d, sheet)), now)
+
+    return [s for s in group.sheets if s.due_by(horizon(s))]
 
 
 async def template_choices(actor: Actor, *, now: dt.datetime) -> tuple[Choice, ...]:
@@ -210,7 +231,7 @@ async def template_choices(actor: Actor, *, now: dt.datetime) -> tuple[Choice, .
     return tuple(
         Choice(
             _("{klass} — {subject}, HK {term}").format(
-                klass=s.class_name, subject=s.subject_name, term="I" * s.term
+                klass=s.class_name, subject=s.subject_name, term=roman(s.term)
             ),
             buttons.REMINDER_TEMPLATE.data(s.class_id, s.subject_id, s.term),
         )

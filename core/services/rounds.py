@@ -33,7 +33,7 @@ from core import buttons, formatting
 from core.i18n import _
 from core.models import Notification, Role, School, Staff
 from core.services import botstate, outbox
-from core.services.calendar import Deadline, Reminder, load_calendar
+from core.services.calendar import Deadline, DeadlineKind, Reminder, load_calendar
 from core.services.outbox import Delivery, Reach
 from core.services.progress import Group, Sheet, school_progress
 from core.services.reminders import (
@@ -45,6 +45,7 @@ from core.services.reminders import (
     button,
     describe,
     job_actor,
+    owes,
     reminder_buttons,
     short_key,
 )
@@ -141,23 +142,26 @@ async def plan_round(
     staff = {s.id: s for s in await Staff.filter(id__in=list(teachers))}
     if due:
         deadlines = sorted({r.deadline for r in due}, key=lambda d: d.at)
-        horizon = max(d.at for d in deadlines)
         round_key = short_key(r.dedupe_key for r in due)
         plan.reminders = [r.dedupe_key for r in due]
         for staff_id, group in teachers.items():
-            if any(s.due_by(horizon) for s in group.sheets):
+            # each teacher hears of the deadlines they owe something for: a subject teacher
+            # not of the homeroom teacher's, the homeroom teacher of theirs
+            mine = [d for d in deadlines if owes(d, group.sheets)]
+            if mine:
+                horizon = max(d.at for d in mine)
                 plan.messages.append(
                     Planned(
                         staff[staff_id],
                         REMINDER,
-                        _reminder_text(deadlines, group.sheets, horizon),
+                        _reminder_text(mine, group.sheets, horizon),
                         f"reminder:{school.id}:{staff_id}:{round_key}",
                         reminder_buttons,
                         expires_at=horizon,
                     )
                 )
     for deadline in passed:
-        late = [g for g in teachers.values() if any(s.due_by(deadline.at) for s in g.sheets)]
+        late = [g for g in teachers.values() if owes(deadline, g.sheets)]
         if late:
             plan.messages += await _escalation(school, deadline, late, staff)
             plan.escalated.append(deadline.key)
@@ -260,6 +264,25 @@ def _reach_summary(counts: Mapping[Reach, int]) -> str:
     return _("Nhắc nhở tới những giáo viên này: {parts}.").format(parts="; ".join(listed))
 
 
+def _missing(deadline: Deadline, group: Group) -> str:
+    """What a late teacher still owes for a passed deadline: cells of marks, or the homeroom
+    teacher's columns by name ("6A: Rèn luyện 2 HS, Số ngày nghỉ 40 HS")."""
+    sheets = owes(deadline, group.sheets)
+    if deadline.kind is not DeadlineKind.HOMEROOM:
+        n = sum(g.count for s in sheets for g in s.due_by(deadline.at))
+        return _("thiếu {n} ô điểm").format(n=n)
+    return "; ".join(
+        _("lớp {klass} thiếu {columns}").format(
+            klass=html.escape(s.class_name),
+            columns=", ".join(
+                _("{column} {n} HS").format(column=g.label, n=g.count)
+                for g in s.due_by(deadline.at)
+            ),
+        )
+        for s in sheets
+    )
+
+
 def _digest(
     deadline: Deadline, late: Sequence[Group], reach: Mapping[int, Delivery]
 ) -> Callable[[], str]:
@@ -273,11 +296,10 @@ def _digest(
             _("{n} giáo viên chưa nhập xong:").format(n=len(late)),
         ]
         for group in late[:MAX_LINES]:
-            missing = sum(len(g.students) for s in group.sheets for g in s.due_by(deadline.at))
             lines.append(
-                _("• {name}: thiếu {n} ô điểm — {reach}").format(
+                _("• {name}: {missing} — {reach}").format(
                     name=html.escape(group.name),
-                    n=missing,
+                    missing=_missing(deadline, group),
                     reach=_REACH_MARKS[reach[group.key].reach](),
                 )
             )

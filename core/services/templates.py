@@ -7,20 +7,17 @@ the marks already stored. A teacher fills the blanks and sends it back; blank ce
 erase anything, so the round trip writes only what was added or changed.
 
 Only the subject's assigned teacher (or an admin) gets it, as only they may write it back; the
-marks in it are personal data, so handing it out is audited like any read.
+marks in it are personal data, so handing it out is audited like any read. Its layout is the
+one it shares with the homeroom teacher's sheet (core.services.sheet_workbook).
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from core import audit
 from core.errors import NotFound
+from core.formatting import roman
 from core.i18n import _
 from core.importing.headers import GUIDE_HEADING
 from core.models import PrimaryAssessment, SchoolClass, Subject, Term
@@ -29,26 +26,20 @@ from core.rules.primary import TestPoint, periodic_tests
 from core.rules.secondary import Verdict
 from core.services.access import Actor, ensure_can_write_subject
 from core.services.calendar import POINT_TERM
-from core.services.gradebook import class_students, mark_column, mark_columns, read_sheet
+from core.services.gradebook import (
+    TOPIC_COLUMN,
+    class_students,
+    entry_columns,
+    mark_column,
+    read_sheet,
+    topic_columns,
+)
 from core.services.progress import level_column, score_column
+from core.services.sheet_workbook import Book, Column, Template, build_workbook
 from core.text import fold
 from core.workers import WorkerPool
 
 SHEET_TITLE = "Bảng điểm"
-_HEADER_ROW = 5
-_IDENTITY = ("STT", "Mã định danh", "Họ và tên")
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-@dataclass(frozen=True)
-class Template:
-    filename: str
-    data: bytes
-
-
-def _roman(term: Term) -> str:
-    return "I" if term.number == 1 else "II"
 
 
 def _filename(school_class: SchoolClass, subject: Subject, term: Term) -> str:
@@ -66,7 +57,7 @@ def _cell_value(value: object) -> object:
 async def _secondary_rows(
     actor: Actor, school_class: SchoolClass, subject: Subject, term: Term
 ) -> tuple[list[str], list[list[object]]]:
-    columns = [mark_column(k, i) for k, i in mark_columns(subject, school_class.grade)]
+    columns = [mark_column(k, i) for k, i in entry_columns(subject, school_class.grade)]
     sheet = await read_sheet(actor, school_class, subject, term)
     rows = [
         [
@@ -127,50 +118,17 @@ def _expected(level: SchoolLevel, subject: Subject) -> str:
     return _("Mỗi ô: điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 7 hoặc 7,5).")
 
 
-@dataclass(frozen=True)
-class _Book:
-    """Everything the worker needs to build the file: plain, picklable values, with every text
-    already in the reader's language (a worker process does not share the bot's language)."""
-
-    school_name: str
-    title: str
-    heading: tuple[str, str, str]  # "Lớp: 6A", "Môn: Toán", "Học kỳ: I"
-    columns: tuple[str, ...]
-    rows: tuple[tuple[object, ...], ...]
-    guide_title: str
-    guide: tuple[str, ...]
-
-
-def build_workbook(book: _Book) -> bytes:
-    """The .xlsx bytes (runs in a worker process: openpyxl is pure-Python CPU work)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    sheet.append([book.school_name.upper()])
-    sheet.append([book.title])
-    klass, subject, term = book.heading
-    sheet.append([klass, None, subject, None, term])
-    sheet.append([])
-    sheet.append([*_IDENTITY, *book.columns])
-    for row in book.rows:
-        sheet.append(list(row))
-    for cell in sheet[_HEADER_ROW]:
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-    sheet["A1"].font = sheet["A2"].font = _BOLD
-    for row in sheet.iter_rows(min_row=_HEADER_ROW + 1, min_col=2, max_col=2):
-        row[0].number_format = "@"  # a 12-digit ID keeps its leading zeros
-    sheet.column_dimensions["A"].width = 5
-    sheet.column_dimensions["B"].width = 15
-    sheet.column_dimensions["C"].width = 28
-    sheet.freeze_panes = sheet.cell(row=_HEADER_ROW + 1, column=4)
-    guide = workbook.create_sheet(book.guide_title)
-    for line in book.guide:
-        guide.append([line])
-    guide["A1"].font = _BOLD
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def _topic_guide(subject: Subject, grade: int) -> tuple[str, ...]:
+    """The line that explains the learning-topic column, where the sheet has one."""
+    if not topic_columns(subject, grade):
+        return ()
+    return (
+        _(
+            "Cột {column}: kết quả cụm chuyên đề học tập của môn (Thông tư 22 Điều 6 khoản 3), "
+            "tính là một lần ĐĐGtx. Chỉ điền cho học sinh học cụm chuyên đề của môn này; "
+            "học sinh khác để trống."
+        ).format(column=TOPIC_COLUMN),
+    )
 
 
 async def grade_sheet_template(
@@ -184,12 +142,18 @@ async def grade_sheet_template(
     level = SchoolLevel(school.level)
     read = _primary_rows if level is SchoolLevel.PRIMARY else _secondary_rows
     columns, rows = await read(actor, school_class, subject, term)
-    book = _Book(
+    book = Book(
+        sheet_title=SHEET_TITLE,
+        header_colour="DDEBF7",
         school_name=school.name,
         title=_("BẢNG ĐIỂM"),
         # the importer reads these three labels back, so they are never translated
-        heading=(f"Lớp: {school_class.name}", f"Môn: {subject.name}", f"Học kỳ: {_roman(term)}"),
-        columns=tuple(columns),
+        heading=(
+            f"Lớp: {school_class.name}",
+            f"Môn: {subject.name}",
+            f"Học kỳ: {roman(term.number)}",
+        ),
+        columns=tuple(Column(c) for c in columns),
         rows=tuple(tuple(row) for row in rows),
         guide_title=_("Hướng dẫn"),
         guide=(
@@ -198,6 +162,7 @@ async def grade_sheet_template(
                 sheet=SHEET_TITLE
             ),
             _expected(level, subject),
+            *_topic_guide(subject, school_class.grade),
             _("Ô để trống nghĩa là chưa nhập: không xóa điểm đã có."),
             _("Không thêm hay bớt dòng học sinh, không sửa mã định danh."),
         ),

@@ -2,7 +2,8 @@
 
 Class 6A (An, Bình, Chi) and 6B (Dũng). GV01 teaches Toán in both and has entered everything
 of term I; GV02 teaches Ngữ văn in 6A and has left gaps: Bình has no TX4 and no CK, Chi no CK.
-GV03 is 6A's homeroom teacher and has entered the conduct of An and Bình, not Chi. HT01 is the
+GV03 is 6A's homeroom teacher and has entered the conduct and the days absent of An and Bình,
+not Chi's. HT01 is the
 principal, QT01 an admin. Lock tests run in a year still to come, so the wall clock (which the
 gradebook's check reads) is before every calendar lock of it.
 """
@@ -171,6 +172,13 @@ async def build_small(year_name: str) -> Small:
             gradebook.ConductEntry(
                 small.students[n], small.classes["6A"], small.terms[1], Level.GOOD
             )
+            for n in ("Nguyễn Văn An", "Trần Thị Bình")
+        ],
+    )
+    await gradebook.write_absences(
+        admin,
+        [
+            gradebook.AbsenceEntry(small.students[n], small.classes["6A"], small.terms[1], 1, 0)
             for n in ("Nguyễn Văn An", "Trần Thị Bình")
         ],
     )

@@ -156,8 +156,14 @@ async def test_what_is_due_when(small) -> None:
         (DeadlineKind.REGULAR, at("13/12/2025")),
     ]
     passed = cal.passed(at("15/01/2026", "12:00"), at("23/01/2026", "00:00"))
-    assert [d.key for d in passed] == ["entry.term1", "regular:2026-01-17", "correction:lock.term1"]
-    assert passed[2].at == at("22/01/2026")
+    assert [d.key for d in passed] == [
+        "entry.term1",
+        "homeroom.term1",  # the homeroom teacher's, following the entry deadline
+        "regular:2026-01-17",
+        "correction:lock.term1",
+    ]
+    assert passed[1].kind is DeadlineKind.HOMEROOM and passed[1].at == at("15/01/2026")
+    assert passed[3].at == at("22/01/2026")
     assert cal.current_term(at("20/01/2026")) == 1
     assert cal.current_term(at("30/01/2026")) == 2
     assert cal.next_change(at("20/01/2026")) == at("29/01/2026")

@@ -104,11 +104,11 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     assert [(f.key, f.scope, f.final) for f in held.falling] == [
         ("lock.term1", "sổ điểm học kỳ I (năm học 2025-2026)", False)
     ]
-    # GV02 (Ngữ văn 6A: TX4 and CK of Bình, CK of Chi) and GV03 (6A conduct of Chi)
-    assert (held.classes, held.teachers, held.missing, held.requests) == (2, 2, 4, 0)
+    # GV02 (Ngữ văn 6A: TX4 and CK of Bình, CK of Chi) and GV03 (6A conduct, days of Chi)
+    assert (held.classes, held.teachers, held.missing, held.requests) == (2, 2, 5, 0)
     text = held.summary()
     assert "Sổ điểm học kỳ I (năm học 2025-2026), cả 2 lớp: ngay khi xác nhận" in text
-    assert "2 giáo viên còn nhập dở (4 ô điểm còn thiếu)" in text
+    assert "2 giáo viên còn nhập dở (5 ô điểm còn thiếu)" in text
     assert "Hạn nhận phiếu đề nghị sửa điểm mới sẽ là 09:00, Thứ Ba, 13/01/2026 (đã qua)" in text
     assert "chỉ Hiệu trưởng mở lại được" in text
     assert not await DeadlineSetting.exists() and not await Lock.exists()

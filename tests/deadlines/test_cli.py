@@ -108,10 +108,14 @@ async def test_deadline_commands(
         assert code == 0
 
         code, out, _err = await hocba("progress", "6A", "--term", "1")
-        assert code == 0 and "RL: thiếu 1 học sinh" in out and "Phạm Thị Chi" in out
+        assert code == 0 and "Rèn luyện: thiếu 1 học sinh" in out and "Phạm Thị Chi" in out
+        assert "Số ngày nghỉ: thiếu 1 học sinh" in out
         code, out, _err = await hocba("progress", "--term", "1")
         assert code == 0 and "✓ Bùi Thị Văn: đủ" in out and "✓ Hoàng Văn Toán: đủ" in out
         assert "• Ngô Chủ Nhiệm" in out  # missing, but not late yet
+        homerooms = out.split("Phần chủ nhiệm theo lớp:\n")[1]
+        assert "  • 6A (Ngô Chủ Nhiệm):\n      Rèn luyện: thiếu 1 học sinh, hạn 17:00" in homerooms
+        assert "  • 6B (chưa có GVCN):" in homerooms
 
 
 async def test_calendar_set_checks_dates_and_asks_before_locking(
@@ -138,7 +142,7 @@ async def test_calendar_set_checks_dates_and_asks_before_locking(
         code, out, err = await hocba(*now_ago)
         assert code == 1 and out == ""
         assert f"Sổ điểm học kỳ I (năm học {year}), cả 2 lớp: ngay khi xác nhận" in err
-        assert "2 giáo viên còn nhập dở (4 ô điểm còn thiếu)" in err
+        assert "2 giáo viên còn nhập dở (5 ô điểm còn thiếu)" in err
         assert "Lịch chưa thay đổi. Chạy lại lệnh với --yes để áp dụng." in err
         code, out, _err = await hocba("lock")
         assert code == 0 and "chưa có khóa nào" in out

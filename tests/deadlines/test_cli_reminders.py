@@ -89,7 +89,13 @@ async def test_dry_run_prints_and_enqueues_nothing_then_a_run_enqueues_once(
         assert "→ Đỗ Thị Hiệu (HT01), báo cáo quá hạn" in out
         assert "→ Vũ Quản Trị (QT01), báo cáo quá hạn" in out
         assert "    • Bùi Thị Văn: thiếu 3 ô điểm — chưa đăng nhập Trợ lý" in out
-        assert "    Nhắc nhở tới những giáo viên này: 2 chưa đăng nhập Trợ lý" in out
+        assert "    Nhắc nhở tới những giáo viên này: 1 chưa đăng nhập Trợ lý" in out
+        # the homeroom teacher's own deadline fell at the same time: its own digest
+        assert "    ⚠️ Quá hạn: Hạn giáo viên chủ nhiệm nhập xong học kỳ I" in out
+        assert (
+            "    • Ngô Chủ Nhiệm: lớp 6A thiếu Rèn luyện 1 HS, Số ngày nghỉ 1 HS — chưa đăng "
+            "nhập Trợ lý"
+        ) in out
     finally:
         await open_database(db)
 

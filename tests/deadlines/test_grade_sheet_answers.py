@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from bot.cli import main
 from core.db import close_database, open_database
-from core.importing import FileRejected, import_file, import_marks_sheet
+from core.importing import FileRejected, import_file, import_teacher_sheet
 from core.models import Mark
 from core.services.templates import grade_sheet_template
 
@@ -42,7 +42,7 @@ async def test_a_refused_sheet_says_what_to_do_and_whose_rows(upcoming: Small, w
     teacher = await upcoming.actor("GV02")
 
     with pytest.raises(FileRejected) as refused:
-        await import_marks_sheet(teacher, filled(data, BAD), name, workers=workers)
+        await import_teacher_sheet(teacher, filled(data, BAD), name, workers=workers)
 
     text = str(refused.value)
     lines = text.splitlines()
@@ -57,7 +57,7 @@ async def test_a_refused_sheet_says_what_to_do_and_whose_rows(upcoming: Small, w
     assert "7.5" not in text and "Hướng dẫn" not in text
     assert await Mark.all().count() == before  # not even Chi's good CK
 
-    report = await import_marks_sheet(
+    report = await import_teacher_sheet(
         teacher, filled(data, {"G7": 6, "I7": "7,5", "I6": 7.5, "I8": 8}), name, workers=workers
     )
     assert "Hướng dẫn" not in report.summary() and "Bỏ qua" not in report.summary()

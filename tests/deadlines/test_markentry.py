@@ -8,6 +8,7 @@ import pytest
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.models import Mark, MarkKind, SchoolYear
 from core.services import markentry, schools
+from core.services.student_form import Confirmation, ValueAsked
 
 FIELDS = {"class_id", "subject_id", "term", "column", "student_id", "value"}
 
@@ -25,11 +26,11 @@ async def test_each_step_returns_what_it_shows_and_the_next_draft(upcoming) -> N
     students = await markentry.choose_column(teacher, columns.draft, "r", 4)
     assert students.choices[1].label == "2. Trần Thị Bình · —"
     asked = await markentry.search_student(teacher, students.draft, "2")
-    assert isinstance(asked, markentry.ValueAsked) and asked.student.current == "(trống)"
+    assert isinstance(asked, ValueAsked) and asked.student.current == "(trống)"
     refused = await markentry.type_value(teacher, asked.draft, "10,25")
-    assert isinstance(refused, markentry.ValueAsked) and "10,25" in refused.refused
+    assert isinstance(refused, ValueAsked) and "10,25" in refused.refused
     check = await markentry.type_value(teacher, asked.draft, "9,5")
-    assert isinstance(check, markentry.Confirmation) and check.new == "9,5"
+    assert isinstance(check, Confirmation) and check.new == "9,5"
     saved = await markentry.save(teacher, check.draft)
     assert saved.changed and set(saved.draft) == {"class_id", "subject_id", "term", "column"}
     mark = await Mark.get(student_id=small.students["Trần Thị Bình"], subject=subject, index=4)

@@ -47,7 +47,8 @@ async def test_incomplete_teacher_sees_columns_counts_and_students(small) -> Non
     homeroom = await teacher_progress(await small.actor("GV03"), small.year, now=NOW)
     (conduct,) = homeroom.sheets
     assert (conduct.class_name, conduct.subject_id) == ("6A", None)
-    assert gaps(conduct) == [("RL", ["Phạm Thị Chi"])]
+    assert gaps(conduct) == [("RL", ["Phạm Thị Chi"]), ("NGHI", ["Phạm Thị Chi"])]
+    assert [g.label for g in conduct.gaps] == ["Rèn luyện", "Số ngày nghỉ"]
 
     term_2 = await teacher_progress(await small.actor("GV02"), small.year, now=NOW, terms=[2])
     assert [g.column for g in term_2.sheets[0].gaps] == ["TX1", "TX2", "TX3", "TX4", "GK", "CK"]

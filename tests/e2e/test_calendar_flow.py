@@ -112,7 +112,7 @@ async def test_a_change_that_locks_now_waits_for_confirmation(
             held = await said(admin, typed)
             assert "sẽ khóa sổ ngay hoặc trong vòng một giờ tới" in held.text
             assert f"Sổ điểm học kỳ I (năm học {YEAR}), cả 2 lớp: ngay khi xác nhận" in held.text
-            assert "2 giáo viên còn nhập dở (4 ô điểm còn thiếu)" in held.text
+            assert "2 giáo viên còn nhập dở (5 ô điểm còn thiếu)" in held.text
             assert "Lịch chưa thay đổi" in held.text
             assert held.inline_buttons == ["✅ Xác nhận", "✖️ Hủy"]
 

@@ -216,6 +216,8 @@ async def test_school_progress_counts_the_teachers_it_does_not_list(
             view = await admin.wait_for_message(lambda m: "toàn trường" in m.text, timeout=10)
             # 14 late maths teachers and Bình (complete): 12 listed, 3 more, 2 of them late
             assert "… và 3 giáo viên khác (2 người trễ hạn)." in view.text, view.text
-            assert view.text.count("• ") == 12 + 1  # twelve teachers, one class
+            # twelve teachers, one class, and the class's homeroom part (no homeroom teacher)
+            assert view.text.count("• ") == 12 + 1 + 1
+            assert "• 6A (chưa có GVCN): Rèn luyện 2 HS, Số ngày nghỉ 2 HS — trễ hạn" in view.text
     finally:
         clock.set_time(None)

@@ -50,7 +50,15 @@ async def test_serve_answers_start_and_help_then_stops_on_sigterm(
         await user.send_command("/help")
         assert "Hướng dẫn" in (await user.wait_for_message(timeout=10)).text
         commands = [c["command"] for c in telegram_server.commands_for(1001)]
-        assert commands == ["start", "help", "nhapdiem", "suadiem", "language", "dangxuat"]
+        assert commands == [
+            "start",
+            "help",
+            "nhapdiem",
+            "chunhiem",
+            "suadiem",
+            "language",
+            "dangxuat",
+        ]
         assert (tmp_path / "serve.sqlite3").exists()  # opened in post_init
     finally:
         if process.returncode is None:

@@ -23,14 +23,12 @@ progress and the locks, which themselves read the calendar.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import math
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from core import audit, clock, formatting
+from core import audit, clock, confirmation, formatting
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
 from core.models import CorrectionRequest, Lock, Role, SchoolClass, SchoolYear
@@ -213,24 +211,6 @@ def _falling(before: Calendar, after: Calendar, recorded: set[str], now: dt.date
     ]
 
 
-def _stamp(issued: int, facts: tuple) -> str:
-    """`issued` (epoch seconds) and a digest of everything the person was shown and agreed
-    to: a confirmation is good only for that very change in that very state."""
-    digest = hashlib.sha256(repr((issued, facts)).encode()).hexdigest()[:16]
-    return f"{issued}.{digest}"
-
-
-def _confirmed(confirm: str | None, facts: tuple, now: dt.datetime) -> bool:
-    issued_text, _dot, _digest = (confirm or "").partition(".")
-    if not issued_text.isdigit():
-        return False
-    issued = int(issued_text)
-    age = now.timestamp() - issued
-    if not 0 <= age <= CONFIRM_WINDOW.total_seconds():
-        return False
-    return hmac.compare_digest((confirm or "").encode(), _stamp(issued, facts).encode())
-
-
 def _terms(calendar: Calendar, key: str) -> list[int]:
     """The terms a calendar lock closes: its term, or every term for the year's."""
     term = TIME_LOCKS[key][0]
@@ -332,8 +312,8 @@ async def set_deadline(
                     "thay đổi thêm; xem /lich rồi gõ lại lệnh nếu vẫn cần."
                 )
             )
-        if not _confirmed(confirm, facts, now):
-            stamp = _stamp(int(now.timestamp()), facts)
+        if not confirmation.holds(confirm, facts, now, CONFIRM_WINDOW):
+            stamp = confirmation.stamp_now(facts, now)
             return await _held(
                 actor, year, after, entry, falling, now=now, stamp=stamp, stale=confirm is not None
             )

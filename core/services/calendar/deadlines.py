@@ -159,6 +159,10 @@ class Calendar:
     def entry_deadline(self, term: int) -> dt.datetime:
         return self.moment(f"entry.term{term}")
 
+    def homeroom_deadline(self, term: int) -> dt.datetime:
+        """When the homeroom teacher's part of a term is due (`homeroom.termN`, keys)."""
+        return self.moment(f"homeroom.term{term}")
+
     def week_deadline(self, day: dt.date) -> dt.datetime:
         """The first weekly regular-mark deadline on or after `day` (003, Điều 7, khoản 1)."""
         ahead = (self._number("regular.weekday") - day.isoweekday()) % 7

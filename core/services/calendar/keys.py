@@ -15,6 +15,13 @@ are at work when one falls):
 - Every column is due at the latest at the term's entry deadline `entry.termN`: the term's end,
   except primary term II, whose school plan closes entry (marks, comments, teachers' sign-off
   handed to the leadership) on 25/5 (regulation 002, Tiến độ, mục 2).
+- The homeroom teacher's part of a term (conduct, days absent, comments; the primary qualities
+  and competencies) is due by `homeroom.termN`: the homeroom teacher "updates the class's
+  assessment results at the end of each term and of the year" and attendance "periodically
+  (weekly/monthly)" (003, Điều 4, khoản 2–3), and the primary school plan closes comments with
+  the marks on 25/5 (002, mục 2). So it follows the term's entry deadline (`FOLLOWS`) until the
+  school sets it apart: then it has its own date, from the term's first day to the term's lock,
+  and its own reminders and escalation (core.services.rounds).
 - Locks (003, Điều 10, khoản 1: "after the term and the year end, the principal decides the
   lock"): the regulations date only the year's. `lock.year` is 30/6 for secondary schools (001,
   Điều 25, khoản 1: data closed before 30/6) and 25/5 for primary, the end of entry in the school
@@ -66,8 +73,12 @@ TIME_LOCKS: dict[str, tuple[int | None, bool]] = {
 }
 # An item the school has not set follows the item it defaults from: term II's lock is the
 # year's (term II results are the year's), so moving the year's lock moves it along and the two
-# never cross.
-FOLLOWS: dict[str, str] = {"lock.term2": "lock.year"}
+# never cross; the homeroom teacher's deadline of a term is the term's entry deadline.
+FOLLOWS: dict[str, str] = {
+    "lock.term2": "lock.year",
+    "homeroom.term1": "entry.term1",
+    "homeroom.term2": "entry.term2",
+}
 _SATURDAY = 6
 _DEFAULT_TIME = dt.time(17, 0)
 
@@ -83,6 +94,7 @@ class DeadlineKind(StrEnum):
     REGULAR = "regular"  # the weekly deadline of regular marks
     PERIODIC = "periodic"  # a recorded test's marks
     ENTRY = "entry"  # everything of a term
+    HOMEROOM = "homeroom"  # the homeroom teacher's part of a term
     CORRECTION = "correction"  # last day for correction requests before a lock
     LOCK = "lock"
     MILESTONE = "milestone"  # records, signatures, seal (primary school plan)
@@ -104,6 +116,8 @@ class KeySpec:
             "correction.days": _("Hạn đề nghị sửa điểm: số ngày trước mỗi lần khóa"),
             "entry.term1": _("Hạn nhập xong học kỳ I"),
             "entry.term2": _("Hạn nhập xong học kỳ II"),
+            "homeroom.term1": _("Hạn giáo viên chủ nhiệm nhập xong học kỳ I"),
+            "homeroom.term2": _("Hạn giáo viên chủ nhiệm nhập xong học kỳ II"),
             "lock.term1": _("Khóa sổ học kỳ I"),
             "lock.term2": _("Khóa sổ học kỳ II"),
             "lock.year": _("Khóa sổ năm học"),
@@ -122,6 +136,8 @@ class KeySpec:
             "correction.days": "000; 003 Điều 8.3",
             "entry.term1": "003 Điều 7.1",
             "entry.term2": "003 Điều 7.1; 002 mục 2",
+            "homeroom.term1": "003 Điều 4.2, 4.3",
+            "homeroom.term2": "003 Điều 4.2, 4.3; 002 mục 2",
             "lock.term1": "003 Điều 10.1",
             "lock.term2": "003 Điều 10.1",
             "lock.year": "001 Điều 25.1; 002 mục 2",
@@ -139,6 +155,8 @@ _SPECS = (
     KeySpec("correction.days", ValueKind.DAYS),
     KeySpec("entry.term1", ValueKind.MOMENT, DeadlineKind.ENTRY, 1),
     KeySpec("entry.term2", ValueKind.MOMENT, DeadlineKind.ENTRY, 2),
+    KeySpec("homeroom.term1", ValueKind.MOMENT, DeadlineKind.HOMEROOM, 1),
+    KeySpec("homeroom.term2", ValueKind.MOMENT, DeadlineKind.HOMEROOM, 2),
     KeySpec("lock.term1", ValueKind.MOMENT, DeadlineKind.LOCK, 1),
     KeySpec("lock.term2", ValueKind.MOMENT, DeadlineKind.LOCK, 2),
     KeySpec("lock.year", ValueKind.MOMENT, DeadlineKind.LOCK),
@@ -191,5 +209,6 @@ def defaults(level: SchoolLevel, first: int, terms: Mapping[int, dt.date]) -> di
         }
     else:
         values |= {"entry.term2": school_moment(terms[2], at), "lock.year": day(6, 30)}
-    values["lock.term2"] = values["lock.year"]
+    for follower, source in FOLLOWS.items():
+        values[follower] = values[source]
     return values

@@ -11,7 +11,9 @@ a year gone by, locked the whole year. A date is refused, with the range it may 
   records, signatures and seal done, by 30/06 (001, Điều 25, khoản 1; 002, mục 2);
 - it breaks the order of related dates (`ORDER`): a term's entry deadline before its lock,
   term I's lock before term II's before the year's, the year's before the supplementary end and
-  the primary milestones after it;
+  the primary milestones after it; the homeroom teacher's deadline of a term lies in the term's
+  work, from its first day to its lock (the homeroom teacher's results of a term come at its
+  end, 003 Điều 4.3, and nothing is entered once it is locked);
 - it leaves no time for corrections: a lock's correction cut-off, `correction.days` before it
   (000; 003, Điều 8, khoản 3), must fall inside the lock's term, or teachers could never ask.
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from core import formatting
 from core.errors import InvalidValue
+from core.formatting import roman
 from core.i18n import _
 from core.services.calendar.deadlines import Calendar
 from core.services.calendar.keys import KEYS, TIME_LOCKS, ValueKind, keys_for, school_moment
@@ -41,6 +44,9 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("lock.year", "records"),
     ("records", "signatures"),
     ("signatures", "seal"),
+    # after the entry pairs: when two bounds tie, the refusal names the entry deadline
+    ("homeroom.term1", "lock.term1"),
+    ("homeroom.term2", "lock.term2"),
 )
 # Items closed with the year's data, by 30/06 (001 Điều 25.1; 002 mục 2).
 _BY_END_OF_JUNE = frozenset({"lock.year", "records", "signatures", "seal"})
@@ -56,10 +62,6 @@ class Bound:
     why: str
 
 
-def _roman(term: int) -> str:
-    return "I" if term == 1 else "II"
-
-
 def _day_start(day: dt.date) -> dt.datetime:
     return school_moment(day, dt.time(0, 0))
 
@@ -71,7 +73,7 @@ def _day_end(day: dt.date) -> dt.datetime:
 def _term_start(calendar: Calendar, term: int) -> Bound:
     return Bound(
         _day_start(calendar.terms[term].starts),
-        _("ngày bắt đầu học kỳ {term}").format(term=_roman(term)),
+        _("ngày bắt đầu học kỳ {term}").format(term=roman(term)),
     )
 
 
@@ -105,7 +107,7 @@ def _fixed(calendar: Calendar, key: str) -> tuple[list[Bound], list[Bound]]:
             Bound(
                 start.at + dt.timedelta(days=days),  # type: ignore[arg-type]
                 _("{days} ngày sau ngày bắt đầu học kỳ {term}, để còn hạn đề nghị sửa điểm").format(
-                    days=days, term=_roman(term)
+                    days=days, term=roman(term)
                 ),
             )
         )
