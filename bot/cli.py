@@ -17,7 +17,8 @@ from bot.bootstrap import running
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
 from bot.cli_reminders import add_reminder_commands
-from bot.cli_signing import cmd_export, cmd_issue, cmd_prepare, cmd_verify
+from bot.cli_signing import cmd_close, cmd_export, cmd_issue, cmd_prepare, cmd_verify
+from bot.cli_templates import add_template_commands
 from bot.config import Config, ConfigError, load_config
 from bot.results_table import render_results
 from core import audit, formatting
@@ -205,7 +206,14 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(standalone=cmd_init)
 
     load = commands.add_parser("import", help=_("nhập tệp .xlsx hoặc .csv"))
-    load.add_argument("kind", metavar="LOẠI", help="students | staff | assignments | marks")
+    load.add_argument(
+        "kind",
+        metavar="LOẠI",
+        help=_(
+            "students | staff | assignments | marks | homeroom (bảng chủ nhiệm: cả tệp) | "
+            "conduct | absences | qualities | comments (chỉ một loại của bảng chủ nhiệm)"
+        ),
+    )
     load.add_argument("file", metavar="TỆP")
     load.set_defaults(run=cmd_import)
 
@@ -229,8 +237,23 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("who", metavar="MÃ-HOẶC-TÊN", help=_("mã cán bộ hoặc một phần họ tên"))
     invite.set_defaults(run=cmd_staff_invite)
 
+    close = commands.add_parser(
+        "close",
+        help=_(
+            "danh sách cuối năm của một lớp; với --decided-by: chốt năm học theo quyết định đó, "
+            "lập học bạ và báo người ký"
+        ),
+    )
+    close.add_argument("klass", metavar="LỚP")
+    close.add_argument(
+        "--decided-by",
+        metavar="MÃ_CÁN_BỘ",
+        help=_("Hiệu trưởng, hoặc Phó hiệu trưởng được ủy quyền, đã quyết định chốt"),
+    )
+    close.set_defaults(run=cmd_close)
+
     prepare = commands.add_parser(
-        "prepare", help=_("chốt năm học của một lớp, lập học bạ và báo người ký (không ký)")
+        "prepare", help=_("lập học bạ của một lớp đã chốt năm học và báo người ký (không ký)")
     )
     prepare.add_argument("klass", metavar="LỚP")
     prepare.set_defaults(run=cmd_prepare)
@@ -248,6 +271,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="TỆP")
     check.set_defaults(run=cmd_verify)
 
+    add_template_commands(commands)
     add_deadline_commands(commands)
     add_reminder_commands(commands)
     add_database_commands(commands)

@@ -1,11 +1,13 @@
-"""`hocba prepare`, `hocba issue`, `hocba export`, `hocba verify`.
+"""`hocba close`, `hocba prepare`, `hocba issue`, `hocba export`, `hocba verify`.
 
-`prepare` closes a class's year and creates its documents, telling each first signer (nothing
-is signed: people sign from their phones). `issue` runs the whole signing chain of a class from
-the server's console with the keys the configuration names (PKCS#12 files or a PKCS#11 token):
-each subject teacher, the homeroom teacher, the principal, then the seal. Each step acts as
-that person, so the core checks their role and assignment exactly as it would for a signer on
-the phone.
+`close` shows a class's end-of-year lists and, naming the decision (`--decided-by`: the
+principal or the vice principal they delegated), closes its year, creates its documents and
+tells the homeroom teacher and each first signer; `prepare` creates the documents of a class
+already closed (nothing is signed: people sign from their phones). `issue` runs the whole
+signing chain of a class from the server's console with the keys the configuration names
+(PKCS#12 files or a PKCS#11 token): each subject teacher, the homeroom teacher, the
+principal, then the seal. Each step acts as that person, so the core checks their role and
+assignment exactly as it would for a signer on the phone.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import argparse
 from pathlib import Path
 
 from bot.config import Config
-from core.errors import HocbaError
+from core.errors import HocbaError, InvalidValue
 from core.i18n import _
 from core.models import BatchState, Role, School, SchoolClass, SignatureRole, Staff
 from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
+from core.services.signin import find_staff
 from core.services.verification import verify_file
 from core.signing.trust import load_roots
 
@@ -90,22 +93,64 @@ async def _class(args: argparse.Namespace, config: Config) -> tuple[School, Scho
     return await _find_class(args, config)
 
 
-async def cmd_prepare(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
-    """Close the class's year (its data must be complete), create its documents and tell the
-    first signers; nothing is signed here."""
+def _print_review(review: issuance.Review) -> None:
+    """The class's lists as the bot shows them, in plain text."""
+    print(review.lists.title())
+    for section in review.lists.sections():
+        print(f"\n{section.heading}")
+        for line in section.lines or [_("(không có)")]:
+            print(f"  {line}")
+    print()
+    for note in review.notes():
+        print(note)
+
+
+async def cmd_close(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    """Without --decided-by: the class's end-of-year lists (what the decision rests on), and
+    nothing closed. With it: the decision of that principal (or delegated vice principal),
+    executed by the console's admin: the year closed, its documents created, the homeroom
+    teacher and the first signers told."""
     school, school_class = await _class(args, config)
     admin = Actor.command_line(school.id)
-    closed = await issuance.close_and_prepare(admin, school_class.id, runtime.workers)
-    if not closed.documents:
-        print(_("Lớp {klass} đã được chốt và lập học bạ từ trước.").format(klass=closed.class_name))
+    if not args.decided_by:
+        review = await issuance.review(admin, school_class.id)
+        _print_review(review)
+        if review.closed:
+            return 0
+        raise InvalidValue(
+            _(
+                "Lớp {klass} chưa được chốt. Quản trị chốt năm học theo quyết định của Hiệu "
+                "trưởng (hoặc Phó hiệu trưởng được ủy quyền), nêu người quyết định: "
+                "hocba close {klass} --decided-by MÃ_CÁN_BỘ."
+            ).format(klass=school_class.name)
+        )
+    decider = await find_staff(school.id, args.decided_by)
+    closed = await issuance.close_and_prepare(
+        admin, school_class.id, runtime.workers, decided_by=decider
+    )
+    assert isinstance(closed, issuance.Closed)  # a named decision needs no confirmation
+    _print_review(issuance.Review(closed.lists, True, None))
+    print("\n".join(closed.summary()))
+    return 0
+
+
+async def cmd_prepare(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    """Create the documents of a class whose year is closed (`hocba close`) and tell the
+    first signers; nothing is signed here. A re-run after a stop carries on."""
+    school, school_class = await _class(args, config)
+    prepared = await issuance.prepare_class(
+        Actor.command_line(school.id), school_class, runtime.workers
+    )
+    if not prepared.documents:
+        print(_("Lớp {klass}: học bạ đã được lập từ trước.").format(klass=school_class.name))
         return 0
     print(
-        _("Đã chốt năm học lớp {klass} và lập {n} tài liệu.").format(
-            klass=closed.class_name, n=closed.documents
+        _("Đã lập {n} tài liệu của lớp {klass}.").format(
+            klass=school_class.name, n=prepared.documents
         )
     )
-    if closed.told:
-        print(_("Đã báo người ký: {who}.").format(who=", ".join(closed.told)))
+    if prepared.told:
+        print(_("Đã báo người ký: {who}.").format(who=", ".join(prepared.told)))
     return 0
 
 

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from core import clock
 from core.i18n import _
 from core.runtime import Runtime
-from core.services.schools import year_name_for
 from demo.school import COMPLETE_CLASS, create_demo
 from demo.signing import demo_signing
 
 
+def ended_year(today: dt.date) -> str:
+    """The latest school year whose term II is over (it ends on 31/5 by default): the demo's
+    class 6A has a whole year of marks, and a year is closed only after its last term."""
+    first = today.year - 1 if (today.month, today.day) > (5, 31) else today.year - 2
+    return f"{first}-{first + 1}"
+
+
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    created = await create_demo(args.year or year_name_for(clock.today()))
+    created = await create_demo(args.year or ended_year(clock.today()))
     for school in created:
         print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
     if not created:

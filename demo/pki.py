@@ -49,10 +49,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def make_ca(name: str = "CA thử nghiệm Học bạ số", *, years: int = 10) -> Issued:
+def make_ca(
+    name: str = "CA thử nghiệm Học bạ số",
+    *,
+    years: int = 10,
+    not_before: dt.datetime | None = None,
+) -> Issued:
+    """A test CA, valid from yesterday, or from `not_before`: a school year rehearsed on a
+    staging clock signs at that year's dates, and a signature counts only when every
+    certificate of its chain was valid when it was made (core.signing.trust)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
     subject = _name(name, "Học bạ số (thử nghiệm)")
-    start = _now() - dt.timedelta(days=1)
+    start = not_before or _now() - dt.timedelta(days=1)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -215,7 +215,7 @@ async def _fill_secondary(
 ) -> None:
     """Term I is complete everywhere; term II only in the complete class (elsewhere the first
     regular marks are in, mid-term and end-of-term not yet)."""
-    marks, conducts, absences = [], [], []
+    marks, conducts, absences, comments = [], [], [], []
     for _enrollment, student in await class_students(school_class):
         ability = rng.gauss(7.0, 1.3)
         for number, term in terms.items():
@@ -238,18 +238,40 @@ async def _fill_secondary(
             if whole_term:
                 level = rng.choices(list(tt22.Level), weights=[70, 22, 7, 1])[0]
                 conducts.append(gradebook.ConductEntry(student.id, school_class, term, level))
-                absences.append(
-                    gradebook.AbsenceEntry(
-                        student.id,
-                        school_class,
-                        term,
-                        rng.choice([0, 0, 0, 1, 2, 3]),
-                        rng.choice([0, 0, 0, 0, 1]),
-                    )
-                )
+                absences.append(_absence(rng, student.id, school_class, term))
+                if number == 2:  # the homeroom comment of the year's end (homeroom_gaps)
+                    comments.append(_comment(rng, student.id, school_class, term))
     await gradebook.write_marks(actor, marks)
     await gradebook.write_conducts(actor, conducts)
     await gradebook.write_absences(actor, absences)
+    await gradebook.write_comments(actor, comments)
+
+
+COMMENTS = (
+    "Chăm ngoan, tích cực phát biểu xây dựng bài.",
+    "Có ý thức học tập tốt, hòa đồng với bạn bè.",
+    "Tiến bộ rõ trong học kỳ; cần cẩn thận hơn khi làm bài.",
+    "Ngoan, lễ phép; cần mạnh dạn hơn trong các hoạt động tập thể.",
+)
+
+
+def _absence(
+    rng: random.Random, student_id: int, school_class: SchoolClass, term: Term
+) -> gradebook.AbsenceEntry:
+    """A term's days absent, with and without permission (mostly none)."""
+    return gradebook.AbsenceEntry(
+        student_id,
+        school_class,
+        term,
+        rng.choice([0, 0, 0, 1, 2, 3]),
+        rng.choice([0, 0, 0, 0, 1]),
+    )
+
+
+def _comment(
+    rng: random.Random, student_id: int, school_class: SchoolClass, term: Term
+) -> gradebook.CommentEntry:
+    return gradebook.CommentEntry(student_id, school_class, term, rng.choice(COMMENTS))
 
 
 def _level(mark: float, levels: type[LevelT]) -> LevelT:
@@ -268,7 +290,7 @@ async def _fill_primary(
 ) -> None:
     """Levels at the four assessment points, periodic test scores where Thông tư 27 has them,
     and qualities and competencies at the end of each term."""
-    entries, qualities = [], []
+    entries, qualities, absences, comments = [], [], [], []
     points = {
         tt27.TestPoint.MID_1: terms[1],
         tt27.TestPoint.END_1: terms[1],
@@ -295,5 +317,9 @@ async def _fill_primary(
                     qualities.append(
                         gradebook.QualityEntry(student.id, school_class, term, point, code, level)
                     )
+                absences.append(_absence(rng, student.id, school_class, term))
+                comments.append(_comment(rng, student.id, school_class, term))
     await gradebook.write_primary(actor, entries)
     await gradebook.write_qualities(actor, qualities)
+    await gradebook.write_absences(actor, absences)
+    await gradebook.write_comments(actor, comments)

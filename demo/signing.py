@@ -28,7 +28,8 @@ def config_section(keys: Path, ca_file: Path) -> str:
 
 async def demo_signing(keys: Path, password: str) -> None:
     """One PKCS#12 file per staff member of every school and one for each school's seal, all
-    from one test CA kept in `keys`; then class 6A of the secondary demo school closed."""
+    from one test CA kept in `keys`; then class 6A of the secondary demo school closed, on
+    its principal's decision (the console executes it, as `hocba close` does)."""
     ca_file = keys / CA_FILE
     for school in await School.all():
         staff = await Staff.filter(school=school).prefetch_related("roles")
@@ -40,7 +41,10 @@ async def demo_signing(keys: Path, password: str) -> None:
     school = await School.get_or_none(code=SECONDARY.code)
     if school is not None:
         school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
-        await issuance.close_class(Actor.command_line(school.id), school_class)
+        principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+        await issuance.close_year(
+            Actor.command_line(school.id), school_class.id, decided_by=principal
+        )
     section = config_section(keys, ca_file)
     (keys / "signing.toml").write_text(section, encoding="utf-8")
     print(

@@ -7,11 +7,13 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     calendar,
+    closing,
     corrections,
     door,
     errors,
     fallback,
     gradesheet,
+    homeroom,
     invite,
     language,
     leaving,
@@ -52,7 +54,9 @@ def register_all(application: Application) -> None:
         locks,
         corrections,
         signing,
+        closing,
         markentry,
+        homeroom,
         calendar,
         gradesheet,
     )

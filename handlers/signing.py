@@ -12,17 +12,15 @@ tells its signer too, and nobody is told twice.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler
 
 from core import buttons
 from core.enums import Role, SignatureRole
-from core.errors import HocbaError
 from core.i18n import _
 from core.services import issuance
 from handlers import replies
@@ -120,63 +118,6 @@ async def press(update: Update, context: BotContext) -> None:
     runtime.batches.start(started.id, progress, approved)
 
 
-async def classes_to_close(update: Update, context: BotContext) -> None:
-    """/chotnam: the principal's list of classes whose year can be closed for issuance."""
-    actor = await require_actor(update)
-    classes = await issuance.classes_to_close(actor)
-    if not classes:
-        await update.effective_message.reply_text(
-            _("Mọi lớp của năm học đã được chốt và lập học bạ.")
-        )
-        return
-    row = [
-        InlineKeyboardButton(c.name, callback_data=buttons.CLOSE_CLASS.data(c.class_id))
-        for c in classes
-    ]
-    await update.effective_message.reply_text(
-        _(
-            "<b>Chốt năm học để lập học bạ</b>\nChọn lớp: Trợ lý kiểm tra dữ liệu đã đủ, chốt "
-            "năm học, lập học bạ và báo từng người ký."
-        ),
-        reply_markup=InlineKeyboardMarkup([row[i : i + 4] for i in range(0, len(row), 4)]),
-    )
-
-
-def _named(names: tuple[str, ...], shown: int = 5) -> str:
-    more = len(names) - shown
-    text = ", ".join(names[:shown])
-    return text + (_(" và {n} người khác").format(n=more) if more > 0 else "")
-
-
-async def close_class(update: Update, context: BotContext) -> None:
-    """A class pressed in /chotnam: closed and prepared by the core, or what is missing."""
-    query = update.callback_query
-    class_id = buttons.CLOSE_CLASS.id(query.data)
-    actor = await current_actor(update)
-    if actor is None:
-        await query.answer(sign_in_first(), show_alert=True)
-        return
-    await query.answer()
-    try:
-        closed = await issuance.close_and_prepare(actor, class_id, context.runtime.workers)
-    except HocbaError as refused:  # what is missing can be long: in pages
-        await replies.reply(update, context, html.escape(str(refused)))
-        return
-    if not closed.documents:
-        text = _("Lớp {klass} đã được chốt và lập học bạ từ trước; không có gì thay đổi.")
-    elif closed.told:
-        text = _("🔒 Đã chốt năm học lớp {klass} và lập {n} tài liệu; đã báo {who}.")
-    else:
-        text = _("🔒 Đã chốt năm học lớp {klass} và lập {n} tài liệu.")
-    await replies.reply(
-        update,
-        context,
-        text.format(klass=closed.class_name, n=closed.documents, who=_named(closed.told)),
-    )
-
-
 def register(application: Application) -> None:
     application.add_handler(MessageHandler(MenuButton(Menu.sign_records), show))
     application.add_handler(CallbackQueryHandler(press, pattern=buttons.SIGN_CLASS.pattern))
-    application.add_handler(CommandHandler(["chotnam", "close"], classes_to_close))
-    application.add_handler(CallbackQueryHandler(close_class, pattern=buttons.CLOSE_CLASS.pattern))

@@ -1,22 +1,37 @@
-"""Signing starts where the signers are: the principal closes a complete class's year in one
-step (what is missing is said by student otherwise), its documents are created, and each signer
-is told when their step opens, through the whole chain: subject teachers, homeroom teacher,
-principal, clerk. `hocba prepare` does the same from the console without signing anything."""
+"""Signing starts where the signers are: once the principal closes a complete class's year
+(what is missing is said by student otherwise), its documents are created and each signer is
+told when their step opens, through the whole chain: subject teachers, homeroom teacher,
+principal, clerk. From the console, `hocba close CLASS --decided-by CODE` executes the
+principal's decision (and nothing else closes), `hocba prepare` makes a closed class's
+documents; neither signs anything. The lists and the decision's rules are tested on a small
+school in test_year_end_lists.py."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from bot.cli_signing import issue_class
 from core.errors import InvalidValue, NotFound, PermissionDenied
-from core.models import IssuedRecord, Notification, Role, SignatureRole, Staff, SubjectSheetDoc
+from core.models import (
+    AuditEvent,
+    ClassClosure,
+    IssuedRecord,
+    Notification,
+    Role,
+    SignatureRole,
+    Staff,
+    SubjectSheetDoc,
+)
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
+from tests.signing.year_end import build_secondary
 
 
 async def _principal(school) -> Actor:
@@ -77,24 +92,80 @@ async def test_each_signer_is_told_when_their_step_opens(demo, runtime):
     assert waiting.buttons[0][0]["callback_data"] == f"sgn:{school_class.id}:dv"
 
 
-async def test_hocba_prepare_closes_and_prepares_without_signing(demo, sqlite_db, tmp_path):
-    config, _school, school_class = demo
-    env = {
+def _hocba(env: dict[str, str], school: str) -> Callable[..., subprocess.CompletedProcess]:
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "bot.cli", "--school", school, *argv]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    return run
+
+
+def _env(sqlite_db: str, tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
         **os.environ,
         "HOCBA_DATABASE_URL": sqlite_db,
-        "HOCBA_SIGNING_PKCS12_DIR": str(config.signing.pkcs12_dir),
         "HOCBA_STORAGE_DIR": str(tmp_path / "files"),
         "HOCBA_WORKERS_PROCESSES": "1",
+        **more,
     }
-    command = [sys.executable, "-m", "bot.cli", "--school", "THCS-DEMO", "prepare", "6A"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+async def test_hocba_prepare_makes_the_documents_of_a_closed_class(demo, sqlite_db, tmp_path):
+    config, _school, school_class = demo  # the demo closed 6A on its principal's decision
+    hocba = _hocba(
+        _env(sqlite_db, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(config.signing.pkcs12_dir)),
+        "THCS-DEMO",
+    )
+    done = hocba("prepare", "6A")
     assert done.returncode == 0, done.stderr
-    assert "Đã chốt năm học lớp 6A và lập" in done.stdout and "Đã báo người ký:" in done.stdout
+    assert "Đã lập" in done.stdout and "Đã báo người ký:" in done.stdout
     records = await IssuedRecord.filter(school_class=school_class)
     assert len(records) == 40 and all(r.next_role is SignatureRole.HOMEROOM for r in records)
-    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    again = hocba("prepare", "6A")
     assert again.returncode == 0 and "từ trước" in again.stdout
-    refused = subprocess.run(
-        [*command[:-1], "6B"], env=env, capture_output=True, text=True, check=False
-    )
-    assert refused.returncode == 1 and "Lớp 6B còn " in refused.stderr
+    refused = hocba("prepare", "6B")  # preparing is not closing: that is the principal's
+    assert refused.returncode == 1
+    assert "Lớp 6B chưa chốt năm học" in refused.stderr and "--decided-by" in refused.stderr
+    assert not await ClassClosure.filter(school_class__name="6B").exists()
+
+
+async def test_hocba_close_executes_a_named_decision_only(sqlite_db, tmp_path):
+    school = await build_secondary()
+    six_a = school.classes["6A"]
+    hocba = _hocba(_env(sqlite_db, tmp_path), "THCS-CUOI")
+
+    shown = hocba("close", "6A")  # the lists, and nothing closed without a decision
+    assert shown.returncode == 1
+    assert "Kiểm tra lại trong hè (1)" in shown.stdout and "3. Phạm Thị Chi" in shown.stdout
+    assert "Ở lại lớp (1)" in shown.stdout and "5. Vũ Thị Em: nghỉ 50 buổi" in shown.stdout
+    assert "--decided-by" in shown.stderr
+    for code, why in (
+        ("GV01", "Hoàng Văn Toán không phải Hiệu trưởng"),  # a teacher decides nothing
+        ("PHT01", "Lê Thị Phó không phải Hiệu trưởng"),  # a vice principal not delegated
+        ("KHONGCO", "KHONGCO"),  # nobody of that code
+    ):
+        refused = hocba("close", "6A", "--decided-by", code)
+        assert refused.returncode == 1 and why in refused.stderr, refused.stderr
+    missing = hocba("close", "6B", "--decided-by", "HT01")
+    assert missing.returncode == 1
+    assert "Lớp 6B còn 1 học sinh chưa đủ kết quả" in missing.stderr
+    assert "1. Bùi Thị Hải: Toán HKII: CK" in missing.stderr
+    assert not await ClassClosure.exists()
+    assert not await AuditEvent.filter(action="class.close").exists()
+
+    closed = hocba("close", "6A", "--decided-by", "HT01")
+    assert closed.returncode == 0, closed.stderr
+    assert "Đã chốt năm học lớp 6A và lập" in closed.stdout
+    assert "Đã báo người ký: " in closed.stdout and "Hoàng Văn Toán" in closed.stdout
+    assert "Đã báo việc chốt năm học: Ngô Chủ Nhiệm, Đỗ Văn Hiệu." in closed.stdout
+    assert await ClassClosure.exists(school_class=six_a)
+    assert await IssuedRecord.filter(school_class=six_a).count() == 6
+    event = await AuditEvent.get(action="class.close")
+    assert event.actor == "cli" and event.after["decided_by"] == "Hiệu trưởng Đỗ Văn Hiệu"
+    told = await Notification.filter(kind="class.closed").prefetch_related("staff")
+    assert sorted(n.staff.code for n in told) == ["GV02", "HT01"]
+
+    again = hocba("close", "6A", "--decided-by", "HT01")
+    assert again.returncode == 0 and "từ trước" in again.stdout
+    assert await AuditEvent.filter(action="class.close").count() == 1
+    assert hocba("close", "6A").returncode == 0  # closed: the lists, shown again

@@ -17,6 +17,7 @@ from core import clock
 from core.errors import InvalidValue
 from core.i18n import _
 from core.models import (
+    Comment,
     IssuedRecord,
     Mark,
     Role,
@@ -93,6 +94,17 @@ async def _marks(school_class: SchoolClass, ids: list[int]) -> dict[tuple, list[
     return cells
 
 
+async def _homeroom_comments(school_class: SchoolClass, ids: list[int]) -> dict[int, str]:
+    """student id → the homeroom teacher's comment the record prints (nhanxetgvcn): the year's,
+    written at the end of term II (001 Điều 24.5b), the one closing the year asks for
+    (core.services.homeroom_gaps)."""
+    last = await Term.get(year_id=school_class.year_id, number=2)
+    rows = await Comment.filter(student_id__in=ids, term=last, subject_id__isnull=True).values_list(
+        "student_id", "text"
+    )
+    return dict(rows)
+
+
 def _record_data(
     row: SecondaryResult,
     student: Student,
@@ -102,6 +114,7 @@ def _record_data(
     version: int,
     names: dict[str, str],
     teachers: dict[int, Staff],
+    comment: str,
 ) -> fmt.StudentRecord:
     return fmt.StudentRecord(
         record_code=f"{school.code}.{year_name}.{student.national_id}",
@@ -137,6 +150,7 @@ def _record_data(
         absent_days=row.absent_days,
         promotion=row.promotion.value,  # type: ignore[union-attr]
         title=row.title.value if row.title else None,
+        homeroom_comment=comment,
     )
 
 
@@ -203,6 +217,7 @@ async def build_class(
         .order_by("version")
         .values("student_id", "version")
     }
+    comments = await _homeroom_comments(school_class, [s.id for s in students.values()])
     records = {}
     for row in results.rows:
         assert isinstance(row, SecondaryResult)
@@ -210,7 +225,15 @@ async def build_class(
         if only_student is None or student.id == only_student:
             version = versions.get(student.id, 0) + 1
             records[student.id] = _record_data(
-                row, student, school_class, school, year.name, version, names, teachers
+                row,
+                student,
+                school_class,
+                school,
+                year.name,
+                version,
+                names,
+                teachers,
+                comments.get(student.id, ""),
             )
     sheets = []
     if only_student is None:

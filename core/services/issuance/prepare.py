@@ -1,9 +1,10 @@
-"""Closing a class's year, creating its documents, and what waits for whom.
+"""Creating a closed class's documents, and what waits for whom.
 
 Order (regulation 001 Điều 24, khoản 5): each subject teacher signs the class × subject sheets
 of their subject; then the homeroom teacher, the principal and the clerk with the school's seal
 sign each student's record. Documents are created once per class (001 Điều 24.4: học vụ khởi
-tạo), after the class's year is closed (chốt dữ liệu, Điều 25).
+tạo), after the class's year is closed (chốt dữ liệu, Điều 25: the principal's decision,
+core.services.issuance.closing).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.errors import HocbaError, InvalidValue, PermissionDenied
+from core.errors import HocbaError, PermissionDenied
 from core.i18n import _
 from core.models import (
     BatchItem,
@@ -29,53 +30,19 @@ from core.models import (
 )
 from core.models.records import BATCH_OPEN
 from core.rules.catalog import SchoolLevel
-from core.services.access import Actor, ensure_can_read
+from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents, school_of
-from core.services.results import class_results
 from core.workers import WorkerPool
-
-
-async def close_class(actor: Actor, school_class: SchoolClass) -> ClassClosure:
-    """Close the class's year (chốt dữ liệu): only complete results may be issued."""
-    await ensure_can_read(actor, school_class)
-    if not actor.has(Role.PRINCIPAL, Role.ADMIN):
-        raise PermissionDenied(_("Chỉ hiệu trưởng hoặc quản trị được chốt dữ liệu năm học."))
-    school = await school_of(school_class)
-    if school.level == SchoolLevel.PRIMARY:
-        raise HocbaError(_("Học bạ số tiểu học chưa được hỗ trợ phát hành."))
-    results = await class_results(actor, school_class)
-    missing = [r for r in results.rows if r.missing or r.promotion is None]
-    if missing:
-        lines = [
-            _("Lớp {klass} còn {n} học sinh chưa đủ kết quả, chưa chốt được:").format(
-                klass=school_class.name, n=len(missing)
-            )
-        ]
-        lines += [
-            _("• {number}. {name}: {what}").format(
-                number=row.number,
-                name=row.full_name,
-                what="; ".join(row.missing) or _("chưa xét được lên lớp"),
-            )
-            for row in missing
-        ]
-        raise InvalidValue("\n".join(lines))
-    async with in_transaction():
-        closure, created = await ClassClosure.get_or_create(
-            school_class=school_class, defaults={"closed_by": actor.label}
-        )
-        if created:
-            await audit.record(audit.Event(actor.label, "class.close", f"class:{school_class.id}"))
-    return closure
 
 
 async def ensure_closed(school_class: SchoolClass) -> None:
     if not await ClassClosure.exists(school_class=school_class):
         raise HocbaError(
-            _("Lớp {klass} chưa chốt dữ liệu năm học: chưa ký được.").format(
-                klass=school_class.name
-            )
+            _(
+                "Lớp {klass} chưa chốt năm học: chưa lập và ký học bạ được. Hiệu trưởng chốt "
+                "bằng /chotnam (quản trị: hocba close {klass} --decided-by MÃ_CÁN_BỘ)."
+            ).format(klass=school_class.name)
         )
 
 
@@ -90,10 +57,12 @@ class Prepared:
 async def prepare_class(actor: Actor, school_class: SchoolClass, workers: WorkerPool) -> Prepared:
     """Build the class's sheets and its students' first records (once), and tell the first
     signers; when they exist already nothing happens (so a re-run is harmless). Registrar,
-    admin or leadership (Điều 24: học vụ khởi tạo)."""
+    admin or leadership (Điều 24.4: học vụ khởi tạo), once the year is closed (closing.py)."""
     await ensure_can_read(actor, school_class)
-    if not actor.has(Role.ADMIN, Role.REGISTRAR, Role.PRINCIPAL):
-        raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc hiệu trưởng được lập học bạ."))
+    if not actor.has(Role.ADMIN, Role.REGISTRAR, *LEADERSHIP):
+        raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc Ban giám hiệu được lập học bạ."))
+    if SchoolLevel((await school_of(school_class)).level) is SchoolLevel.PRIMARY:
+        raise HocbaError(_("Học bạ số tiểu học chưa được hỗ trợ phát hành."))
     await ensure_closed(school_class)
     if await IssuedRecord.exists(school_class=school_class):
         return Prepared(0, ())
