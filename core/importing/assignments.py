@@ -47,7 +47,10 @@ class AssignmentImport(SheetImport):
                 "classes",
                 _("Lớp"),
                 ("Lớp", "Lớp dạy", "Các lớp", "Lớp giảng dạy", "Tên lớp"),
-                _("một hoặc nhiều lớp đã có trong năm học, cách nhau bởi dấu phẩy: 6A, 6B"),
+                _(
+                    "một hoặc nhiều lớp đã có trong năm học, cách nhau bởi dấu phẩy: 6A, 6B; "
+                    "các lớp có từ danh sách học sinh, nên nhập danh sách học sinh trước"
+                ),
                 required=True,
             ),
             fields.subject(title=False),

@@ -117,7 +117,10 @@ class StaffImport(SheetImport):
                 "homeroom",
                 _("Chủ nhiệm lớp"),
                 ("Chủ nhiệm lớp", "Lớp chủ nhiệm", "GVCN lớp", "Chủ nhiệm"),
-                _("tên một lớp đã có trong năm học, ví dụ 6A, hoặc để trống"),
+                _(
+                    "tên một lớp đã có trong năm học, ví dụ 6A, hoặc để trống; các lớp có từ "
+                    "danh sách học sinh, nên nhập danh sách học sinh trước"
+                ),
             ),
             Field(
                 "phone",
