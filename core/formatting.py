@@ -89,3 +89,8 @@ def date_time(value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
             _numeric(local.date()),
         )
     )
+
+
+def roman(term: int) -> str:
+    """A term's number as schools write it: "học kỳ I", "HK II"."""
+    return {1: "I", 2: "II"}[term]

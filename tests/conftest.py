@@ -23,6 +23,7 @@ from functools import cache
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from core import clock
 from core.db import close_database, open_database
 from core.models import School, SchoolYear
 from core.rules.catalog import SchoolLevel
@@ -200,3 +201,12 @@ def workers() -> Iterator[WorkerPool]:
     pool = WorkerPool(1)
     yield pool
     pool.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock() -> Iterator[None]:
+    """Every test ends on the real clock and the default zone: a test (or a `hocba` command it
+    runs in-process, which applies a staging clock) that moves them must not move the next."""
+    yield
+    clock.set_time(None)
+    clock.set_zone(clock.DEFAULT_ZONE)

@@ -77,7 +77,13 @@ async def find_staff(school_id: int, who: str) -> Staff:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NotFound(_("Không tìm thấy cán bộ nào có mã hoặc tên «{who}».").format(who=who))
+        raise NotFound(
+            _(
+                "Không tìm thấy cán bộ nào có mã hoặc tên «{who}». Kiểm tra lại mã cán bộ; người "
+                "mới cần có trong danh sách cán bộ của trường trước (quản trị nhập danh sách cán "
+                "bộ)."
+            ).format(who=who)
+        )
     raise InvalidValue(
         _("Có {n} người khớp với «{who}»: {names}. Hãy dùng mã cán bộ.").format(
             n=len(matches), who=who, names=", ".join(f"{s.code} {s.full_name}" for s in matches)
