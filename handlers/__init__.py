@@ -25,6 +25,7 @@ from handlers import (
     replies,
     signin,
     signing,
+    verify,
 )
 from handlers.common import set_reader_language
 
@@ -59,6 +60,7 @@ def register_all(application: Application) -> None:
         homeroom,
         calendar,
         gradesheet,
+        verify,
     )
     for flow in flows:
         flow.register(application)

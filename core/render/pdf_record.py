@@ -3,12 +3,19 @@
 Rendered from the XML record (`record_from_xml`), so the PDF shows exactly what was signed in
 XML. The signature area at the foot of the last page leaves room for the visible PAdES stamps;
 their boxes are defined here (`PRINCIPAL_BOX`, `SEAL_BOX`) so layout and signing agree.
+
+The record's signer list (001 Điều 4.1) is printed for the reader and attached as
+`danhsachky.xml` (hocba.xsd, thongtinkypdf) for a verifier: the principal and the seal sign the
+PDF with the list inside, so the PDF, like the XML, says whose signatures make it complete
+(core.signing.pdf_verify).
 """
 
 from __future__ import annotations
 
 from io import BytesIO
 
+from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -16,8 +23,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.i18n import _
+from core.models.records import SignatureRole
 from core.render.fonts import register_reportlab_fonts
-from core.render.xml_record import StudentRecord
+from core.render.xml_record import PDF_SIGNERS_FILE, StudentRecord, build_pdf_signers
 from core.rules import secondary as tt22
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -148,8 +156,8 @@ def render_record_pdf(record: StudentRecord) -> bytes:
         story.append(
             p(_("Nhận xét của giáo viên chủ nhiệm: {text}").format(text=record.homeroom_comment))
         )
+    story += [Spacer(1, 3 * mm), _signer_table(record, p), Spacer(1, 4 * mm)]
     story += [
-        Spacer(1, 4 * mm),
         Table(
             [
                 [p(_("GIÁO VIÊN CHỦ NHIỆM"), "centre"), p(_("HIỆU TRƯỞNG"), "centre")],
@@ -171,4 +179,40 @@ def render_record_pdf(record: StudentRecord) -> bytes:
         author=record.school.name,
     )
     document.build(story)
+    return _attach_signer_list(out.getvalue(), record)
+
+
+def _signer_table(record: StudentRecord, p) -> Table:
+    """The signer list as the reader sees it: role, name, certificate fingerprint."""
+    rows = [[p(h, "head") for h in (_("Người ký"), _("Họ và tên"), _("Vân tay chứng thư"))]]
+    for signer in record.signers:
+        rows.append(
+            [
+                p(SignatureRole(signer.role).label, "cell"),
+                p(signer.name, "cell"),
+                p(f"<font size=6>{signer.fingerprint}</font>", "cell"),
+            ]
+        )
+    table = Table(rows, colWidths=[40 * mm, 50 * mm, 90 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    return table
+
+
+def _attach_signer_list(pdf: bytes, record: StudentRecord) -> bytes:
+    """Attach danhsachky.xml before anyone signs, so every signature covers it."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    data = EmbeddedFileObject.from_file_data(
+        writer, build_pdf_signers(record), mime_type="application/xml"
+    )
+    embed_file(
+        writer,
+        FileSpec(
+            PDF_SIGNERS_FILE,
+            file_name=PDF_SIGNERS_FILE,
+            embedded_data=data,
+            description=_("Danh sách ký của học bạ (Điều 4.1)"),
+        ),
+    )
+    out = BytesIO()
+    writer.write(out)
     return out.getvalue()

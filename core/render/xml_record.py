@@ -4,11 +4,18 @@ Both documents are built from plain data (no database here), validated against h
 every build, and read back by `record_from_xml` so the PDF prints exactly what the XML holds
 (the signed XML is the source; the PDF is its rendering). Parsing untrusted files goes through
 `parse_untrusted`, which refuses DTDs, entities, network access and oversized input.
+
+Each document's signed data ends with its signer list (danhsachky, regulation 001 Điều 4.1:
+"danh sách thông tin ký"): who must sign it, in which role and in which order (Điều 24.5), with
+the SHA-256 fingerprint of the certificate each must sign with. Every signature covers the list,
+the school's seal last, so a verifier outside the school knows what a complete record is and
+whose certificates make it (core.signing.xml_verify).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +29,7 @@ NS = "urn:hocbaso:hocba:1.0"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XSD = Path(__file__).with_name("hocba.xsd")
 DATA_ID = "dulieu"  # the Id of the signed data element in both documents
+PDF_SIGNERS_FILE = "danhsachky.xml"  # the signer list a record's PDF carries, attached
 MAX_XML_BYTES = 5 * 1024 * 1024  # a record is ~20 KB; anything this big is not one of ours
 
 
@@ -32,6 +40,16 @@ class SchoolInfo:
     level: str  # as printed: "Trung học cơ sở"
     province: str
     district: str
+
+
+@dataclass(frozen=True)
+class ListedSigner:
+    """One entry of a document's signer list: the role ("gvbm", "gvcn", "ht", "dv": the values of
+    core.models.records.SignatureRole), the name, the certificate's SHA-256 fingerprint (hex)."""
+
+    role: str
+    name: str
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ class StudentRecord:
     promotion: str
     title: str | None
     homeroom_comment: str = ""
+    signers: tuple[ListedSigner, ...] = ()  # homeroom teacher, principal, seal (Điều 24.5)
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,7 @@ class SubjectSheet:
     period: str
     teacher: str
     rows: tuple[SheetRow, ...]
+    signers: tuple[ListedSigner, ...] = ()  # the subject teacher (Điều 24.5a)
 
 
 def _q(tag: str) -> str:
@@ -126,6 +146,15 @@ def _three(parent: etree._Element, tag: str, values: tuple[str, str, str]) -> No
     element = _add(parent, tag)
     for key, value in zip(("hk1", "hk2", "cannam"), values, strict=True):
         _add(element, key, value)
+
+
+def _signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> None:
+    element = _add(parent, "danhsachky")
+    for signer in signers:
+        entry = _add(element, "nguoiky")
+        _add(entry, "vaitro", signer.role)
+        _add(entry, "hoten", signer.name)
+        _add(entry, "vantaychungthu", signer.fingerprint)
 
 
 def _document(root_tag: str, data_tag: str) -> tuple[etree._Element, etree._Element]:
@@ -183,6 +212,7 @@ def build_record(record: StudentRecord) -> bytes:
         _add(results, "danhhieu", record.title)
     if record.homeroom_comment:
         _add(data, "nhanxetgvcn", record.homeroom_comment)
+    _signer_list(data, record.signers)
     _add(root, "danhsachchuky")
     return _serialise(root)
 
@@ -209,13 +239,56 @@ def build_sheet(sheet: SubjectSheet) -> bytes:
         for column, value in row.marks:
             _add(student, "diem", value).set("cot", column)
         _add(student, "ketqua", row.result)
+    _signer_list(data, sheet.signers)
     _add(root, "danhsachchuky")
+    return _serialise(root)
+
+
+def build_pdf_signers(record: StudentRecord) -> bytes:
+    """What the record's PDF states inside its signed content: which record it renders, the
+    school, and the signer list (hocba.xsd, thongtinkypdf)."""
+    root = etree.Element(_q("thongtinkypdf"), nsmap={None: NS})
+    _add(root, "madinhdanhhocba", record.record_code)
+    _add(root, "phienban", record.version)
+    _add(root, "matruong", record.school.code)
+    _add(root, "tentruong", record.school.name)
+    _signer_list(root, record.signers)
     return _serialise(root)
 
 
 @cache
 def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+_ELEMENT = r"Element '(?:\{[^}]*\})?([^']+)'"
+_SCHEMA_PATTERNS = {
+    "unexpected": re.compile(_ELEMENT + r": This element is not expected"),
+    "missing": re.compile(_ELEMENT + r": Missing child element"),
+    "value": re.compile(_ELEMENT + r": (?:\[facet '[^']+'\] The value '([^']*)'|'([^']*)' is not)"),
+    "attribute": re.compile(
+        _ELEMENT + r", attribute '([^']+)': The attribute '[^']+' is not allowed"
+    ),
+    "root": re.compile(_ELEMENT + r": No matching global declaration"),
+    "text": re.compile(_ELEMENT + r": Character content other than whitespace"),
+}
+
+
+def _schema_message(message: str) -> str:
+    """libxml2's English, said in Vietnamese for the usual cases (the rest kept as it is)."""
+    for kind, pattern in _SCHEMA_PATTERNS.items():
+        if (found := pattern.match(message)) is None:
+            continue
+        name, *rest = (g for g in found.groups() if g is not None)
+        return {
+            "unexpected": lambda: _("phần tử «{name}» không được phép ở đây"),
+            "missing": lambda: _("phần tử «{name}» thiếu phần tử bắt buộc"),
+            "value": lambda: _("phần tử «{name}»: giá trị «{value}» không hợp lệ"),
+            "attribute": lambda: _("phần tử «{name}» có thuộc tính lạ «{value}»"),
+            "root": lambda: _("«{name}» không phải học bạ số"),
+            "text": lambda: _("phần tử «{name}» chứa chữ không được phép"),
+        }[kind]().format(name=name, value=rest[0] if rest else "")
+    return message
 
 
 def validate(root: etree._Element) -> None:
@@ -225,7 +298,7 @@ def validate(root: etree._Element) -> None:
         error = schema.error_log.last_error
         raise InvalidValue(
             _("Học bạ không đúng định dạng (dòng {line}): {message}").format(
-                line=error.line, message=error.message
+                line=error.line, message=_schema_message(error.message)
             )
         )
 
@@ -288,6 +361,14 @@ def data_element(root: etree._Element) -> etree._Element:
     return found
 
 
+def signers_from_xml(data: etree._Element) -> tuple[ListedSigner, ...]:
+    """The signer list of a document's data element, in its order."""
+    return tuple(
+        ListedSigner(_text(e, "h:vaitro"), _text(e, "h:hoten"), _text(e, "h:vantaychungthu"))
+        for e in data.iterfind("h:danhsachky/h:nguoiky", {"h": NS})
+    )
+
+
 def record_from_xml(root: etree._Element) -> StudentRecord:
     """The data of a student record document, as `build_record` received it."""
     data = data_element(root)
@@ -336,4 +417,5 @@ def record_from_xml(root: etree._Element) -> StudentRecord:
         promotion=t("h:ketqua/h:lenlop"),
         title=t("h:ketqua/h:danhhieu") or None,
         homeroom_comment=t("h:nhanxetgvcn"),
+        signers=signers_from_xml(data),
     )

@@ -108,12 +108,14 @@ class Pkcs11Key:
 @contextmanager
 def pkcs11_session(module: str, token_label: str, pin: str) -> Iterator[object]:
     """A logged-in session on the token with this label (SoftHSM2 also shows an empty slot,
-    so the token is chosen by label, never by slot number)."""
+    so the token is chosen by label, never by slot number); without a label, the only
+    initialised token present (a person's own token, plugged in to sign)."""
     import pkcs11
     from pkcs11 import exceptions as p11e
 
     try:
-        token = pkcs11.lib(module).get_token(token_label=token_label)
+        library = pkcs11.lib(module)
+        token = library.get_token(token_label=token_label) if token_label else _only_token(library)
     except (p11e.NoSuchToken, p11e.PKCS11Error, RuntimeError, OSError) as exc:
         raise SignerUnavailable(
             _("Không thấy thiết bị ký (token) «{label}».").format(label=token_label)
@@ -127,12 +129,30 @@ def pkcs11_session(module: str, token_label: str, pin: str) -> Iterator[object]:
             session = token.open()
     except p11e.PKCS11Error as exc:
         raise SignerUnavailable(
-            _("Không mở được thiết bị ký «{label}»: sai mã PIN?").format(label=token_label)
+            _("Không mở được thiết bị ký «{label}»: sai mã PIN?").format(label=token.label)
         ) from exc
     try:
         yield session
     finally:
         session.close()
+
+
+def _only_token(library: object) -> object:
+    from pkcs11 import TokenFlag
+
+    tokens = [
+        t
+        for t in library.get_tokens()  # type: ignore[attr-defined]
+        if t.flags & TokenFlag.TOKEN_INITIALIZED
+    ]
+    if len(tokens) != 1:
+        raise SignerUnavailable(
+            _(
+                "Có {n} thiết bị ký (token) đang cắm: hãy chọn token của mình bằng --token "
+                "«tên token» ({labels})."
+            ).format(n=len(tokens), labels=", ".join(t.label for t in tokens) or "-")
+        )
+    return tokens[0]
 
 
 def load_pkcs11(session: object, label: str) -> Signer:
@@ -153,5 +173,32 @@ def load_pkcs11(session: object, label: str) -> Signer:
         ) from exc
     if not found:
         raise SignerUnavailable(_("Thiết bị ký không có chứng thư «{label}».").format(label=label))
+    certificate = x509.load_der_x509_certificate(bytes(found[0][Attribute.VALUE]))
+    return Signer(Pkcs11Key(key, key.key_length), certificate, (certificate,))
+
+
+def load_own_key(session: object, code: str) -> Signer:
+    """The signing key of a person's own token: the key labelled with their staff code if the
+    token has one, else its only private key (a provider's token holds one person's key under
+    a label of its own), with the certificate of the same ID."""
+    from pkcs11 import Attribute, ObjectClass
+
+    keys = list(session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))  # type: ignore[attr-defined]
+    labelled = [k for k in keys if k.label == code]
+    if len(labelled) == 1 or len(keys) == 1:
+        key = (labelled or keys)[0]
+    else:
+        raise SignerUnavailable(
+            _("Token có {n} khóa, không có khóa nào mang nhãn «{code}».").format(
+                n=len(keys), code=code
+            )
+        )
+    found = list(
+        session.get_objects(  # type: ignore[attr-defined]
+            {Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.ID: key[Attribute.ID]}
+        )
+    )
+    if not found:
+        raise SignerUnavailable(_("Token không có chứng thư của khóa ký."))
     certificate = x509.load_der_x509_certificate(bytes(found[0][Attribute.VALUE]))
     return Signer(Pkcs11Key(key, key.key_length), certificate, (certificate,))

@@ -238,6 +238,21 @@ class PreparedPdf:
         )
 
 
+class _SignerAt(signers.PdfSigner):
+    """pyhanko's PDF signer writing the step's moment as the signing time (/M), not the
+    machine's clock: every "now" comes from core.clock, so a staging clock signs at its time
+    and the PDF says the same time as the XML and the stamp."""
+
+    def __init__(self, moment: dt.datetime, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._moment = moment
+
+    def init_signing_session(self, pdf_out, existing_fields_only=False):
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self._moment
+        return session
+
+
 class PadesSigner:
     """One signer's PAdES step of a batch (role, moment): key, CMS template and stamp made once,
     then `sign` for each document. A document other than a record (the minutes of a
@@ -257,6 +272,7 @@ class PadesSigner:
         self.box = box or BOXES[role]
         self.reason = reason or role.label
         self.cms_signer = HeldKeySigner(signer)
+        self.moment = moment
         x1, y1, x2, y2 = self.box
         stamp = _render_stamp(stamp_style(role, signer.name, moment), x2 - x1, y2 - y1)
         self._style = _RenderedStampStyle(border_width=0, source=stamp)
@@ -264,7 +280,8 @@ class PadesSigner:
 
     def _pdf_signer(self) -> signers.PdfSigner:
         name = FIELD_NAMES[self.role]
-        return signers.PdfSigner(
+        return _SignerAt(
+            self.moment,
             signers.PdfSignatureMetadata(
                 field_name=name,
                 md_algorithm="sha256",

@@ -28,6 +28,7 @@ from core.signing.backends import (
     SEAL_CODE,
     SigningSettings,
     backend_of,
+    ensure_usable,
     open_signer,
     pkcs12_path,
 )
@@ -69,8 +70,10 @@ def _version(settings: SigningSettings, school_code: str, code: str) -> object:
 
 
 def _signer(settings: SigningSettings, school_code: str, code: str) -> Signer:
+    ensure_usable(settings, code)  # before the cache: a key kept from a demo run is no key
     backend = backend_of(settings, code)
-    key = (backend, str(settings.pkcs12_dir), settings.pkcs11_module, school_code, code)
+    own = (settings.own.label, settings.own.pin) if settings.own else ("", "")
+    key = (backend, str(settings.pkcs12_dir), settings.pkcs11_module, *own, school_code, code)
     version = _version(settings, school_code, code)
     opened = _opened.get(key)
     if opened is not None and opened.version == version:

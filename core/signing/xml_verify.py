@@ -1,8 +1,17 @@
-"""Check every ds:Signature of a record XML on its own (signxml's verifier checks only one).
+"""Verifying a record XML (or a subject sheet) against the profile it was signed with.
 
-Each signature is answered separately: its SignatureValue against its certificate, each
-Reference's digest (the data, its SigningTime property, countersigned signatures), the chain to
-the trust roots at the signing time, and the SigningTime itself.
+The file must validate against hocba.xsd; its signatures container must hold exactly the
+signatures its signer list asks for (001 Điều 4.1), in the list's order (Điều 24.5), each of
+the profile's shape (DESIGN.md section 5, Điều 14: one SignedInfo, one KeyInfo with the
+certificate, one Object holding its SigningTime) and referencing exactly what its role signs: the
+data, the signatures before it that it countersigns, its own SigningTime. Every reference is
+resolved where the profile puts its target (the data beside the container, a signature in the
+container, the signature's own property), never by searching the document for an Id, and every
+Id of the file must be unique: that is how a wrapped or moved signature is caught. Each
+signature then answers the four questions of Điều 15 (core.signing.reports).
+
+xmlsec1 checks one signature at a time and knows nothing of the list: it still says "OK" for a
+record whose principal's and seal's signatures were stripped (tests/hostile shows it).
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections import Counter
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -18,136 +27,302 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from core import clock
+from core.errors import InvalidValue
 from core.i18n import _
-from core.models.records import SignatureRole
-from core.render.xml_record import DS, NS
+from core.models.records import RECORD_ORDER, SignatureRole
+from core.render import xml_record as fmt
+from core.signing.chain import countersigned
 from core.signing.keys import subject_name
 from core.signing.reports import SignatureReport, time_problem
-from core.signing.trust import chain_problem
-from core.signing.xmldsig import EXC_C14N, SHA256_URI
+from core.signing.signer_list import (
+    SHEET_ORDER,
+    Found,
+    Registered,
+    Registry,
+    School,
+    Verdict,
+    enforce,
+    list_problem,
+)
+from core.signing.trust import Trust, chain_path, revocation
+from core.signing.xmldsig import EXC_C14N, SHA256_URI, c14n, time_property_id
 
-_NS = {"ds": DS, "h": NS}
+_NS = {"ds": fmt.DS, "h": fmt.NS}
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-_INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+_TRANSFORMS = ([_ENVELOPED, EXC_C14N.value], [EXC_C14N.value])
+_NONE = Registered()
+_KINDS = {f"{{{fmt.NS}}}hocba": RECORD_ORDER, f"{{{fmt.NS}}}bangdiemmonhoc": SHEET_ORDER}
 
 
-def _role(sig_id: str) -> SignatureRole | None:
+def _ds(tag: str) -> str:
+    return f"{{{fmt.DS}}}{tag}"
+
+
+def role_of(sig_id: str) -> SignatureRole | None:
+    """The role a signature's Id claims (chuky-ht): only a claim, held to the signer list."""
     try:
         return SignatureRole(sig_id.removeprefix("chuky-"))
     except ValueError:
         return None
 
 
-def _canonical(element: etree._Element, algorithm: str | None) -> bytes | None:
-    if algorithm == EXC_C14N.value:
-        return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
-    if algorithm == _INCLUSIVE:
-        return etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
-    return None
+def _children(element: etree._Element) -> list[str]:
+    """The child elements' names (ds:x), anything else (a comment, text) marked as such."""
+    names = []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue  # comments and processing instructions sign nothing and mean nothing
+        qname = etree.QName(child)
+        prefix = {fmt.DS: "ds:", fmt.NS: "h:"}.get(qname.namespace or "", "{?}")
+        names.append(prefix + qname.localname)
+    return names
 
 
-def _by_id(root: etree._Element, ident: str) -> etree._Element | None:
-    found = root.xpath("//*[@Id=$id]", id=ident)
-    return found[0] if len(found) == 1 else None  # a duplicated Id is a wrapping attack
-
-
-def _reference_ok(root: etree._Element, signature: etree._Element, ref: etree._Element) -> bool:
-    uri = ref.get("URI", "")
-    target = _by_id(root, uri[1:]) if uri.startswith("#") else None
-    method = ref.find("ds:DigestMethod", _NS)
-    if target is None or method is None or method.get("Algorithm") != SHA256_URI:
-        return False
-    algorithms = [t.get("Algorithm") for t in ref.iterfind("ds:Transforms/ds:Transform", _NS)]
-    if _ENVELOPED in algorithms:
-        if signature in target.iterancestors() or target is signature:
-            return False  # our profile keeps signatures outside what they sign
-        algorithms.remove(_ENVELOPED)
-    if len(algorithms) > 1:
-        return False
-    data = _canonical(target, algorithms[0] if algorithms else _INCLUSIVE)
-    expected = ref.findtext("ds:DigestValue", default="", namespaces=_NS)
-    return data is not None and base64.b64encode(hashlib.sha256(data).digest()).decode() == expected
-
-
-def _signing_time(
-    signature: etree._Element, covered_ids: set[str]
-) -> tuple[dt.datetime | None, bool]:
-    for prop in signature.iterfind("ds:Object/ds:SignatureProperties/ds:SignatureProperty", _NS):
-        text = prop.findtext("h:SigningTime", namespaces=_NS)
-        if text:
-            try:
-                moment = dt.datetime.fromisoformat(text)
-            except ValueError:
-                return None, False
-            if moment.tzinfo is None:
-                return None, False
-            return moment.astimezone(dt.UTC), prop.get("Id") in covered_ids
-    return None, False
-
-
-def verify_signature(
-    root: etree._Element, signature: etree._Element, roots: Sequence[x509.Certificate]
-) -> SignatureReport:
-    sig_id = signature.get("Id", "")
-    der = signature.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=_NS)
-    try:
-        certificate = x509.load_der_x509_certificate(base64.b64decode(der or ""))
-    except ValueError:
-        return SignatureReport(
-            sig_id,
-            _role(sig_id),
-            _("(không có chứng thư)"),
-            False,
-            False,
-            _("chữ ký không kèm chứng thư số"),
-            None,
-            _("không kiểm tra được"),
-        )
+def _shape_problems(signature: etree._Element, sig_id: str) -> list[str]:
+    """What departs from the profile's shape: each level holds exactly what it should."""
+    problems = []
+    if set(signature.attrib) != {"Id"}:
+        problems.append(_("thuộc tính lạ trên ds:Signature"))
+    expected = {
+        ".": ["ds:SignedInfo", "ds:SignatureValue", "ds:KeyInfo", "ds:Object"],
+        "ds:KeyInfo": ["ds:X509Data"],
+        "ds:Object": ["ds:SignatureProperties"],
+        "ds:Object/ds:SignatureProperties": ["ds:SignatureProperty"],
+        "ds:Object/ds:SignatureProperties/ds:SignatureProperty": ["h:SigningTime"],
+    }
+    for path, names in expected.items():
+        found = signature if path == "." else signature.find(path, _NS)
+        if found is None or _children(found) != names:
+            problems.append(
+                _(
+                    "cấu trúc chữ ký khác quy định (Điều 14) ở {path}: có phần tử lạ hoặc thiếu"
+                ).format(path="ds:Signature" if path == "." else path)
+            )
+    data = signature.find("ds:KeyInfo/ds:X509Data", _NS)
+    if data is not None:
+        names = _children(data)
+        if names[:1] != ["ds:X509SubjectName"] or set(names[1:]) != {"ds:X509Certificate"}:
+            problems.append(_("ds:X509Data phải có X509SubjectName và X509Certificate (Điều 14)"))
+    prop = signature.find("ds:Object/ds:SignatureProperties/ds:SignatureProperty", _NS)
+    if prop is not None and (
+        prop.get("Id") != time_property_id(sig_id) or prop.get("Target") != f"#{sig_id}"
+    ):
+        problems.append(_("SignatureProperty không thuộc về chữ ký này"))
     signed_info = signature.find("ds:SignedInfo", _NS)
-    valid = False
-    references: list[etree._Element] = []
     if signed_info is not None:
         method = signed_info.find("ds:SignatureMethod", _NS)
         c14n_method = signed_info.find("ds:CanonicalizationMethod", _NS)
-        data = _canonical(
-            signed_info, c14n_method.get("Algorithm") if c14n_method is not None else None
-        )
-        value = signature.findtext("ds:SignatureValue", default="", namespaces=_NS)
-        public_key = certificate.public_key()
         if (
-            data is not None
-            and method is not None
-            and method.get("Algorithm") == _RSA_SHA256
-            and isinstance(public_key, rsa.RSAPublicKey)
+            c14n_method is None
+            or c14n_method.get("Algorithm") != EXC_C14N.value
+            or method is None
+            or method.get("Algorithm") != _RSA_SHA256
         ):
-            try:
-                public_key.verify(
-                    base64.b64decode(value), data, padding.PKCS1v15(), hashes.SHA256()
+            problems.append(_("thuật toán ký khác quy định (RSA-SHA256, exclusive C14N)"))
+    return problems
+
+
+def _certificates(signature: etree._Element) -> list[x509.Certificate]:
+    out = []
+    for element in signature.iterfind("ds:KeyInfo/ds:X509Data/ds:X509Certificate", _NS):
+        try:
+            out.append(x509.load_der_x509_certificate(base64.b64decode(element.text or "")))
+        except ValueError:
+            continue
+    return out
+
+
+def _value_valid(signature: etree._Element, certificate: x509.Certificate) -> bool:
+    signed_info = signature.find("ds:SignedInfo", _NS)
+    public_key = certificate.public_key()
+    if signed_info is None or not isinstance(public_key, rsa.RSAPublicKey):
+        return False
+    value = signature.findtext("ds:SignatureValue", default="", namespaces=_NS)
+    try:
+        public_key.verify(
+            base64.b64decode(value), c14n(signed_info), padding.PKCS1v15(), hashes.SHA256()
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _digest_ok(ref: etree._Element, target: etree._Element) -> bool:
+    method = ref.find("ds:DigestMethod", _NS)
+    transforms = [t.get("Algorithm") for t in ref.iterfind("ds:Transforms/ds:Transform", _NS)]
+    if method is None or method.get("Algorithm") != SHA256_URI or transforms not in _TRANSFORMS:
+        return False
+    expected = ref.findtext("ds:DigestValue", default="", namespaces=_NS)
+    return base64.b64encode(hashlib.sha256(c14n(target)).digest()).decode() == expected
+
+
+def _content_problems(
+    signature: etree._Element,
+    sig_id: str,
+    role: SignatureRole | None,
+    targets: dict[str, etree._Element],
+) -> tuple[list[str], bool]:
+    """Does the signature reference exactly what its role signs, each digest matching? Also
+    whether its SigningTime is among what it signed, intact."""
+    own = time_property_id(sig_id)
+    wanted = [f"#{fmt.DATA_ID}"]
+    if role is not None:
+        wanted += [f"#{earlier}" for earlier in countersigned(role)]
+    wanted.append(f"#{own}")
+    references = signature.findall("ds:SignedInfo/ds:Reference", _NS)
+    uris = [r.get("URI", "") for r in references]
+    problems = []
+    if uris != wanted:
+        problems.append(
+            _("phần được ký không đúng phần của vai trò: ký {found}, cần {wanted}").format(
+                found=", ".join(uris) or _("(không gì)"), wanted=", ".join(wanted)
+            )
+        )
+    time_ok = False
+    prop = signature.find("ds:Object/ds:SignatureProperties/ds:SignatureProperty", _NS)
+    for ref, uri in zip(references, uris, strict=True):
+        target = prop if uri == f"#{own}" else targets.get(uri[1:]) if uri[:1] == "#" else None
+        if target is None:
+            problems.append(_("tham chiếu {uri} không trỏ tới phần nào hợp lệ").format(uri=uri))
+        elif not _digest_ok(ref, target):
+            what = {f"#{fmt.DATA_ID}": _("dữ liệu học bạ"), f"#{own}": _("thời điểm ký")}
+            problems.append(
+                _("{what} ĐÃ BỊ THAY ĐỔI sau khi ký").format(
+                    what=what.get(uri, _("chữ ký {uri}").format(uri=uri))
                 )
-                valid = True
-            except (InvalidSignature, ValueError):
-                valid = False
-        references = list(signed_info.iterfind("ds:Reference", _NS))
-    covered = {r.get("URI", "")[1:] for r in references}
-    unchanged = bool(references) and all(_reference_ok(root, signature, r) for r in references)
-    moment, time_covered = _signing_time(signature, covered)
-    others = [
-        x509.load_der_x509_certificate(base64.b64decode(e.text or ""))
-        for e in signature.iterfind("ds:KeyInfo/ds:X509Data/ds:X509Certificate", _NS)
-    ][1:]
-    return SignatureReport(
-        label=sig_id,
-        role=_role(sig_id),
-        signer=subject_name(certificate),
-        signature_valid=valid,
-        content_unchanged=unchanged,
-        certificate_problem=chain_problem(certificate, others, roots, moment or clock.now()),
-        signing_time=moment,
-        time_problem=time_problem(moment, certificate, time_covered and unchanged),
+            )
+        elif uri == f"#{own}":
+            time_ok = True
+    return problems, time_ok
+
+
+def _signing_time(signature: etree._Element) -> dt.datetime | None:
+    text = signature.findtext(
+        "ds:Object/ds:SignatureProperties/ds:SignatureProperty/h:SigningTime", namespaces=_NS
     )
+    try:
+        moment = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
 
 
-def verify_xml(root: etree._Element, roots: Sequence[x509.Certificate]) -> list[SignatureReport]:
-    return [verify_signature(root, s, roots) for s in root.iter(f"{{{DS}}}Signature")]
+def check_signature(
+    signature: etree._Element,
+    targets: dict[str, etree._Element],
+    trust: Trust,
+    now: dt.datetime,
+) -> Found:
+    """The four questions for one ds:Signature, on its own (the list is held to it later)."""
+    sig_id = signature.get("Id", "")
+    role = role_of(sig_id)
+    certificates = _certificates(signature)
+    certificate = certificates[0] if certificates else None
+    report = SignatureReport(
+        sig_id or _("(chữ ký không có Id)"),
+        role,
+        subject_name(certificate) if certificate else _("(không có chứng thư)"),
+        signing_time=_signing_time(signature),
+    )
+    report.signature += _shape_problems(signature, sig_id)
+    if certificate is None:
+        report.signature.append(_("chữ ký không kèm chứng thư số"))
+        report.certificate.append(_("không có chứng thư để kiểm tra"))
+        report.time.append(_("không kiểm tra được khi không có chứng thư"))
+        return Found(role, report, None)
+    if not _value_valid(signature, certificate):
+        report.signature.append(_("giá trị chữ ký không khớp chứng thư"))
+    content, time_ok = _content_problems(signature, sig_id, role, targets)
+    report.content += content
+    moment = report.signing_time
+    path, problem = chain_path(certificate, certificates[1:], trust.roots, moment or now)
+    if problem is None:
+        checked = revocation(path, trust, moment or now)
+        problem = checked.problem
+        report.notes.append(checked.note)
+    if problem is not None:
+        report.certificate.append(problem)
+    if (late := time_problem(moment, certificate, time_ok, now)) is not None:
+        report.time.append(late)
+    return Found(role, report, certificate)
+
+
+def _id_problems(root: etree._Element) -> list[str]:
+    counts = Counter(e.get("Id") for e in root.iter() if isinstance(e.tag, str) and e.get("Id"))
+    return [
+        _("Id «{id}» xuất hiện {n} lần: dấu hiệu chữ ký bị bọc (wrapping)").format(id=i, n=n)
+        for i, n in counts.items()
+        if n > 1
+    ]
+
+
+def _schema_problem(root: etree._Element) -> str | None:
+    try:
+        fmt.validate(root)
+    except InvalidValue as exc:
+        return str(exc)
+    return None
+
+
+def is_record(root: etree._Element) -> bool:
+    """A student's record (hocba), rather than a subject sheet."""
+    return _KINDS.get(root.tag) is RECORD_ORDER
+
+
+def verify_xml(root: etree._Element, trust: Trust, registry: Registry, now: dt.datetime) -> Verdict:
+    """The verdict on a record or a subject sheet."""
+    order = _KINDS.get(root.tag)
+    if order is None:
+        raise InvalidValue(
+            _(
+                "Tệp XML này không phải học bạ số hay bảng điểm môn học (phần tử gốc «{tag}»)."
+            ).format(tag=etree.QName(root).localname)
+        )
+    verdict = Verdict()
+    outside = [
+        name
+        for name in _children(root)
+        if name not in ("h:dulieuhocba", "h:dulieubangdiem", "h:danhsachchuky")
+    ]
+    verdict.problems += [
+        _("phần tử «{name}» nằm ngoài phần dữ liệu đã ký: không ai ký phần này").format(
+            name=name.split(":")[-1].removeprefix("{?}")
+        )
+        for name in outside
+    ]
+    if not outside and (problem := _schema_problem(root)) is not None:
+        verdict.problems.append(problem)
+    verdict.problems += _id_problems(root)
+    data = root.find(f"h:*[@Id='{fmt.DATA_ID}']", _NS)
+    container = root.find("h:danhsachchuky", _NS)
+    if data is None or container is None:
+        verdict.problems.append(_("tệp thiếu phần dữ liệu đã ký hoặc phần chữ ký"))
+        return verdict
+    if any(name != "ds:Signature" for name in _children(container)):
+        verdict.problems.append(
+            _("phần chữ ký (danhsachchuky) có phần tử không phải chữ ký: dấu hiệu bị chèn")
+        )
+    signatures = [s for s in container if s.tag == _ds("Signature")]
+    targets = {**{s.get("Id", ""): s for s in signatures if s.get("Id")}, fmt.DATA_ID: data}
+    found = [check_signature(s, targets, trust, now) for s in signatures]
+    listed = fmt.signers_from_xml(data)
+    if (problem := list_problem(listed, order)) is not None:
+        verdict.problems.append(problem)
+    school = School(
+        data.findtext("h:truong/h:matruong", default="", namespaces=_NS)
+        or data.findtext("h:matruong", default="", namespaces=_NS),
+        data.findtext("h:truong/h:tentruong", default="", namespaces=_NS)
+        or data.findtext("h:tentruong", default="", namespaces=_NS),
+    )
+    labels = {role: role.signature_id for role in order}
+    verdict.signatures = enforce(
+        listed, order, found, labels, school, registry.get(school.code, _NONE), trust
+    )
+    return verdict
+
+
+def data_digest(root: etree._Element) -> str:
+    """SHA-256 of the canonical signed data: what every signature's first reference covers,
+    and how a record's status is looked up (core.services.verification)."""
+    return hashlib.sha256(c14n(fmt.data_element(root))).hexdigest()

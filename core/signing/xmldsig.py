@@ -7,6 +7,11 @@ signature's own `Object/SignatureProperties/SignatureProperty` holding `SigningT
 optionally earlier signatures (countersigning). KeyInfo carries X509SubjectName and
 X509Certificate.
 
+A signature is added only by the certificate the document's signer list names for its role, and
+only in the list's order (001 Điều 4.1, 24.5): a key other than the registered one, or a step
+out of turn, is refused before anything is signed, rather than producing a record no verifier
+accepts.
+
 signxml builds the signature; its `signature_annotators` hook adds the SigningTime Object and
 its Reference before SignedInfo is canonicalised (signxml's own `signature_properties=` is
 ignored in enveloped mode).
@@ -35,8 +40,9 @@ from signxml import (
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.render.xml_record import DATA_ID, DS, NS, parse_own
-from core.signing.keys import Signer
+from core.render.xml_record import DATA_ID, DS, NS, data_element, parse_own, signers_from_xml
+from core.signing.keys import Signer, subject_name
+from core.signing.trust import fingerprint
 
 EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 SHA256_URI = DigestAlgorithm.SHA256.value
@@ -107,6 +113,33 @@ def signature_ids(root: etree._Element) -> list[str]:
     return [s.get("Id", "") for s in _container(root).iterfind("ds:Signature", _DS)]
 
 
+def _check_listed(root: etree._Element, sig_id: str, certificate: x509.Certificate) -> None:
+    """The signer list names this certificate for this role, and every signer before it on the
+    list has signed, in order."""
+    listed = signers_from_xml(data_element(root))
+    roles = [f"chuky-{entry.role}" for entry in listed]
+    if sig_id not in roles:
+        raise InvalidValue(
+            _("Danh sách ký của tài liệu không có chữ ký «{id}»: không ký.").format(id=sig_id)
+        )
+    entry = listed[roles.index(sig_id)]
+    if entry.fingerprint != fingerprint(certificate):
+        raise InvalidValue(
+            _(
+                "Chứng thư «{got}» không phải chứng thư đã đăng ký mà tài liệu ghi cho {name}: "
+                "không ký. Hãy ký bằng đúng khóa đã đăng ký, hoặc đăng ký chứng thư mới "
+                "(hocba certs register) rồi lập lại tài liệu."
+            ).format(got=subject_name(certificate), name=entry.name)
+        )
+    before = roles[: roles.index(sig_id)]
+    if signature_ids(root) != before:
+        raise InvalidValue(
+            _("Chưa đến lượt chữ ký «{id}»: cần đủ các chữ ký trước theo thứ tự {order}.").format(
+                id=sig_id, order=", ".join(before) or "—"
+            )
+        )
+
+
 def sign_xml(
     document: bytes,
     signer: Signer,
@@ -120,9 +153,23 @@ def sign_xml(
     existing = signature_ids(root)
     if sig_id in existing:
         raise InvalidValue(_("Tài liệu đã có chữ ký «{id}».").format(id=sig_id))
+    _check_listed(root, sig_id, signer.certificate)
     missing = [s for s in countersign if s not in existing]
     if missing:
         raise InvalidValue(_("Thiếu chữ ký trước: {ids}.").format(ids=", ".join(missing)))
+    signed = add_signature(root, signer, sig_id, signing_time, countersign)
+    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+
+def add_signature(
+    root: etree._Element,
+    signer: Signer,
+    sig_id: str,
+    signing_time: dt.datetime,
+    countersign: Sequence[str] = (),
+) -> etree._Element:
+    """The XML-DSig step itself, without the signer list's checks (what any holder of a key
+    can do, so the forgery tests use it); returns the signed document's root."""
     etree.SubElement(_container(root), _ds("Signature"), Id="placeholder", nsmap={"ds": DS})
     xml_signer = XMLSigner(
         method=SignatureConstructionMethod.enveloped,
@@ -132,14 +179,13 @@ def sign_xml(
     )
     xml_signer.namespaces = {"ds": DS}
     xml_signer.signature_annotators.append(_time_annotator(sig_id, signing_time))
-    signed = xml_signer.sign(
+    return xml_signer.sign(
         root,
         key=signer.key,  # type: ignore[arg-type]  # any object with RSA-style sign()
         cert=list(signer.chain),
         key_info=_key_info(signer.certificate),
         reference_uri=[f"#{DATA_ID}", *(f"#{s}" for s in countersign)],
     )
-    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
 def _signature(root: etree._Element, sig_id: str) -> etree._Element:

@@ -43,7 +43,7 @@ async def school(db, ca, tmp_path: Path):
         issued = issue(ca, names[code], school.name, days=days, not_before=T0)
         write_pkcs12(issued, pkcs12_path(tmp_path, school.code, code), "pw", names[code])
     clock.set_time(T0)
-    yield school, Settings("pkcs12", tmp_path, "pw")
+    yield school, Settings("pkcs12", tmp_path, "pw", seal="pkcs12", demo=True)
     clock.set_time(None)
 
 

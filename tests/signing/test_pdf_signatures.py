@@ -12,14 +12,9 @@ from core.models.records import SignatureRole
 from core.render.pdf_record import render_record_pdf
 from core.signing.pades import sign_pdf
 from core.signing.pdf_verify import verify_pdf
-from core.signing.trust import load_roots
+from core.signing.trust import Trust, fingerprint, load_roots
 from tests.signing.conftest import tool
-
-
-async def signed_pdf(record, signers) -> bytes:
-    pdf = render_record_pdf(record)
-    pdf = await sign_pdf(pdf, signers["ht"], SignatureRole.PRINCIPAL)
-    return await sign_pdf(pdf, signers["dv"], SignatureRole.SEAL)
+from tests.signing.oracles import report, signed_pdf
 
 
 @pytest.mark.poppler
@@ -36,6 +31,8 @@ async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_pa
         "Giáo dục thể chất",
         "Ký bởi: Trần Đức Thắng",
         "Chăm ngoan, tiến bộ rõ rệt.",
+        "Vân tay chứng thư",
+        fingerprint(signers["ht"].certificate),  # the signer list, printed (Điều 4.1)
     ):
         assert expected in text
     out = subprocess.run(
@@ -46,6 +43,8 @@ async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_pa
     reports = await verify_pdf(pdf, load_roots([ca_file]))
     assert [r.role for r in reports] == [SignatureRole.PRINCIPAL, SignatureRole.SEAL]
     assert all(r.ok for r in reports)
+    whole = report(pdf, Trust.load([ca_file]), signers)  # held to the attached signer list
+    assert whole.valid and whole.kind == "PDF", "\n".join(whole.lines())
 
 
 @pytest.mark.poppler

@@ -1,97 +1,25 @@
-"""The record XML: schema on every build, the signature profile, checked by xmlsec1 too."""
+"""The record XML: schema on every build (signer list included), the signature profile, the
+signer list enforced when signing, all checked by xmlsec1 and by our verifier."""
 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from core.errors import InvalidValue
 from core.models.records import SignatureRole
 from core.render import xml_record as fmt
-from core.signing.chain import countersigned
-from core.signing.trust import load_roots
-from core.signing.xml_verify import verify_xml
+from core.signing.trust import Trust, load_roots
 from core.signing.xmldsig import insert_signature_value, sign_xml, signed_info_bytes
-from tests.signing.conftest import SCHOOL, tool
-
-ID_ATTRS = [
-    "--id-attr:Id",
-    f"{fmt.NS}:dulieuhocba",
-    "--id-attr:Id",
-    f"{fmt.NS}:dulieubangdiem",
-    "--id-attr:Id",
-    f"{fmt.DS}:SignatureProperty",
-    "--id-attr:Id",
-    f"{fmt.DS}:Signature",
-]
+from tests.signing.conftest import SCHOOL, listed
+from tests.signing.oracles import report, signed_record, xmlsec_verify
 
 
-def xmlsec_verify(path: Path, ca_file: Path, sig_id: str) -> bool:
-    result = subprocess.run(
-        [
-            tool("xmlsec1"),
-            "--verify",
-            "--trusted-pem",
-            str(ca_file),
-            *ID_ATTRS,
-            "--node-id",
-            sig_id,
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.returncode == 0
-
-
-def signed_record(record, signers, now) -> bytes:
-    xml = fmt.build_record(record)
-    for role in (SignatureRole.HOMEROOM, SignatureRole.PRINCIPAL, SignatureRole.SEAL):
-        xml = sign_xml(xml, signers[role.value], role.signature_id, now, countersigned(role))
-    return xml
-
-
-def test_build_validates_against_the_xsd(record):
-    root = fmt.parse_own(fmt.build_record(record))
-    assert fmt.record_from_xml(root) == record
-    with pytest.raises(InvalidValue):
-        fmt.build_record(dataclasses.replace(record, national_id="12345"))
-
-
-@pytest.mark.xmlsec1
-def test_record_chain_verifies_with_xmlsec1_and_ours(record, signers, now, ca_file, tmp_path):
-    xml = signed_record(record, signers, now)
-    path = tmp_path / "record.xml"
-    path.write_bytes(xml)
-    ids = ["chuky-gvcn", "chuky-ht", "chuky-dv"]
-    assert all(xmlsec_verify(path, ca_file, sig_id) for sig_id in ids)
-    reports = verify_xml(fmt.parse_untrusted(xml), load_roots([ca_file]))
-    assert [r.label for r in reports] == ids
-    assert all(r.ok for r in reports)
-    assert [r.role for r in reports] == [SignatureRole(i[6:]) for i in ids]
-
-
-@pytest.mark.xmlsec1
-def test_tampering_with_a_mark_or_a_signing_time_fails(record, signers, now, ca_file, tmp_path):
-    xml = signed_record(record, signers, now)
-    mark = xml.replace(b"<hk1>7.5</hk1>", b"<hk1>9.5</hk1>")
-    year = str(now.year).encode()
-    time = xml.replace(b"<SigningTime>" + year, b"<SigningTime>" + str(now.year - 1).encode(), 1)
-    for tampered in (mark, time):
-        assert tampered != xml
-        path = tmp_path / "tampered.xml"
-        path.write_bytes(tampered)
-        assert not xmlsec_verify(path, ca_file, "chuky-gvcn")
-        assert not verify_xml(fmt.parse_untrusted(tampered), load_roots([ca_file]))[0].ok
-
-
-@pytest.mark.xmlsec1
-def test_sheet_signed_by_the_subject_teacher(signers, now, ca_file, tmp_path):
-    sheet = fmt.SubjectSheet(
+def _sheet(signers) -> fmt.SubjectSheet:
+    return fmt.SubjectSheet(
         SCHOOL,
         "2025-2026",
         "6A",
@@ -108,24 +36,87 @@ def test_sheet_signed_by_the_subject_teacher(signers, now, ca_file, tmp_path):
                 "7.5",
             ),
         ),
+        listed(signers, "gvbm"),
     )
-    xml = sign_xml(fmt.build_sheet(sheet), signers["gvbm"], "chuky-gvbm", now)
+
+
+def test_build_validates_against_the_xsd(record):
+    root = fmt.parse_own(fmt.build_record(record))
+    assert fmt.record_from_xml(root) == record
+    with pytest.raises(InvalidValue):
+        fmt.build_record(dataclasses.replace(record, national_id="12345"))
+
+
+def test_a_record_without_its_signer_list_is_not_built(record):
+    """001 Điều 4.1: the signer list is part of the record; the XSD requires it."""
+    with pytest.raises(InvalidValue, match="định dạng"):
+        fmt.build_record(dataclasses.replace(record, signers=()))
+
+
+@pytest.mark.xmlsec1
+def test_record_chain_verifies_with_xmlsec1_and_ours(record, signers, now, ca_file, tmp_path):
+    xml = signed_record(record, signers, now)
+    path = tmp_path / "record.xml"
+    path.write_bytes(xml)
+    ids = ["chuky-gvcn", "chuky-ht", "chuky-dv"]
+    assert all(xmlsec_verify(path, ca_file, sig_id) for sig_id in ids)
+    found = report(xml, Trust.load([ca_file]), signers)
+    assert found.valid, "\n".join(found.lines())
+    assert [r.label for r in found.signatures] == ids
+    assert [r.role for r in found.signatures] == [SignatureRole(i[6:]) for i in ids]
+    assert "KẾT LUẬN: mọi chữ ký hợp lệ." in found.lines()
+
+
+@pytest.mark.xmlsec1
+def test_tampering_with_a_mark_or_a_signing_time_fails(record, signers, now, ca_file, tmp_path):
+    xml = signed_record(record, signers, now)
+    mark = xml.replace(b"<hk1>7.5</hk1>", b"<hk1>9.5</hk1>")
+    year = str(now.year).encode()
+    time = xml.replace(b"<SigningTime>" + year, b"<SigningTime>" + str(now.year - 1).encode(), 1)
+    for tampered in (mark, time):
+        assert tampered != xml
+        path = tmp_path / "tampered.xml"
+        path.write_bytes(tampered)
+        assert not xmlsec_verify(path, ca_file, "chuky-gvcn")
+        assert not report(tampered, Trust.load([ca_file]), signers).signatures[0].ok
+
+
+@pytest.mark.xmlsec1
+def test_sheet_signed_by_the_subject_teacher(signers, now, ca_file, tmp_path):
+    xml = sign_xml(fmt.build_sheet(_sheet(signers)), signers["gvbm"], "chuky-gvbm", now)
     path = tmp_path / "sheet.xml"
     path.write_bytes(xml)
     assert xmlsec_verify(path, ca_file, "chuky-gvbm")
+    found = report(xml, Trust.load([ca_file]), signers)
+    assert found.valid and not found.record, "\n".join(found.lines())
+
+
+def test_signing_holds_to_the_signer_list(record, signers, now):
+    """Another certificate than the listed one, or a step out of turn, signs nothing."""
+    xml = fmt.build_record(record)
+    with pytest.raises(InvalidValue, match="không phải chứng thư đã đăng ký"):
+        sign_xml(xml, signers["gvbm"], "chuky-gvcn", now)
+    with pytest.raises(InvalidValue, match="Chưa đến lượt"):
+        sign_xml(xml, signers["ht"], "chuky-ht", now, ["chuky-gvcn"])
+    with pytest.raises(InvalidValue, match="không có chữ ký «chuky-gvbm»"):
+        sign_xml(xml, signers["gvbm"], "chuky-gvbm", now)
 
 
 def test_unknown_root_and_deferred_value(record, signers, now, ca, tmp_path):
     """A value signed elsewhere is checked against the certificate before it is stored."""
     xml = sign_xml(fmt.build_record(record), signers["gvcn"], "chuky-gvcn", now)
-    reports = verify_xml(fmt.parse_untrusted(xml), [])
-    assert reports[0].certificate_problem and not reports[0].ok
+    found = report(xml, Trust(), signers)
+    assert found.signatures[0].certificate_problem and not found.valid
     with pytest.raises(InvalidValue):
         insert_signature_value(xml, "chuky-gvcn", b"\0" * 256, signers["gvcn"].certificate)
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
     value = signers["gvcn"].key.sign(
         signed_info_bytes(xml, "chuky-gvcn"), padding.PKCS1v15(), hashes.SHA256()
     )
     assert insert_signature_value(xml, "chuky-gvcn", value, signers["gvcn"].certificate)
+
+
+def test_trust_roots_that_are_not_certificates_are_refused_in_one_line(tmp_path):
+    path = tmp_path / "roots.pem"
+    path.write_text("not a certificate", encoding="utf-8")
+    with pytest.raises(InvalidValue, match="không phải chứng thư số"):
+        load_roots([path])
