@@ -154,6 +154,9 @@ async def _shutdown(application: Application, runner: web.AppRunner | None) -> N
 def run(config: Config) -> None:
     """Serve until SIGINT/SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # the ORM's start and stop notes are noise, and before a start that cannot work (the
+    # database unreachable) they would stand above the one line that says why
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -7,12 +7,17 @@ build the runtime (file store, signing settings, quiet hours, worker pool). Hand
 
 A staging configuration (`[staging] now`) fixes the clock first, so a school rehearses its
 calendar (reminder rounds, digests, automatic locks) with the bot and `hocba` alike.
+
+What bot.config cannot see from the values alone is tried here, at first use, before anything
+is written: the file store must take a file, the database must answer. Either failing stops
+the start with one line (ConfigError), not a traceback, and nothing created.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,10 +25,10 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.config import Config, SigningConfig
+from bot.config import Config, ConfigError
 from bot.persistence import PersistentApplication
 from core import clock, formatting
-from core.db import close_database, open_database
+from core.db import DatabaseUnavailable, close_database, open_database
 from core.errors import NotFound
 from core.i18n import _
 from core.runtime import Runtime
@@ -46,7 +51,8 @@ class BotApplication(PersistentApplication):
     runtime: Runtime
 
 
-def signing_settings(section: SigningConfig) -> SigningSettings:
+def signing_settings(config: Config) -> SigningSettings:
+    section = config.signing
     return SigningSettings(
         backend=section.backend,
         pkcs12_dir=section.pkcs12_dir,
@@ -58,14 +64,19 @@ def signing_settings(section: SigningConfig) -> SigningSettings:
         csc_client_id=section.csc_client_id,
         csc_client_secret=section.csc_client_secret,
         people=dict(section.people),
+        seal=section.seal,
+        demo=config.demo.enabled,
     )
 
 
 def trust_roots(config: Config) -> tuple[Path, ...]:
-    """The configured trust roots; without any, the CA kept in the PKCS#12 key folder (a test
-    PKI keeps it there), so a record signed with those keys can be checked."""
+    """The configured trust roots; without any, in demo mode only, the CA kept in the PKCS#12
+    key folder (the demo's test PKI keeps it there), so a record signed with those keys can be
+    checked. A real deployment trusts only what it names."""
     kept = config.signing.pkcs12_dir / KEY_FOLDER_CA
-    return config.trust.roots or ((kept,) if kept.is_file() else ())
+    if config.trust.roots or not config.demo.enabled:
+        return config.trust.roots
+    return (kept,) if kept.is_file() else ()
 
 
 async def served_school(config: Config) -> int | None:
@@ -81,13 +92,14 @@ async def served_school(config: Config) -> int | None:
 async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Runtime:
     """The runtime, once the database is open; `workers`: a pool to share (tests), else the
     configured one."""
-    signing = signing_settings(config.signing)
+    signing = signing_settings(config)
     workers = workers or WorkerPool(config.workers.processes)
     return Runtime(
         school_id=await served_school(config),
         files=FileStore(config.storage.dir),
         signing=signing,
         trust_roots=trust_roots(config),
+        trust_crls=config.trust.crls,
         quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
         zone=clock.zone(),
         workers=workers,
@@ -112,12 +124,56 @@ def set_clock(config: Config) -> None:
     )
 
 
+def check_storage(folder: Path) -> None:
+    """The file store can take a file (a folder read-only for this account, on a read-only
+    disk, or made immutable, cannot): ConfigError in one line otherwise. A folder not made yet
+    is tried in the folder it will be made in; the try leaves nothing behind."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            [
+                _(
+                    "Không ghi được vào thư mục lưu tệp {folder} ([storage] dir): {reason}. Chọn "
+                    "một thư mục mà tài khoản chạy trợ lý ghi được, hoặc cấp quyền ghi."
+                ).format(folder=folder, reason=exc.strerror or exc)
+            ]
+        ) from None
+
+
+async def open_configured_database(config: Config, *, create: bool = True) -> None:
+    """The configured database open (and migrated, unless `create` is False); a database that
+    cannot be reached or opened is a ConfigError in one line."""
+    try:
+        await open_database(config.database.url, create=create)
+    except DatabaseUnavailable as exc:
+        raise ConfigError([str(exc)]) from None
+
+
+def say_demo(config: Config) -> None:
+    """Demo mode is said on the log at every start, like the staging clock: keys on the server
+    are never to be mistaken for a school's real signing."""
+    if config.demo.enabled:
+        log.warning(
+            _(
+                "Chế độ trình diễn ([demo] enabled): khóa ký thử nghiệm nằm trên máy chủ; không "
+                "dùng cho dữ liệu thật của trường."
+            )
+        )
+
+
 @asynccontextmanager
 async def running(config: Config) -> AsyncIterator[Runtime]:
-    """Clock set, database open and the runtime built for the block; everything closed after
-    (the worker pool stopped, then the database)."""
+    """Clock set, file store and database checked and open, the runtime built for the block;
+    everything closed after (the worker pool stopped, then the database)."""
     set_clock(config)
-    await open_database(config.database.url)
+    check_storage(config.storage.dir)
+    await open_configured_database(config)
+    say_demo(config)
     runtime: Runtime | None = None
     try:
         runtime = await build_runtime(config)

@@ -3,11 +3,15 @@
 `close` shows a class's end-of-year lists and, naming the decision (`--decided-by`: the
 principal or the vice principal they delegated), closes its year, creates its documents and
 tells the homeroom teacher and each first signer; `prepare` creates the documents of a class
-already closed (nothing is signed: people sign from their phones). `issue` runs the whole
-signing chain of a class from the server's console with the keys the configuration names
-(PKCS#12 files or a PKCS#11 token): each subject teacher, the homeroom teacher, the
-principal, then the seal. Each step acts as that person, so the core checks their role and
-assignment exactly as it would for a signer on the phone.
+already closed (nothing is signed: people sign from their phones).
+
+`issue` seals and issues what the people have signed, and nothing else (regulation 001 Điều
+8.3, 11.1, 32.1: a private key stays with its owner, and nobody signs for another): the seal's
+operator runs it, naming themselves (`--by`: the clerk, who keeps the school's token, Điều
+11.2, or the admin the school gives that role, 004 Điều 9.4), and the audit log names them,
+and only them. In demo mode ([demo] enabled) it still runs the whole chain with the demo's
+key files, acting as each person in turn (the core checks each one's role and assignment as
+for a signer on the phone), and says so.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from core.models import BatchState, Role, School, SchoolClass, SignatureRole, St
 from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
+from core.services.issuance.outstanding import issued_count, outstanding
 from core.services.signin import find_staff
-from core.services.verification import verify_file
-from core.signing.trust import load_roots
+from core.services.verification import MAX_FILE_BYTES, too_big, verify_for
 
 
 async def _signer_staff(school: School, role: SignatureRole) -> list[Staff]:
@@ -62,10 +66,16 @@ async def issue_class(
     school: School,
     school_class: SchoolClass,
     stop_before: SignatureRole | None = None,
+    *,
+    sealed_by: Staff | None = None,
 ) -> int:
-    """Prepare and sign everything of a class in order; returns the number of issued records.
-    Steps already done are skipped, so a run that stopped half-way can simply be run again.
-    `stop_before` leaves that step and the later ones to their signers (tests, a partial run)."""
+    """Seal and issue what the people have signed (`sealed_by`: the seal's operator); returns
+    the number of issued records of the class. In demo mode, prepare and sign everything of
+    the class in order first, as each person (`stop_before` leaves that step and the later
+    ones to their signers: tests, a partial run). Steps already done are skipped, so a run
+    that stopped half-way can simply be run again."""
+    if not runtime.signing.demo:
+        return await _seal_signed(runtime, school, school_class, sealed_by)
     admin = Actor.command_line(school.id)
     await issuance.prepare_class(admin, school_class, runtime.workers)
     teachers = await Staff.filter(assignments__school_class=school_class).distinct()
@@ -75,7 +85,10 @@ async def issue_class(
     steps: list[tuple[SignatureRole, list[Staff]]] = [
         (SignatureRole.HOMEROOM, [await Staff.get(id=school_class.homeroom_id)]),
         (SignatureRole.PRINCIPAL, await _signer_staff(school, SignatureRole.PRINCIPAL)),
-        (SignatureRole.SEAL, await _signer_staff(school, SignatureRole.SEAL)),
+        (
+            SignatureRole.SEAL,
+            [sealed_by] if sealed_by else await _signer_staff(school, SignatureRole.SEAL),
+        ),
     ]
     for role, people in steps:
         if role is stop_before:
@@ -85,6 +98,47 @@ async def issue_class(
         if await _waits(await Actor.of_staff(people[0]), school_class, role):
             await _sign_as(runtime, people[0], school_class, role)
     return len(await issuance.issued_records(admin, school_class))
+
+
+async def _seal_signed(
+    runtime: Runtime, school: School, school_class: SchoolClass, operator: Staff | None
+) -> int:
+    """The seal step only, as its operator, over the records every person has signed; the
+    records still waiting for someone are left to them, and said."""
+    admin = Actor.command_line(school.id)
+    if operator is None:
+        raise HocbaError(
+            _(
+                "Hãy nêu người đóng dấu: hocba issue {klass} --by MÃ_CÁN_BỘ (văn thư giữ con "
+                "dấu số của trường, hoặc quản trị được trường giao). Lệnh này chỉ đóng dấu và "
+                "phát hành những học bạ mọi người đã tự ký."
+            ).format(klass=school_class.name)
+        )
+    waiting = await outstanding(admin, school_class)
+    if any(w.role is SignatureRole.SEAL for w in waiting):
+        await _sign_as(runtime, operator, school_class, SignatureRole.SEAL)
+        waiting = await outstanding(admin, school_class)
+    issued = await issued_count(admin, school_class)
+    if waiting and not issued:
+        raise HocbaError(
+            _(
+                "Lớp {klass}: chưa có học bạ nào đủ chữ ký của mọi người để đóng dấu. Còn chờ "
+                "{waiting}. Mỗi người tự ký trên điện thoại («✍️ Ký học bạ») hoặc bằng token "
+                "của mình (hocba sign); lệnh này không ký thay ai."
+            ).format(klass=school_class.name, waiting="; ".join(w.line() for w in waiting))
+        )
+    if waiting:
+        print(
+            _("Còn chờ người ký: {waiting}.").format(waiting="; ".join(w.line() for w in waiting))
+        )
+    if not issued:
+        raise HocbaError(
+            _(
+                "Lớp {klass} chưa có học bạ để đóng dấu: chốt năm học rồi lập học bạ "
+                "(hocba prepare {klass})."
+            ).format(klass=school_class.name)
+        )
+    return issued
 
 
 async def _class(args: argparse.Namespace, config: Config) -> tuple[School, SchoolClass]:
@@ -156,7 +210,15 @@ async def cmd_prepare(args: argparse.Namespace, config: Config, runtime: Runtime
 
 async def cmd_issue(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school, school_class = await _class(args, config)
-    issued = await issue_class(runtime, school, school_class)
+    operator = await find_staff(school.id, args.by) if args.by else None
+    if runtime.signing.demo:
+        print(
+            _(
+                "Chế độ trình diễn: ký thay từng người bằng khóa thử nghiệm trên máy chủ (khi "
+                "chạy thật, mỗi người tự ký; lệnh này chỉ đóng dấu và phát hành)."
+            )
+        )
+    issued = await issue_class(runtime, school, school_class, sealed_by=operator)
     print(
         _("Lớp {klass}: {n} học bạ đã ký đủ và phát hành.").format(
             klass=school_class.name, n=issued
@@ -185,9 +247,14 @@ async def cmd_export(args: argparse.Namespace, config: Config, runtime: Runtime)
 
 
 async def cmd_verify(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
+    """The same report as the bot's and the library's (core.services.verification); exit 0
+    only for a file every required signature makes valid and that is not replaced or revoked.
+    The file's size is checked before it is read: a 50 MB upload is refused unread."""
     path = Path(args.file)
     if not path.is_file():
         raise HocbaError(_("Không thấy tệp {path}.").format(path=path))
-    report = await verify_file(path.read_bytes(), load_roots(runtime.trust_roots), "cli")
+    if (size := path.stat().st_size) > MAX_FILE_BYTES:
+        raise too_big(size)
+    report = await verify_for(runtime, path.read_bytes(), "cli")
     print("\n".join(report.lines()))
     return 0 if report.ok else 1

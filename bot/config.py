@@ -24,8 +24,11 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_checks import check_paths, check_signing
+from core.signing.backends import PEOPLE_BACKENDS
+
 ENV_PREFIX = "HOCBA_"
-SIGNING_BACKENDS = ("pkcs12", "pkcs11", "csc")
+SIGNING_BACKENDS = PEOPLE_BACKENDS  # how people sign: remote service, own token, demo key file
 TELEGRAM_MODES = ("polling", "webhook")
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 
@@ -45,6 +48,8 @@ _HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@")
 _TOML_LOCATION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")
+MAX_CONFIG_FILE = 1 << 20
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 class ConfigError(Exception):
@@ -93,21 +98,24 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class SigningConfig:
-    backend: str = "pkcs12"  # for everyone without an entry in `people`
-    pkcs12_dir: Path = Path("var/keys")
-    pkcs12_password: str = field(default="", metadata=_SECRET)
-    pkcs11_module: str = ""
-    pkcs11_token_label: str = ""
-    pkcs11_pin: str = field(default="", metadata=_SECRET)
+    # who holds which key: core.signing.backends; the rules at start: bot.config_checks
+    backend: str = "csc"  # people without an entry in `people` ("pkcs12" in demo mode)
+    seal: str = "pkcs11"  # the school's seal: a token or HSM ("pkcs12" in demo mode)
     csc_url: str = ""
     csc_client_id: str = ""
     csc_client_secret: str = field(default="", metadata=_SECRET)
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = field(default="", metadata=_SECRET)
+    pkcs12_dir: Path = Path("var/keys")
+    pkcs12_password: str = field(default="", metadata=_SECRET)
     people: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class TrustConfig:
     roots: tuple[Path, ...] = ()
+    crls: tuple[Path, ...] = ()  # revocation lists checked by the verifier (001 Điều 15c)
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,14 @@ class StagingConfig:
 
 
 @dataclass(frozen=True)
+class DemoConfig:
+    # Demonstration mode: people's and the seal's keys may be PKCS#12 files on the server (the
+    # test PKI of `hocba demo`), and `hocba issue` signs the whole chain with them. Never on a
+    # school's real data: a private key stays with its owner (001 Điều 8.3, 11.1).
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -141,6 +157,7 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     staging: StagingConfig = field(default_factory=StagingConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError telling a school admin how to get one."""
@@ -183,6 +200,14 @@ def _paths(value: object, f: Field) -> tuple[Path, ...]:
     raise _Invalid('cần một danh sách đường dẫn, ví dụ ["certs/root-ca.pem"]')
 
 
+def _flag(value: object, f: Field) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _FLAGS:
+        return _FLAGS[value.strip().lower()]
+    raise _Invalid("cần true hoặc false")
+
+
 def _clock(value: object, f: Field) -> time:
     if isinstance(value, time):  # a TOML local time: quiet_start = 21:00:00
         return value
@@ -219,6 +244,7 @@ def _table(value: object, f: Field) -> Mapping[str, str]:
 _PARSERS: dict[object, Callable[[object, Field], object]] = {
     str: _text,
     int: _integer,
+    bool: _flag,
     Path: _path,
     tuple[Path, ...]: _paths,
     time: _clock,
@@ -287,16 +313,30 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             elif hint == tuple[Path, ...]:
                 settings[section][key] = tuple(_absolute(p, base) for p in settings[section][key])
     settings["database"]["url"] = _absolute_sqlite(settings["database"]["url"], base)
+    if settings["demo"]["enabled"]:  # the demo's keys, unless a backend is named
+        for key in ("backend", "seal"):
+            if ("signing", key) not in labels:
+                settings["signing"][key] = "pkcs12"
 
-    _check(
-        settings, lambda section, key: labels.get((section, key), f"[{section}] {key}"), problems
-    )
+    def label(section: str, key: str) -> str:
+        return labels.get((section, key), f"[{section}] {key}")
+
+    _check(settings, label, problems)
+    if not problems:  # a value of the wrong type has no path or module to look at
+        check_signing(settings, label, problems)
+        check_paths(settings, label, problems)
     if problems:
         raise ConfigError(problems)
     return Config(**{name: cls(**settings[name]) for name, cls in _SECTIONS.items()})
 
 
 def _read_toml(file: Path, problems: list[str]) -> dict[str, object]:
+    if file.exists() and (not file.is_file() or file.stat().st_size > MAX_CONFIG_FILE):
+        problems.append(  # a folder, a device or a huge file: never read it whole
+            f"Tệp cấu hình {file} không phải một tệp văn bản nhỏ (tệp cấu hình chỉ vài KB): "
+            "kiểm tra đường dẫn (hoặc biến HOCBA_CONFIG)."
+        )
+        return {}
     try:
         text = file.read_text(encoding="utf-8-sig")  # Notepad may add a byte-order mark
     except FileNotFoundError:

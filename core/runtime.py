@@ -32,3 +32,4 @@ class Runtime:
     zone: dt.tzinfo
     workers: WorkerPool
     batches: BatchRunner
+    trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)

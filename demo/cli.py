@@ -25,6 +25,15 @@ async def run(args: argparse.Namespace, runtime: Runtime) -> int:
         print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
     if not created:
         print(_("Các trường mẫu đã có sẵn; không tạo lại."))
-    await demo_signing(runtime.signing.pkcs12_dir, runtime.signing.pkcs12_password)
+    issuing = await demo_signing(runtime.signing.pkcs12_dir, runtime.signing.pkcs12_password)
     print(_("Xem kết quả một lớp: hocba results {klass}").format(klass=COMPLETE_CLASS))
+    if issuing is not None:
+        print(
+            _(
+                "Ký cả chuỗi và phát hành học bạ lớp {klass} bằng khóa thử nghiệm (chế độ trình "
+                "diễn), trên đồng hồ thử nghiệm ở ngày phát hành của năm học mẫu (sau học kỳ "
+                "II, trước hạn chốt dữ liệu 15/8): HOCBA_DEMO_ENABLED=true "
+                'HOCBA_STAGING_NOW="{at}" hocba issue {klass}'
+            ).format(klass=COMPLETE_CLASS, at=clock.local(issuing).strftime("%Y-%m-%d %H:%M"))
+        )
     return 0

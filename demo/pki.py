@@ -49,6 +49,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+# The demo's key files are valid from two years back, for three years: the demo's year is the
+# latest one that has ended, so its records are signed on a staging clock at that year's dates
+# (after the final lock of 15/8 nothing is issued any more, 001 Điều 25.4), and a signature
+# counts only when every certificate of its chain was valid when it was made.
+DEMO_VALIDITY = dt.timedelta(days=3 * 365)
+
+
+def _demo_since() -> dt.datetime:
+    return _now() - dt.timedelta(days=2 * 365)
+
+
 def make_ca(
     name: str = "CA thử nghiệm Học bạ số",
     *,
@@ -182,7 +193,7 @@ def load_or_make_ca(directory: Path) -> Issued:
         assert isinstance(key, rsa.RSAPrivateKey)
         certificate = x509.load_pem_x509_certificate(ca_file.read_bytes())
         return Issued(key, certificate, (certificate,))
-    ca = make_ca()
+    ca = make_ca(not_before=_demo_since())
     key_file.write_bytes(
         ca.key.private_bytes(
             serialization.Encoding.PEM,
@@ -204,6 +215,13 @@ def write_school_pki(
     for person in [*people, Person(SEAL_CODE, school_name, "")]:
         target = pkcs12_path(directory, school_code, person.code)
         if not target.exists():
-            issued = issue(ca, person.name, school_name, person.title)
+            issued = issue(
+                ca,
+                person.name,
+                school_name,
+                person.title,
+                days=DEMO_VALIDITY.days,
+                not_before=_demo_since(),
+            )
             write_pkcs12(issued, target, password, person.name)
     return directory / CA_FILE

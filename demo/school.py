@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tortoise.transactions import in_transaction
 
-from core.models import Role, School, SchoolClass, SchoolYear, Subject, Term
+from core import clock
+from core.models import Role, School, SchoolClass, SchoolYear, Staff, Subject, Term
 from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment, SchoolLevel, grades
@@ -142,11 +144,16 @@ async def _build(spec: DemoSchool, year_name: str, people: People) -> School:
     classes = await SchoolClass.filter(year=year).order_by("grade", "name")
     subjects = await Subject.filter(school=school).order_by("id")
     await _staff(actor, year, spec, people, classes, subjects)
+    classes = await SchoolClass.filter(year=year).order_by("grade", "name")  # homerooms named
     terms = {t.number: t for t in await Term.filter(year=year)}
-    for school_class in classes:
-        complete = school_class.name == COMPLETE_CLASS or spec.level is SchoolLevel.PRIMARY
-        fill = _fill_primary if spec.level is SchoolLevel.PRIMARY else _fill_secondary
-        await fill(actor, people.rng, school_class, subjects, terms, complete)
+    # Every write is checked against the calendar's locks at the clock's time, and the demo's
+    # year is usually over: its data is entered at one moment before any of its locks fell,
+    # term II's first day (term I's lock falls two weeks after the term's end).
+    with clock.staged(clock.at_school(terms[2].starts, dt.time(8, 0))):
+        for school_class in classes:
+            complete = school_class.name == COMPLETE_CLASS or spec.level is SchoolLevel.PRIMARY
+            fill = _fill_primary if spec.level is SchoolLevel.PRIMARY else _fill_secondary
+            await fill(people.rng, school_class, subjects, terms, complete)
     return school
 
 
@@ -200,13 +207,35 @@ async def _staff(
     await roster.write_assignments(actor, year, assignments)
 
 
+async def _as_owners(
+    school_class: SchoolClass,
+    write: Callable[[Actor, list[Any]], Awaitable[object]],
+    entries: list[Any],
+) -> None:
+    """`entries` of the class written by the people whose they are, as the school's default
+    has it (001 Điều 17.2: teachers enter their results themselves, no admin "nhập hộ"): a
+    subject's by its assigned teacher, the homeroom part by the homeroom teacher."""
+    groups: dict[int | None, list[Any]] = {}
+    for entry in entries:
+        subject = getattr(entry, "subject", None)
+        groups.setdefault(subject.id if subject else None, []).append(entry)
+    for subject_id, group in groups.items():
+        owners = Staff.filter(id=school_class.homeroom_id)
+        if subject_id is not None:
+            owners = Staff.filter(
+                assignments__school_class=school_class, assignments__subject_id=subject_id
+            )
+        owner = await owners.order_by("id").first()
+        assert owner is not None  # the demo assigns every subject and every homeroom
+        await write(await Actor.of_staff(owner), group)
+
+
 def _score(rng: random.Random, ability: float) -> Decimal:
     value = min(10.0, max(2.0, rng.gauss(ability, 1.2)))
     return Decimal(round(value * 2) / 2).quantize(Decimal("0.1"))
 
 
 async def _fill_secondary(
-    actor: Actor,
     rng: random.Random,
     school_class: SchoolClass,
     subjects: list[Subject],
@@ -241,10 +270,10 @@ async def _fill_secondary(
                 absences.append(_absence(rng, student.id, school_class, term))
                 if number == 2:  # the homeroom comment of the year's end (homeroom_gaps)
                     comments.append(_comment(rng, student.id, school_class, term))
-    await gradebook.write_marks(actor, marks)
-    await gradebook.write_conducts(actor, conducts)
-    await gradebook.write_absences(actor, absences)
-    await gradebook.write_comments(actor, comments)
+    await _as_owners(school_class, gradebook.write_marks, marks)
+    await _as_owners(school_class, gradebook.write_conducts, conducts)
+    await _as_owners(school_class, gradebook.write_absences, absences)
+    await _as_owners(school_class, gradebook.write_comments, comments)
 
 
 COMMENTS = (
@@ -281,7 +310,6 @@ def _level(mark: float, levels: type[LevelT]) -> LevelT:
 
 
 async def _fill_primary(
-    actor: Actor,
     rng: random.Random,
     school_class: SchoolClass,
     subjects: list[Subject],
@@ -319,7 +347,7 @@ async def _fill_primary(
                     )
                 absences.append(_absence(rng, student.id, school_class, term))
                 comments.append(_comment(rng, student.id, school_class, term))
-    await gradebook.write_primary(actor, entries)
-    await gradebook.write_qualities(actor, qualities)
-    await gradebook.write_absences(actor, absences)
-    await gradebook.write_comments(actor, comments)
+    await _as_owners(school_class, gradebook.write_primary, entries)
+    await _as_owners(school_class, gradebook.write_qualities, qualities)
+    await _as_owners(school_class, gradebook.write_absences, absences)
+    await _as_owners(school_class, gradebook.write_comments, comments)

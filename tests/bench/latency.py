@@ -182,7 +182,9 @@ async def _seed(url: str, keys: Path) -> tuple[list[Person], dict[str, int]]:
                 )
             )
         pool.shutdown()
-        config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(keys)})
+        config = load_config(
+            environ={"HOCBA_SIGNING_PKCS12_DIR": str(keys), "HOCBA_DEMO_ENABLED": "true"}
+        )
         await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
         year = await latest_year(school)
         big = await SchoolClass.create(year=year, name=BIG_CLASS, grade=9, homeroom=homeroom)
@@ -336,7 +338,10 @@ def _bot(directory: Path, server: FakeTelegramServer, url: str, keys: Path) -> s
         "HOCBA_DATABASE_URL": url,
         "HOCBA_STORAGE_DIR": str(directory / "files"),
         "HOCBA_SIGNING_PKCS12_DIR": str(keys),
+        "HOCBA_DEMO_ENABLED": "true",
         "HOCBA_WEB_PORT": str(free_port()),
+        # the demo's year at its end: after its final lock (15/8) nothing of it is signed
+        "HOCBA_STAGING_NOW": "2026-06-02 10:00",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
@@ -400,7 +405,9 @@ def _reference(directory: Path) -> float:
         bench_signing.PEOPLE,
         bench_signing.PASSWORD,
     )
-    return bench_signing.run_backend("reference", bench_signing.Settings("pkcs12", keys), RECORDS)
+    return bench_signing.run_backend(
+        "reference", bench_signing.settings_for("pkcs12", keys), RECORDS
+    )
 
 
 def main() -> int:

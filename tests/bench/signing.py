@@ -28,7 +28,6 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
@@ -38,10 +37,11 @@ from core import clock
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
 from core.render.pdf_record import render_record_pdf
-from core.signing.backends import open_signer
+from core.signing.backends import SigningSettings, open_signer
 from core.signing.chain import sign_record_step
 from core.signing.keys import Signer
 from core.signing.pades import BOXES, FIELD_NAMES, stamp_style
+from core.signing.trust import fingerprint
 from demo.pki import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
 
 SCHOOL = fmt.SchoolInfo("THCS-BENCH", "Trường THCS Bench", "Trung học cơ sở", "Hà Nội", "Ba Vì")
@@ -58,20 +58,23 @@ PEOPLE = [
 BARE_SAMPLE = 30
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The [signing] section the service would read (core.signing.backends.SigningSettings)."""
-
-    backend: str
-    pkcs12_dir: Path
-    pkcs12_password: str = PASSWORD
-    pkcs11_module: str = ""
-    pkcs11_token_label: str = ""
-    pkcs11_pin: str = ""
-    people: dict[str, str] = field(default_factory=dict)
+def settings_for(backend: str, keys: Path, **token: str) -> SigningSettings:
+    """The [signing] section the service would read: the bench's test PKI, as key files or on
+    one token for everybody and the seal, which only demo mode allows (a school's people keep
+    their own keys: core.signing.backends)."""
+    return SigningSettings(backend, keys, PASSWORD, seal=backend, demo=True, **token)
 
 
-def _record(n: int) -> fmt.StudentRecord:
+def _listed(signers: dict[SignatureRole, Signer]) -> tuple[fmt.ListedSigner, ...]:
+    """The record's signer list (001 Điều 4.1): who signs in which role, by certificate."""
+    names = {p.code: p.name for p in PEOPLE} | {SEAL_CODE: SCHOOL.name}
+    return tuple(
+        fmt.ListedSigner(role.value, names[CODES[role]], fingerprint(signers[role].certificate))
+        for role in RECORD_ORDER
+    )
+
+
+def _record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentRecord:
     subjects = tuple(
         fmt.SubjectLine(f"M{i}", f"Môn học số {i}", True, "7.5", "8.0", "7.8", "Nguyễn Văn Giáo")
         for i in range(12)
@@ -99,13 +102,14 @@ def _record(n: int) -> fmt.StudentRecord:
         2,
         "len_lop",
         None,
+        signers=signers,
     )
 
 
 _worker: dict[str, object] = {}
 
 
-def _open_keys(settings: Settings, environment: dict[str, str] | None = None) -> None:
+def _open_keys(settings: SigningSettings, environment: dict[str, str] | None = None) -> None:
     """Pool initialiser: open this worker's keys once, as the service does for a batch."""
     os.environ.update(environment or {})
     stack = ExitStack()
@@ -119,9 +123,10 @@ def _open_keys(settings: Settings, environment: dict[str, str] | None = None) ->
 async def _issue(numbers: range, signers: dict[SignatureRole, Signer]) -> Counter[str]:
     timings: Counter[str] = Counter()
     moment = dt.datetime.now(clock.zone())  # one batch step per signer: one moment
+    listed = _listed(signers)
     for n in numbers:
         start = time.perf_counter()
-        xml, pdf = fmt.build_record(_record(n)), None
+        xml, pdf = fmt.build_record(_record(n, listed)), None
         timings["render"] += time.perf_counter() - start
         for role in RECORD_ORDER:
             xml, pdf = await sign_record_step(xml, pdf, role, signers[role], moment, timings)
@@ -134,7 +139,7 @@ def _work(numbers: range) -> tuple[Counter[str], float]:
     return timings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_backend(name: str, settings: Settings, count: int) -> float:
+def run_backend(name: str, settings: SigningSettings, count: int) -> float:
     """Issue `count` records on every core; prints the figures, returns records per second."""
     workers = os.cpu_count() or 1
     chunks = [range(i, count, workers) for i in range(workers)]
@@ -198,7 +203,7 @@ async def _bare_pdf(pdf: bytes, key_file: Path, cert_file: Path, role: Signature
     return out.getvalue()
 
 
-def compare_with_bare(settings: Settings) -> None:
+def compare_with_bare(settings: SigningSettings) -> None:
     """Ours and the bare calls on the same BARE_SAMPLE records, one core, same run."""
     from cryptography.hazmat.primitives.serialization import (
         Encoding,
@@ -223,7 +228,7 @@ def compare_with_bare(settings: Settings) -> None:
         timings: Counter[str] = Counter()
         for n in numbers:
             start = time.perf_counter()
-            xml = fmt.build_record(_record(n))
+            xml = fmt.build_record(_record(n, listed))
             pdf = render_record_pdf(fmt.record_from_xml(fmt.parse_own(xml)))
             middle = time.perf_counter()
             for role in RECORD_ORDER:
@@ -237,6 +242,7 @@ def compare_with_bare(settings: Settings) -> None:
         return timings
 
     _open_keys(settings)
+    listed = _listed(_worker["signers"])  # type: ignore[arg-type]
     ours = asyncio.run(_issue(numbers, _worker["signers"]))  # type: ignore[arg-type]
     theirs = asyncio.run(bare())
     print(f"same {BARE_SAMPLE} records on one core, ms per record (ours vs bare library calls):")
@@ -254,7 +260,7 @@ def main(count: int = 1500) -> int:
     with tempfile.TemporaryDirectory(prefix="hocba-bench-") as tmp:
         keys = Path(tmp) / "keys"
         write_school_pki(keys, SCHOOL.code, SCHOOL.name, PEOPLE, PASSWORD)
-        files = Settings("pkcs12", keys)
+        files = settings_for("pkcs12", keys)
         run_backend("file keys", files, count)
         token = _token(Path(tmp), keys)
         if isinstance(token, str):
@@ -265,7 +271,7 @@ def main(count: int = 1500) -> int:
     return 0
 
 
-def _token(directory: Path, keys: Path) -> Settings | str:
+def _token(directory: Path, keys: Path) -> SigningSettings | str:
     """The same keys on a SoftHSM2 token, or why there is none."""
     from demo.pki import Issued
     from tests.signing.softhsm import make_token, missing
@@ -281,7 +287,7 @@ def _token(directory: Path, keys: Path) -> Settings | str:
         )
         loaded[code] = Issued(key, cert, (cert, *extra))  # type: ignore[arg-type]
     token = make_token(directory / "softhsm", loaded)
-    return Settings(
+    return settings_for(
         "pkcs11",
         keys,
         pkcs11_module=token.module,

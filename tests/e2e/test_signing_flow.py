@@ -11,17 +11,19 @@ from types import MappingProxyType
 
 import pytest
 
-from bot.bootstrap import build_runtime
+from bot.bootstrap import build_runtime, signing_settings
 from bot.cli_signing import issue_class
+from core import clock
 from core.db import database
 from core.models import IssuedRecord, RecordState, Role, School, SignatureRole, Staff
-from core.services import issuance
+from core.services import certificates, issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.workers import WorkerPool
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.signing.conftest import ISSUING_2025_2026
 from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
 
@@ -29,21 +31,32 @@ from tests.telegram_fake import FakeTelegramServer
 @pytest.fixture
 async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, workers: WorkerPool):
     """The demo school with class 6A closed and prepared; the principal signs through a CSC
-    server (certomancer-csc-dummy), everyone else with the demo's PKCS#12 files."""
+    server (certomancer-csc-dummy), everyone else with the demo's PKCS#12 files. The clock at
+    the year's end, before its final lock."""
+    clock.set_time(ISSUING_2025_2026)
     config = bot_config(telegram_server, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(tmp_path / "keys"))
     async with database(config.database.url, from_models=True):
         await create_demo("2025-2026")
         await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
         school = await School.get(code=SECONDARY.code)
         school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
-        await issuance.prepare_class(Actor.command_line(school.id), school_class, workers)
         principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
-    csc = await start_csc(
-        tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code
-    )
-    signing = dataclasses.replace(
-        config.signing, csc_url=csc.url, people=MappingProxyType({principal.code: "csc"})
-    )
+        csc = await start_csc(
+            tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code
+        )
+        signing = dataclasses.replace(
+            config.signing, csc_url=csc.url, people=MappingProxyType({principal.code: "csc"})
+        )
+        admin = Actor.command_line(school.id)
+        # the records name the principal's certificate: the remote service's, registered first
+        await certificates.register_from_key(
+            admin,
+            principal.code,
+            signing_settings(dataclasses.replace(config, signing=signing)),
+            workers,
+            [csc.root],
+        )
+        await issuance.prepare_class(admin, school_class, workers)
     async with running_bot(dataclasses.replace(config, signing=signing)) as config:
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"

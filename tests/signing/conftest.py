@@ -20,12 +20,13 @@ from core.runtime import Runtime
 from core.services.schools import find_class, latest_year
 from core.signing.backends import SigningSettings
 from core.signing.keys import Signer
+from core.signing.trust import fingerprint
 from core.workers import WorkerPool
 from demo.pki import SEAL_CODE, Issued, issue, make_ca, pem
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
 from tests.signing import softhsm
-from tests.signing.csc_server import CscServer, start_csc
+from tests.signing.csc_server import CscServer, register_remote_certificate, start_csc
 
 SCHOOL = fmt.SchoolInfo("THCS-DA", "Trường THCS Đại An", "Trung học cơ sở", "Ninh Bình", "Ý Yên")
 
@@ -66,8 +67,16 @@ def signers(ca: Issued) -> dict[str, Signer]:
     }
 
 
+def listed(signers: dict[str, Signer], *roles: str) -> tuple[fmt.ListedSigner, ...]:
+    """The signer list naming these test signers' certificates (001 Điều 4.1)."""
+    return tuple(
+        fmt.ListedSigner(role, signers[role].name, fingerprint(signers[role].certificate))
+        for role in roles
+    )
+
+
 @pytest.fixture
-def record() -> fmt.StudentRecord:
+def record(signers: dict[str, Signer]) -> fmt.StudentRecord:
     return fmt.StudentRecord(
         record_code="THCS-DA.2025-2026.037213000001",
         version=1,
@@ -96,6 +105,7 @@ def record() -> fmt.StudentRecord:
         promotion="len_lop",
         title=None,
         homeroom_comment="Chăm ngoan, tiến bộ rõ rệt.",
+        signers=listed(signers, "gvcn", "ht", "dv"),
     )
 
 
@@ -133,11 +143,21 @@ def demo_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("demo-keys")
 
 
+# When the demo's class is closed and its records signed and issued: term II's entry has ended
+# (31/05), the year's final lock (15/08, 001 Điều 25.4) is ahead, so the clock stands here.
+ISSUING_2025_2026 = dt.datetime(2026, 6, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
 @pytest.fixture
 async def demo(sqlite_db: str, demo_keys: Path) -> tuple[Config, School, SchoolClass]:
-    """The demo school with its test PKI (PKCS#12 files) and class 6A closed, on SQLite only:
-    the full chain is slow, and the services it drives are dialect-neutral."""
-    config = load_config(environ={"HOCBA_SIGNING_PKCS12_DIR": str(demo_keys)})
+    """The demo school with its test PKI (PKCS#12 files, so demo mode) and class 6A closed, on
+    SQLite only:
+    the full chain is slow, and the services it drives are dialect-neutral. The clock stands
+    at `ISSUING_2025_2026`."""
+    config = load_config(
+        environ={"HOCBA_SIGNING_PKCS12_DIR": str(demo_keys), "HOCBA_DEMO_ENABLED": "true"}
+    )
+    clock.set_time(ISSUING_2025_2026)
     await create_demo("2025-2026")
     await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
     school = await School.get(code=SECONDARY.code)
@@ -153,6 +173,7 @@ async def runtime(demo, workers: WorkerPool, tmp_path: Path) -> AsyncIterator[Ru
         environ={
             "HOCBA_SIGNING_PKCS12_DIR": str(demo[0].signing.pkcs12_dir),
             "HOCBA_STORAGE_DIR": str(tmp_path / "files"),
+            "HOCBA_DEMO_ENABLED": "true",
         }
     )
     runtime = await build_runtime(config, workers)
@@ -161,13 +182,15 @@ async def runtime(demo, workers: WorkerPool, tmp_path: Path) -> AsyncIterator[Ru
 
 
 @pytest.fixture
-async def csc(demo_keys: Path, demo) -> AsyncIterator[CscServer]:
+async def csc(demo_keys: Path, demo, workers: WorkerPool) -> AsyncIterator[CscServer]:
     """certomancer-csc-dummy on loopback, holding a remote credential for the demo school's
-    principal (labelled by staff code, as core.signing.csc expects)."""
+    principal (labelled by staff code, as core.signing.csc expects), registered as the
+    principal's certificate."""
     _config, school, _class = demo
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     server = await start_csc(
         demo_keys / "csc", {principal.code: principal.full_name}, school.name, school.code
     )
+    await register_remote_certificate(server, school.id, principal.code, workers, ("", ""))
     yield server
     await server.stop()

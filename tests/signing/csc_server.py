@@ -19,6 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from csc_dummy.csc_dummy_server import CSCWithCertomancer
 
+from core.services import certificates
+from core.services.access import Actor
+from core.signing.backends import SigningSettings
+from core.workers import WorkerPool
+
 
 @dataclass
 class CscControl:
@@ -189,3 +194,15 @@ async def start_csc(
     root_file = directory / "csc-root.pem"
     root_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     return CscServer(f"http://127.0.0.1:{port}/csc/v1", root, root_file, control, runner)
+
+
+async def register_remote_certificate(
+    server: CscServer, school_id: int, code: str, workers: WorkerPool, client: tuple[str, str]
+) -> None:
+    """The person's remote credential in the school's register, read from the service as at
+    key set-up (credentials/info): the records then name the certificate they sign with."""
+    settings = SigningSettings(
+        backend="csc", csc_url=server.url, csc_client_id=client[0], csc_client_secret=client[1]
+    )
+    actor = Actor.command_line(school_id)
+    await certificates.register_from_key(actor, code, settings, workers, [server.root])

@@ -85,7 +85,9 @@ def make_token(
             pin,
         )
         pem.unlink()
-    token = pkcs11.lib(module).get_token(token_label=label)
+    library = pkcs11.lib(module)
+    library.reinitialize()  # SoftHSM2 lists its tokens when initialised: see the one just made
+    token = library.get_token(token_label=label)
     with token.open(rw=True, user_pin=pin) as session:
         for index, (name, issued) in enumerate(keys.items(), start=1):
             session.create_object(

@@ -14,6 +14,7 @@ from bot.cli_signing import cmd_export, issue_class
 from core import clock
 from core.errors import HocbaError, NotFound, PermissionDenied
 from core.models import (
+    AuditEvent,
     BatchItem,
     BatchState,
     IssuedRecord,
@@ -24,11 +25,12 @@ from core.models import (
     SigningBatch,
     Staff,
 )
+from core.models.records import RECORD_ORDER
 from core.services import issuance
 from core.services.access import Actor
 from core.services.issuance import batches
 from core.services.verification import verify_file
-from core.signing.backends import pkcs12_path
+from core.signing.backends import SEAL_CODE, pkcs12_path
 from core.signing.trust import load_roots
 
 
@@ -51,8 +53,15 @@ async def test_issue_export_revise_verify(demo, runtime, tmp_path: Path):
     assert await issue_class(runtime, school, school_class) == 40
     roots = load_roots([config.signing.pkcs12_dir / "ca.pem"])
     first = await IssuedRecord.filter(school_class=school_class).order_by("id").first()
-    report = await verify_file(first.xml, roots, "test")
+    report = await verify_file(first.xml, roots, "test", runtime.workers)
     assert report.ok and len(report.signatures) == 3 and "hiện hành" in report.status
+    signs = await AuditEvent.filter(action="record.sign", target=f"record:{first.id}")
+    assert sorted(e.after["role"] for e in signs) == sorted(r.value for r in RECORD_ORDER)
+    for event in signs:  # a demonstration, and each event says so, with whose demo key file
+        staff = await Staff.get(school=school, code=event.after["approved_by"]["code"])
+        assert event.actor == f"staff:{staff.id}" and event.after["demo"] is True
+        code = SEAL_CODE if event.after["role"] == SignatureRole.SEAL.value else staff.code
+        assert (event.after["backend"], event.after["key"]) == ("pkcs12", f"{code}.p12")
     old_pdf = first.pdf
 
     admin = Actor.command_line(school.id)
@@ -63,10 +72,14 @@ async def test_issue_export_revise_verify(demo, runtime, tmp_path: Path):
     assert await issue_class(runtime, school, school_class) == 40
     old = await IssuedRecord.get(id=first.id)
     assert old.state is RecordState.REVOKED and "biên bản số 3" in old.revoked_reason
-    assert (await verify_file(old.xml, roots, "test")).ok  # still verifiable...
-    assert "thu hồi" in (await verify_file(old_pdf, roots, "test")).status  # ...and marked so
+    replaced = await verify_file(old.xml, roots, "test")
+    assert replaced.valid and not replaced.ok  # still verifiable, no longer current...
+    assert "ĐÃ BỊ THAY THẾ" in replaced.status and "phiên bản 2" in replaced.status
+    old_report = await verify_file(old_pdf, roots, "test")
+    assert "ĐÃ BỊ THAY THẾ" in old_report.status, "\n".join(old_report.lines())  # PDF too
     current = await IssuedRecord.get(id=new.id)
-    assert "hiện hành" in (await verify_file(current.pdf, roots, "test")).status
+    now_pdf = await verify_file(current.pdf, roots, "test")
+    assert now_pdf.ok and "hiện hành" in now_pdf.status, "\n".join(now_pdf.lines())
 
     out = tmp_path / "out"
     namespace = argparse.Namespace(klass="6A", dir=str(out), school=None, year=None)

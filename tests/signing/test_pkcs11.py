@@ -13,9 +13,10 @@ from core.render import xml_record as fmt
 from core.signing.backends import open_signer
 from core.signing.chain import sign_record_step
 from core.signing.keys import SignerUnavailable
+from core.signing.trust import fingerprint
 from demo.pki import SEAL_CODE
 from tests.signing.conftest import SCHOOL, tool
-from tests.signing.test_xml_signatures import xmlsec_verify
+from tests.signing.oracles import xmlsec_verify
 
 
 @pytest.mark.xmlsec1
@@ -23,11 +24,13 @@ from tests.signing.test_xml_signatures import xmlsec_verify
 async def test_seal_step_signs_with_the_token(
     record, signers, softhsm_token, ca_file, now, tmp_path
 ):
-    xml, pdf = fmt.build_record(record), None
-    for role in RECORD_ORDER[:-1]:
-        xml, pdf = await sign_record_step(xml, pdf, role, signers[role.value], now)
     with open_signer(softhsm_token, SCHOOL.code, SEAL_CODE) as seal:
         assert seal.name == SCHOOL.name
+        on_token = fmt.ListedSigner("dv", seal.name, fingerprint(seal.certificate))
+        record = dataclasses.replace(record, signers=(*record.signers[:-1], on_token))
+        xml, pdf = fmt.build_record(record), None
+        for role in RECORD_ORDER[:-1]:
+            xml, pdf = await sign_record_step(xml, pdf, role, signers[role.value], now)
         xml, pdf = await sign_record_step(xml, pdf, SignatureRole.SEAL, seal, now)
     xml_path, pdf_path = tmp_path / "record.xml", tmp_path / "record.pdf"
     xml_path.write_bytes(xml)

@@ -26,8 +26,8 @@ from core.services.access import Actor
 from core.services.issuance import batches
 from core.signing.csc import CscClient, RemoteRefused
 from tests.signing.conftest import tool
-from tests.signing.csc_server import start_csc
-from tests.signing.test_xml_signatures import ID_ATTRS
+from tests.signing.csc_server import register_remote_certificate, start_csc
+from tests.signing.oracles import ID_ATTRS
 
 
 async def _principal_batch(demo, runtime, server, session) -> tuple[SigningBatch, CscClient]:
@@ -155,13 +155,15 @@ CLIENT = ("hocba-thcs", "bí-mật")
 
 
 @pytest.fixture
-async def closed_csc(demo, tmp_path):
-    """A CSC service open only to the school's client credentials (CLIENT)."""
+async def closed_csc(demo, tmp_path, workers):
+    """A CSC service open only to the school's client credentials (CLIENT), the principal's
+    credential registered from it."""
     _config, school, _class = demo
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     server = await start_csc(
         tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code, CLIENT
     )
+    await register_remote_certificate(server, school.id, principal.code, workers, CLIENT)
     yield server
     await server.stop()
 

@@ -14,6 +14,17 @@ import pytest
 from bot.config import Config, ConfigError, load_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+MODULE = Path(__file__)  # an existing file where a PKCS#11 library's path is expected
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real trust root file: a CA certificate in PEM."""
+    from demo.pki import make_ca, pem
+
+    path = tmp_path_factory.mktemp("roots") / "root-ca.pem"
+    path.write_bytes(pem(make_ca().certificate))
+    return path
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +57,10 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert config.telegram.token == ""
     assert config.telegram.mode == "polling"
     assert (config.web.host, config.web.port) == ("127.0.0.1", 8080)
-    assert config.signing.backend == "pkcs12"
+    assert config.signing.backend == "csc"  # people approve their own signatures
+    assert config.signing.seal == "pkcs11"  # the school's seal on a token or HSM
     assert config.signing.pkcs12_dir == tmp_path / "var" / "keys"
+    assert config.demo.enabled is False
     assert dict(config.signing.people) == {}
     assert config.trust.roots == ()
     assert config.reminders.quiet_start == time(21, 0)
@@ -72,13 +85,13 @@ host = "0.0.0.0"
 port = 9000
 [signing]
 backend = "pkcs11"
-pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+pkcs11_module = "{module}"
 [signing.people]
 "GV001" = "csc"
 [reminders]
 quiet_start = "22:15"
 quiet_end = 05:45:00
-""",
+""".replace("{module}", str(MODULE)),
     )
 
     config = load_config(path, environ={})
@@ -90,7 +103,7 @@ quiet_end = 05:45:00
     assert config.telegram.base_url == "http://127.0.0.1:8081/bot"
     assert (config.web.host, config.web.port) == ("0.0.0.0", 9000)
     assert config.signing.backend == "pkcs11"
-    assert config.signing.pkcs11_module == "/usr/lib/softhsm/libsofthsm2.so"
+    assert config.signing.pkcs11_module == str(MODULE)
     assert dict(config.signing.people) == {"GV001": "csc"}
     assert config.reminders.quiet_start == time(22, 15)
     assert config.reminders.quiet_end == time(5, 45)
@@ -107,14 +120,14 @@ def test_file_found_through_hocba_config_and_in_the_current_directory(tmp_path: 
     assert load_config(environ={}).web.port == 8002
 
 
-def test_environment_wins_over_the_file_and_is_converted(tmp_path: Path) -> None:
+def test_environment_wins_over_the_file_and_is_converted(tmp_path: Path, root: Path) -> None:
     path = write(tmp_path, '[web]\nport = 9000\n[telegram]\nbase_url = "http://file"\n')
     environ = {
         "HOCBA_WEB_PORT": " 8443 ",
         "HOCBA_TELEGRAM_BASE_URL": "http://env",
         "HOCBA_TELEGRAM_TOKEN": "42:from-env",
         "HOCBA_DATABASE_URL": "postgres://db/hocba",
-        "HOCBA_TRUST_ROOTS": "/ca/a.pem, /ca/b.pem,",
+        "HOCBA_TRUST_ROOTS": f"{root}, {root},",
         "HOCBA_REMINDERS_QUIET_START": "20:30",
         "HOCBA_SCHOOL_CODE": "",  # empty = not set: the file's (here the default) value stays
     }
@@ -125,12 +138,12 @@ def test_environment_wins_over_the_file_and_is_converted(tmp_path: Path) -> None
     assert config.telegram.base_url == "http://env"
     assert config.telegram.token == "42:from-env"
     assert config.database.url == "postgres://db/hocba"
-    assert config.trust.roots == (Path("/ca/a.pem"), Path("/ca/b.pem"))
+    assert config.trust.roots == (root, root)
     assert config.reminders.quiet_start == time(20, 30)
     assert config.school.code == ""
 
 
-def test_relative_paths_are_resolved_against_the_file_directory(tmp_path: Path) -> None:
+def test_relative_paths_are_resolved_against_the_file_directory(tmp_path: Path, root: Path) -> None:
     conf_dir = tmp_path / "conf"
     conf_dir.mkdir()
     path = write(
@@ -143,16 +156,29 @@ dir = "files"
 [signing]
 pkcs12_dir = "/srv/keys"
 [trust]
-roots = ["certs/root.pem", "~/ca.pem"]
-""",
+roots = ["certs/root.pem", "{root}"]
+""".replace("{root}", str(root)),
     )
+    (conf_dir / "certs").mkdir()
+    shutil.copy(root, conf_dir / "certs" / "root.pem")
 
     config = load_config(path, environ={})
 
     assert config.database.url == f"sqlite://{conf_dir}/data/hocba.sqlite3?journal_mode=wal"
     assert config.storage.dir == conf_dir / "files"
     assert config.signing.pkcs12_dir == Path("/srv/keys")
-    assert config.trust.roots == (conf_dir / "certs" / "root.pem", Path.home() / "ca.pem")
+    assert config.trust.roots == (conf_dir / "certs" / "root.pem", root)
+
+
+def test_a_home_relative_path_is_expanded(
+    tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copy(root, tmp_path / "ca.pem")
+
+    assert load_config(environ={"HOCBA_TRUST_ROOTS": "~/ca.pem"}).trust.roots == (
+        tmp_path / "ca.pem",
+    )
 
 
 @pytest.mark.parametrize("url", ["sqlite://:memory:", "sqlite:///abs/hocba.sqlite3"])
@@ -221,7 +247,7 @@ qqq = 1
         "zzz: khóa nằm ngoài mọi mục — mỗi khóa phải nằm dưới một mục như [telegram].",
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
-        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging].",
+        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging], [demo].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
@@ -317,9 +343,9 @@ def test_signing_backends_are_checked_including_per_person(tmp_path: Path) -> No
     )
 
     assert problems(path) == [
-        '[signing] backend = "pkcs13": cần một trong "pkcs12", "pkcs11", "csc".',
-        '[signing.people] "GV002" = "usb": cần một trong "pkcs12", "pkcs11", "csc".',
-        '[signing.people] "GV003" = 1: cần một trong "pkcs12", "pkcs11", "csc".',
+        '[signing] backend = "pkcs13": cần một trong "csc", "pkcs11", "pkcs12".',
+        '[signing.people] "GV002" = "usb": cần một trong "csc", "pkcs11", "pkcs12".',
+        '[signing.people] "GV003" = 1: cần một trong "csc", "pkcs11", "pkcs12".',
     ]
 
 
@@ -342,7 +368,10 @@ def test_file_that_is_not_utf8_or_not_a_file(tmp_path: Path) -> None:
     assert problems(latin) == [
         f"Tệp cấu hình {latin} không phải văn bản UTF-8: hãy lưu lại với mã UTF-8."
     ]
-    assert problems(tmp_path) == [f"Không đọc được tệp cấu hình {tmp_path}: Is a directory."]
+    assert problems(tmp_path) == [
+        f"Tệp cấu hình {tmp_path} không phải một tệp văn bản nhỏ (tệp cấu hình chỉ vài KB): "
+        "kiểm tra đường dẫn (hoặc biến HOCBA_CONFIG)."
+    ]
 
 
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -392,7 +421,7 @@ def test_require_token_explains_how_to_get_one() -> None:
     assert "\n" not in message
 
 
-def test_redacted_hides_secrets_and_is_json(tmp_path: Path) -> None:
+def test_redacted_hides_secrets_and_is_json(tmp_path: Path, root: Path) -> None:
     path = write(
         tmp_path,
         '[telegram]\ntoken = "123:tok"\nwebhook_secret = "s3cret"\n'
@@ -401,7 +430,7 @@ def test_redacted_hides_secrets_and_is_json(tmp_path: Path) -> None:
     )
 
     shown = load_config(
-        path, environ={"HOCBA_SIGNING_PKCS11_PIN": "1234", "HOCBA_TRUST_ROOTS": "/ca.pem"}
+        path, environ={"HOCBA_SIGNING_PKCS11_PIN": "1234", "HOCBA_TRUST_ROOTS": str(root)}
     ).redacted()
 
     assert shown["telegram"]["token"] == "***"
@@ -411,7 +440,8 @@ def test_redacted_hides_secrets_and_is_json(tmp_path: Path) -> None:
     assert shown["signing"]["pkcs12_password"] == ""  # not set, and visibly so
     assert shown["signing"]["pkcs11_token_label"] == "HSM1"
     assert shown["database"]["url"] == "postgres://hocba:***@db:5432/hocba"
-    assert shown["trust"]["roots"] == ["/ca.pem"]
+    assert shown["trust"]["roots"] == [str(root)]
+    assert shown["demo"] == {"enabled": False}
     assert shown["reminders"] == {"quiet_start": "21:00", "quiet_end": "06:30"}
     text = json.dumps(shown)
     for secret in ("123:tok", "s3cret", "1234", '"cs"', ":pw@"):
@@ -474,4 +504,107 @@ def test_a_staging_date_without_a_time_is_refused(tmp_path: Path) -> None:
     assert problems(write(tmp_path, "[staging]\nnow = 2026-05-20\n")) == [
         '[staging] now = "2026-05-20": cần ngày giờ theo giờ của trường, dạng '
         '"2026-05-20 08:00" (hoặc "20/05/2026 08:00"); "" để dùng giờ thật.'
+    ]
+
+
+# --------------------------------------------------- keys stay with their owners (001 Điều 8.3)
+
+
+def test_demo_mode_signs_with_the_demo_key_files_unless_told_otherwise() -> None:
+    config = load_config(environ={"HOCBA_DEMO_ENABLED": "true"})
+    assert config.demo.enabled is True
+    assert (config.signing.backend, config.signing.seal) == ("pkcs12", "pkcs12")
+
+    named = load_config(environ={"HOCBA_DEMO_ENABLED": "yes", "HOCBA_SIGNING_BACKEND": "csc"})
+    assert (named.signing.backend, named.signing.seal) == ("csc", "pkcs12")
+
+
+@pytest.mark.parametrize(
+    ("written", "enabled"),
+    [("true", True), ("1", True), ("YES", True), ("false", False), ("0", False), ("no", False)],
+)
+def test_the_demo_switch_from_the_environment(written: str, enabled: bool) -> None:
+    assert load_config(environ={"HOCBA_DEMO_ENABLED": written}).demo.enabled is enabled
+
+
+def test_the_demo_switch_in_the_file(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[demo]\nenabled = true\n"), environ={}).demo.enabled
+    assert problems(write(tmp_path, '[demo]\nenabled = "oui"\n')) == [
+        '[demo] enabled = "oui": cần true hoặc false.'
+    ]
+
+
+def test_personal_key_files_outside_demo_mode_are_one_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[signing]\nbackend = "pkcs12"\n[signing.people]\n"GV001" = "pkcs12"\n"GV002" = "csc"\n',
+    )
+
+    (line,) = problems(path)
+
+    assert line.startswith(
+        '[signing] backend, [signing.people] "GV001" = "pkcs12": tệp khóa PKCS#12 trên máy chủ '
+        "chỉ dùng cho chế độ trình diễn ([demo] enabled = true)"
+    )
+    assert "Điều 8.3, 11.1" in line and '"csc"' in line and '"pkcs11"' in line
+    assert load_config(path, environ={"HOCBA_DEMO_ENABLED": "true"}).signing.backend == "pkcs12"
+
+
+def test_the_seal_lives_on_a_token_or_hsm() -> None:
+    (line,) = problems(environ={"HOCBA_SIGNING_SEAL": "pkcs12"})
+    assert line.startswith(
+        'HOCBA_SIGNING_SEAL = "pkcs12": con dấu số của trường phải nằm trên token hoặc HSM do '
+        "văn thư giữ (Quy chế 001, Điều 11.2)"
+    )
+    assert problems(environ={"HOCBA_SIGNING_SEAL": "csc"}) == [
+        'HOCBA_SIGNING_SEAL = "csc": cần "pkcs11" (token hoặc HSM giữ con dấu số của trường; '
+        '"pkcs12" chỉ ở chế độ trình diễn).'
+    ]
+    demo = {"HOCBA_SIGNING_SEAL": "pkcs12", "HOCBA_DEMO_ENABLED": "true"}
+    assert load_config(environ=demo).signing.seal == "pkcs12"
+
+
+def test_the_seal_is_not_a_person(tmp_path: Path) -> None:
+    assert problems(write(tmp_path, '[signing.people]\n"SEAL" = "pkcs11"\n')) == [
+        '[signing.people] "SEAL": con dấu của trường được cấu hình bằng khóa seal trong mục '
+        "[signing], không nằm trong [signing.people]."
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://ky-so.example.vn/csc/v1", "http://127.0.0.1:8765/csc/v1", ""]
+)
+def test_a_remote_signing_service_is_called_over_https(url: str) -> None:
+    assert load_config(environ={"HOCBA_SIGNING_CSC_URL": url}).signing.csc_url == url
+
+
+@pytest.mark.parametrize("url", ["http://ky-so.example.vn/csc/v1", "ky-so.example.vn", "ftp://x/"])
+def test_a_remote_signing_service_that_is_not_https(url: str) -> None:
+    assert problems(environ={"HOCBA_SIGNING_CSC_URL": url}) == [
+        f'HOCBA_SIGNING_CSC_URL = "{url}": cần địa chỉ https:// của dịch vụ ký số từ xa '
+        '(CSC API v1), ví dụ "https://ky-so.example.vn/csc/v1".'
+    ]
+
+
+def test_paths_that_cannot_work_name_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "afile").write_text("x")
+    assert problems(
+        environ={
+            "HOCBA_DATABASE_URL": f"sqlite://{tmp_path / 'data'}",
+            "HOCBA_STORAGE_DIR": str(tmp_path / "afile" / "files"),
+            "HOCBA_SIGNING_PKCS11_MODULE": str(tmp_path / "nope.so"),
+            "HOCBA_TRUST_ROOTS": str(tmp_path / "afile"),
+        }
+    ) == [
+        f'HOCBA_SIGNING_PKCS11_MODULE = "{tmp_path}/nope.so": không có tệp này; cần đường dẫn '
+        "tệp thư viện PKCS#11 (.so) của token, cài kèm phần mềm của token, ví dụ "
+        '"/usr/lib/softhsm/libsofthsm2.so".',
+        f'HOCBA_DATABASE_URL = "sqlite://{tmp_path}/data": {tmp_path}/data là một thư mục; cần '
+        f"đường dẫn tới một tệp, ví dụ sqlite://{tmp_path}/data/hocba.sqlite3.",
+        f'HOCBA_STORAGE_DIR = "{tmp_path}/afile/files": không lưu được tệp vào đó, vì '
+        f"{tmp_path}/afile là một tệp, không phải thư mục; chọn thư mục khác hoặc cấp quyền ghi.",
+        f"HOCBA_TRUST_ROOTS: tệp {tmp_path}/afile không phải chứng thư số (cần chứng thư gốc "
+        "dạng PEM, -----BEGIN CERTIFICATE-----, hoặc DER, do nhà cung cấp chứng thư số gửi); "
+        "kiểm tra đường dẫn trong [trust] roots.",
     ]

@@ -7,20 +7,33 @@ connection everybody shares: a class signed in one transaction of a few hundred 
 every other teacher wait seconds. A document that moved on stays out of the next signer's list
 while its batch is open (core.services.issuance.prepare), so the next step always starts from a
 whole batch.
+
+Each signature's audit event names who approved it (regulation 001 Điều 8.3, 32.1: nobody signs
+for another): the batch's signer, the person who pressed «Ký», approved in their signing app or
+typed their own token's PIN, with the backend and the key it went through (the remote
+service's credential, the token, or, in demo mode only, the server's key file). The event's
+actor is that person, and nobody else appears in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tortoise.transactions import in_transaction
 
 from core import audit
 from core.errors import InvalidValue
 from core.i18n import _
-from core.models import BatchItem, IssuedRecord, RecordState, SignatureRole, SigningBatch
+from core.models import (
+    BatchItem,
+    IssuedRecord,
+    RecordState,
+    SignatureRole,
+    SigningBatch,
+    Staff,
+)
 from core.models.records import RECORD_ORDER
 from core.services.issuance.batches import renew
 from core.signing.worker import Document
@@ -48,17 +61,35 @@ def document_of(item: BatchItem, role: SignatureRole) -> Document:
     return record.xml, record.pdf
 
 
+async def approval(batch: SigningBatch, key: str, *, demo: bool = False) -> dict[str, object]:
+    """Who approved the batch's signatures and through what, for their audit events: the
+    signer (staff code and name), the backend, the key (`key`: the remote credential's ID, the
+    token's label, or the demo's key file), and whether it was a demonstration."""
+    signer = await Staff.get(id=batch.signer_id)
+    found: dict[str, object] = {
+        "approved_by": {"code": signer.code, "name": signer.full_name},
+        "backend": batch.backend,
+        "key": key,
+    }
+    if demo:
+        found["demo"] = True
+    return found
+
+
 async def apply_chunk(
     batch: SigningBatch,
     items: Sequence[BatchItem],
     signed: Sequence[Document],
     moment: dt.datetime,
     signer_name: str,
+    approved: Mapping[str, object],
 ) -> None:
     """Give each item's document its signed bytes and its next step, all in one transaction
-    with the items, the audit events and the batch's progress (its lease renewed)."""
+    with the items, the audit events (`signer_name`: as the certificate names the signer;
+    `approved`: see `approval`) and the batch's progress (its lease renewed)."""
     role = SignatureRole(batch.role)
     actor = f"staff:{batch.signer_id}"
+    signature = {"role": role.value, "signer": signer_name, "batch": batch.id, **approved}
     events: list[audit.Event] = []
     async with in_transaction():
         for item, (xml, pdf) in zip(items, signed, strict=True):
@@ -70,14 +101,7 @@ async def apply_chunk(
             else:
                 events += await _advance(item.record, role, xml, pdf, moment, actor)
                 kind, target = "record", f"record:{item.record.id}"
-            events.append(
-                audit.Event(
-                    actor,
-                    f"{kind}.sign",
-                    target,
-                    after={"role": role.value, "signer": signer_name, "batch": batch.id},
-                )
-            )
+            events.append(audit.Event(actor, f"{kind}.sign", target, after=signature))
         await BatchItem.filter(id__in=[i.id for i in items]).update(done=True)
         await audit.record_many(events)
         await renew(batch, done=await BatchItem.filter(batch=batch, done=True).count())

@@ -39,28 +39,47 @@ from core.models.records import BATCH_OPEN
 from core.services.access import Actor
 from core.services.issuance.announce import announce_next
 from core.services.issuance.prepare import ensure_closed, may_sign, waiting_documents
+from core.services.locks import ensure_before_final
 from core.services.outbox import notify_staff
-from core.signing.backends import SigningSettings, backend_of, signer_code
+from core.signing.backends import SigningSettings, backend_of, signer_code, unusable
+from core.signing.keys import SignerUnavailable
 
 OPEN = BATCH_OPEN
 LEASE = dt.timedelta(minutes=2)  # longer than any chunk; renewed after each
 
 
 async def start_batch(
-    actor: Actor, school_class: SchoolClass, role: SignatureRole, backend: str
+    actor: Actor,
+    school_class: SchoolClass,
+    role: SignatureRole,
+    backend: str,
+    refusal: str | None = None,
 ) -> SigningBatch:
     """One batch of everything waiting for this signer in the class, with the checks. Asking
     again while the signer's batch of that step is still open returns that batch, so a double
-    press or a re-run of the command never signs twice."""
+    press or a re-run of the command never signs twice. `refusal`: why the signer's key
+    cannot sign from here (core.signing.backends.unusable), said once the signer is known to
+    be the right one, before any batch is made."""
     await ensure_closed(school_class)
+    await ensure_before_final(school_class.year_id)  # 001 Điều 25.4: frozen after 15/8
     if (await school_class.year).school_id != actor.school_id:
         raise PermissionDenied(_("Bạn không có quyền với lớp này."))
     if not await may_sign(actor, school_class, role):
+        if role is SignatureRole.SEAL:  # 001 Điều 11.2; 004 Điều 9.4: the school assigns it
+            raise PermissionDenied(
+                _(
+                    "Chỉ văn thư giữ con dấu số của trường mới đóng dấu được. Trường giao việc "
+                    "này cho quản trị thì Hiệu trưởng quyết định: hocba rules set "
+                    "seal_operator admin --decided-by MÃ_HIỆU_TRƯỞNG."
+                )
+            )
         raise PermissionDenied(
             _("Bạn không phải {role} của lớp {klass}, nên không ký được.").format(
                 role=role.label, klass=school_class.name
             )
         )
+    if refusal:
+        raise SignerUnavailable(refusal)
     open_batch = await SigningBatch.filter(
         school_class=school_class, signer_id=actor.staff_id, role=role, state__in=OPEN
     ).first()
@@ -80,6 +99,7 @@ async def start_batch(
             role=role,
             backend=backend,
             total=len(documents),
+            created_at=clock.now(),  # `abandoned` compares it with the clock (staging too)
         )
         key = "sheet" if role is SignatureRole.SUBJECT_TEACHER else "record"
         await BatchItem.bulk_create([BatchItem(batch=batch, **{key: d}) for d in documents])
@@ -115,8 +135,10 @@ async def begin(
     if school_class is None or actor.staff_id is None:
         raise NotFound(_("Lớp này không còn trong năm học: hãy mở lại «Ký học bạ»."))
     staff = await Staff.get(id=actor.staff_id)
-    backend = backend_of(settings, signer_code(staff.code, role))
-    batch = await start_batch(actor, school_class, role, backend)
+    code = signer_code(staff.code, role)
+    batch = await start_batch(
+        actor, school_class, role, backend_of(settings, code), unusable(settings, code)
+    )
     return Started(batch.id, school_class.name, role, batch.backend, batch.total, batch.done)
 
 

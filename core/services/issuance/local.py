@@ -1,4 +1,5 @@
-"""Signing a batch with a key at hand: a PKCS#12 file or a PKCS#11 token, opened in the worker.
+"""Signing a batch with a key at hand: a token (the seal's, or a person's own, unlocked by them
+at the console), or in demo mode a PKCS#12 file, opened in the worker.
 
 Each chunk is signed in the worker pool (core.signing.worker.sign_documents), then put onto its
 documents (core.services.issuance.apply). A batch interrupted half-way signs only what is left
@@ -11,11 +12,11 @@ from __future__ import annotations
 from core import clock
 from core.i18n import current_language
 from core.models import BatchItem, SchoolClass, SignatureRole, SigningBatch, Staff
-from core.services.issuance.apply import apply_chunk, document_of
+from core.services.issuance.apply import apply_chunk, approval, document_of
 from core.services.issuance.batches import finish
 from core.services.issuance.build import school_of
 from core.services.issuance.chunks import Progress, pending, run_chunks
-from core.signing.backends import SigningSettings, signer_code
+from core.signing.backends import SigningSettings, key_label, signer_code
 from core.signing.worker import sign_documents
 from core.workers import WorkerPool
 
@@ -33,13 +34,14 @@ async def sign_with_key(
     code = signer_code(staff.code, role)
     language = current_language()
     moment = clock.now()
+    approved = await approval(batch, key_label(settings, code), demo=settings.demo)
 
     async def sign(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
         signed, name = await workers.run_batch(
             sign_documents, settings, school.code, code, role, documents, moment, language
         )
-        await apply_chunk(batch, items, signed, moment, name)
+        await apply_chunk(batch, items, signed, moment, name, approved)
 
     await run_chunks(batch, await pending(batch), workers, sign, progress)
     return await finish(batch)

@@ -33,6 +33,8 @@ from core.rules.catalog import SchoolLevel
 from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents, school_of
+from core.services.locks import ensure_before_final
+from core.services.school_rules import school_rules
 from core.workers import WorkerPool
 
 
@@ -64,6 +66,7 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
     if SchoolLevel((await school_of(school_class)).level) is SchoolLevel.PRIMARY:
         raise HocbaError(_("Học bạ số tiểu học chưa được hỗ trợ phát hành."))
     await ensure_closed(school_class)
+    await ensure_before_final(school_class.year_id)  # 001 Điều 25.4: frozen after 15/8
     if await IssuedRecord.exists(school_class=school_class):
         return Prepared(0, ())
     built = await build_class(actor, school_class)
@@ -135,7 +138,11 @@ async def may_sign(actor: Actor, school_class: SchoolClass, role: SignatureRole)
         return school_class.homeroom_id == actor.staff_id
     if role is SignatureRole.PRINCIPAL:
         return actor.has(Role.PRINCIPAL)
-    return actor.has(Role.CLERK)
+    # The seal: the clerk (001 Điều 24.5d), or the admin where the principal assigned it
+    # (004 Điều 9.4: the school's rule `seal_operator`).
+    if actor.has(Role.CLERK):
+        return True
+    return actor.has(Role.ADMIN) and (await school_rules(actor.school_id)).seal_operator == "admin"
 
 
 async def _waiting(

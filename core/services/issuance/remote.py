@@ -22,7 +22,7 @@ from core import audit, clock
 from core.errors import InvalidValue
 from core.i18n import _, current_language
 from core.models import BatchItem, BatchState, SignatureRole, SigningBatch
-from core.services.issuance.apply import apply_chunk, document_of
+from core.services.issuance.apply import apply_chunk, approval, document_of
 from core.services.issuance.batches import finish, renew, stop
 from core.services.issuance.chunks import Progress, pending, run_chunks
 from core.signing.chain import PreparedStep
@@ -119,13 +119,14 @@ async def complete_remote(
         by_item[item.id], at = values[at : at + count], at + count
     language = current_language()
     name = subject_name(x509.load_der_x509_certificate(chain[0]))
+    approved = await approval(batch, credential)
 
     async def put_in(chunk: list[BatchItem]) -> None:
         work = [(steps[item.id], by_item[item.id]) for item in chunk]
         for item in chunk:
             document_of(item, role)  # still waiting for this step
         signed = await workers.run_batch(finish_documents, chain, role, work, moment, language)
-        await apply_chunk(batch, chunk, signed, moment, name)
+        await apply_chunk(batch, chunk, signed, moment, name, approved)
 
     try:
         await run_chunks(batch, await pending(batch), workers, put_in)
@@ -155,7 +156,16 @@ async def _values(
         await renew(batch, longer=wait)  # the person has `wait` seconds to approve
         sad = await client.authorize(credential, hashes, wait)
         batch.remote = {**batch.remote, "sad": sad}
-        await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
+        async with in_transaction():
+            await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
+            await audit.record(  # the person's one approval, in their own app, for all of it
+                audit.Event(
+                    f"staff:{batch.signer_id}",
+                    "batch.approve",
+                    f"batch:{batch.id}",
+                    after={"credential": credential, "signatures": len(hashes)},
+                )
+            )
     if approved is not None:
         await approved()
     values = await client.sign_hashes(credential, sad, hashes)
