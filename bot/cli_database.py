@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 
+from bot.bootstrap import open_configured_database
 from bot.config import Config
-from core.db import apply_migrations, close_database, open_database, pending_migrations
+from core.db import apply_migrations, close_database, pending_migrations
 from core.i18n import _
 
 
 async def migrate(config: Config, *, plan_only: bool = False) -> list[str]:
     """Apply the pending migrations (or, with plan_only, only list them); their names."""
-    await open_database(config.database.url, create=False)
+    await open_configured_database(config, create=False)
     try:
         return await (pending_migrations() if plan_only else apply_migrations())
     finally:

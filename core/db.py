@@ -14,15 +14,19 @@ history); tests/migrations prove that both give the same schema.
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 from tortoise.migrations.schema_editor import BaseSchemaEditor, SqliteSchemaEditor
 
@@ -50,6 +54,40 @@ MIGRATION_LOCK_KEY = "hashtext('hocba.migrate:' || coalesce(current_schema(), ''
 _BASELINE_TABLE = "audit_event"
 
 
+class DatabaseUnavailable(HocbaError):
+    """The configured database cannot be opened: where, why, and what to check, in one line
+    (the console prints it instead of a traceback)."""
+
+
+# What a wrong address, a closed port, a refused login or an unusable file raise on connecting.
+_CONNECTING = (OSError, sqlite3.Error, OperationalError, DBConnectionError, asyncpg.PostgresError)
+
+
+def _unavailable(url: str, exc: BaseException) -> str:
+    """The one line saying why `url` did not open; never the URL's password."""
+    cause = exc.__cause__ if isinstance(exc, DBConnectionError) and exc.__cause__ else exc
+    if isinstance(cause, ConnectionRefusedError):
+        reason = _("máy chủ từ chối kết nối (sai cổng, hoặc PostgreSQL chưa chạy)")
+    elif isinstance(cause, socket.gaierror):
+        reason = _("không tìm thấy máy chủ có tên này")
+    elif isinstance(cause, OSError) and cause.strerror:
+        reason = cause.strerror
+    else:
+        reason = " ".join(str(cause).split()) or type(cause).__name__
+    if url.startswith("sqlite://"):
+        return _(
+            "Không mở được cơ sở dữ liệu SQLite {path}: {reason}. Kiểm tra [database] url "
+            "(HOCBA_DATABASE_URL): cần một tệp trong thư mục mà tài khoản chạy trợ lý ghi được."
+        ).format(path=url.removeprefix("sqlite://").partition("?")[0], reason=reason)
+    parts = urlsplit(url)
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+    return _(
+        "Không kết nối được PostgreSQL {where}: {reason}. Kiểm tra máy chủ PostgreSQL đang chạy "
+        "và [database] url (HOCBA_DATABASE_URL): địa chỉ, cổng, người dùng, mật khẩu, tên cơ sở "
+        "dữ liệu."
+    ).format(where=where, reason=reason)
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite://") and ":memory:" not in url:
         Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
@@ -65,16 +103,22 @@ def dialect() -> str:
 
 
 async def open_database(url: str, *, create: bool = True, from_models: bool = False) -> None:
-    """Connect Tortoise to `url` and bring the schema up to date (unless `create` is False).
+    """Connect Tortoise to `url` and bring the schema up to date (unless `create` is False);
+    DatabaseUnavailable, in one line, when it cannot be reached or opened.
 
     `from_models=True` is for tests on an empty database: the tables straight from the models,
     the audit triggers, and every migration recorded as applied, so that a later
     `open_database(url)` finds nothing pending.
     """
-    _ensure_sqlite_dir(url)
-    await Tortoise.init(
-        config={"connections": {"default": url}, "apps": APPS}, _enable_global_fallback=True
-    )
+    try:
+        _ensure_sqlite_dir(url)
+        await Tortoise.init(
+            config={"connections": {"default": url}, "apps": APPS}, _enable_global_fallback=True
+        )
+        await connection().execute_query("SELECT 1")  # connect now: a wrong address stops here
+    except _CONNECTING as exc:
+        await Tortoise.close_connections()
+        raise DatabaseUnavailable(_unavailable(url, exc)) from exc
     if not create:
         return
     if from_models:

@@ -10,6 +10,8 @@ change; re-importing the same file changes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tortoise.transactions import in_transaction
 
 from core.errors import ImportRejected, InvalidValue, PermissionDenied, Problem
@@ -23,12 +25,12 @@ from core.importing.homeroom import HomeroomImport
 from core.importing.homeroom_fields import HOMEROOM_GUIDE_HEADING
 from core.importing.marks import SecondaryMarkImport
 from core.importing.primary_marks import PrimaryMarkImport
-from core.importing.reader import Sheet, check_size, parse_file
+from core.importing.reader import Sheet, check_size, parse_file, read_bounded
 from core.importing.report import FileRejected, ImportReport, SheetSummary
 from core.importing.rows import SheetView
 from core.importing.staff import StaffImport
 from core.importing.students import StudentImport
-from core.models import SchoolYear
+from core.models import SchoolYear, Staff
 from core.rules.catalog import SchoolLevel
 from core.services.access import Actor
 from core.services.schools import current_year
@@ -41,6 +43,7 @@ __all__ = [
     "import_file",
     "import_teacher_sheet",
     "kind_name",
+    "read_import_file",
 ]
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -68,6 +71,15 @@ def kind_name(text: str) -> str:
             )
         )
     return kind
+
+
+def read_import_file(path: Path) -> bytes:
+    """A file to import, read from disk only when its size allows (`hocba import`): a 2 GB
+    file is refused by its size, without being read."""
+    try:
+        return read_bounded(path)
+    except ImportRejected as rejected:
+        raise FileRejected(path.name, rejected.problems, _("nhập lại cả tệp")) from None
 
 
 def _importer(kind: str, ctx: ImportContext) -> SheetImport:
@@ -106,14 +118,17 @@ async def import_file(
     *,
     workers: WorkerPool,
     again: str | None = None,
+    decided_by: Staff | None = None,
 ) -> ImportReport:
     """Check the whole file, then write it in one transaction; FileRejected lists every
     problem when there is any, and then nothing is written (`again`: how the sender tries
     again, by default "nhập lại cả tệp"). The file is parsed in the worker pool; an import
-    that stops while writing leaves nothing behind and can be run again."""
+    that stops while writing leaves nothing behind and can be run again. `decided_by`: the
+    principal whose decision an admin executes (the roles only the principal grants)."""
     kind = kind_name(kind)
     try:
         ctx = await _context(actor, year)
+        ctx.decided_by = decided_by
         importer = _importer(kind, ctx)
         importer.authorize()
         return await _run(importer, kind, await _parse(data, filename, workers), filename)

@@ -13,6 +13,7 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.importing.headers import cell_text, header_key
 from core.importing.reader import Cell
+from core.importing.rows import Memo
 from core.models import Enrollment, School, SchoolClass, SchoolYear, Staff, Subject, Term
 from core.rules.catalog import SchoolLevel, find_subject
 from core.services.access import Actor
@@ -63,11 +64,17 @@ class ImportContext:
         self._subjects_by_code = {s.code: s for s in subjects.values()}
         self.terms = {t.number: t for t in terms}
         self.staff: dict[str, StaffMember] = {}
+        self.decided_by: Staff | None = None  # the principal's decision an admin executes
         self.enrolled: dict[str, Enrolled] = {}
         self._found: dict[tuple[str, str], object] = {}
+        self._memos: dict[str, Memo] = {}
         self.subject_expected = _("một môn của trường: {names}").format(
             names=", ".join(sorted(s.name for s in self._subjects_by_code.values()))
         )
+
+    def memo(self, name: str) -> Memo:
+        """The import's memo of one column's parsed cells (`RowView.get(memo=...)`)."""
+        return self._memos.setdefault(name, {})
 
     @classmethod
     async def open(cls, actor: Actor, year: SchoolYear) -> ImportContext:

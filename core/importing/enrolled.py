@@ -8,6 +8,7 @@ of 6B in 6A's sheet is a pasted or shifted line), and a written name must be the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.errors import InvalidValue
@@ -44,18 +45,29 @@ def read_identity(ctx: ImportContext, row: RowView) -> tuple[SchoolClass | None,
         "class",
         ctx.existing_class,
         required=True,
-        expected=_("một lớp đã có trong năm học; nhập danh sách học sinh trước"),
+        expected=lambda: _("một lớp đã có trong năm học; nhập danh sách học sinh trước"),
+        memo=ctx.memo("class"),
     )
-    return school_class, row.get("national_id", fields.parse_national_id_cell, required=True)
+    national_id = row.get(
+        "national_id",
+        fields.parse_national_id_cell,
+        required=True,
+        memo=ctx.memo("national_id"),
+    )
+    return school_class, national_id
 
 
 def enrolled_in(
-    ctx: ImportContext, row: RowView, school_class: SchoolClass, national_id: str, sheet: str
+    ctx: ImportContext,
+    row: RowView,
+    school_class: SchoolClass,
+    national_id: str,
+    sheet: str | Callable[[], str],
 ) -> Enrolled | None:
     """The student of `national_id`, who must be in `school_class` this year (`ctx.enrolled`
     loaded); a name written beside the ID must be theirs (a mismatch is recorded on the row,
     the student still returned: callers check `row.ok`). `sheet` names the kind of sheet in
-    messages ("bảng điểm")."""
+    messages ("bảng điểm"), or is a function that does."""
     enrolled = ctx.enrolled.get(national_id)
     if enrolled is None:
         row.problem(
@@ -75,11 +87,13 @@ def enrolled_in(
                 name=school_class.name,
             ),
             _("chỉ học sinh của lớp {name} trong {sheet} lớp {name}").format(
-                name=school_class.name, sheet=sheet
+                name=school_class.name, sheet=sheet() if callable(sheet) else sheet
             ),
         )
         return None
-    row.check_name("full_name", enrolled.full_name, _("học sinh mã {id}").format(id=national_id))
+    row.check_name(
+        "full_name", enrolled.full_name, lambda: _("học sinh mã {id}").format(id=national_id)
+    )
     return enrolled
 
 

@@ -11,8 +11,7 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.importing.headers import Field, cell_text
 from core.importing.reader import Cell
-from core.text import clean_name
-from core.validation import parse_national_id
+from core.validation import parse_national_id, parse_person_name
 
 NATIONAL_ID_ALIASES = (
     "Mã định danh",
@@ -128,10 +127,8 @@ def parse_national_id_cell(raw: Cell) -> str:
 
 
 def parse_name(raw: Cell) -> str:
-    name = clean_name(cell_text(raw))
-    if not any(ch.isalpha() for ch in name):
-        raise InvalidValue(_("Họ tên «{value}» không có chữ nào").format(value=cell_text(raw)))
-    return name
+    """A person's name (core.validation.parse_person_name: NFC, no hidden characters)."""
+    return parse_person_name(cell_text(raw))
 
 
 def parse_number(raw: Cell) -> int:

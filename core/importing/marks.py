@@ -9,28 +9,42 @@ are written once above the header. A blank cell means "not entered": it never er
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from core.errors import InvalidValue
 from core.i18n import _
 from core.importing import fields
 from core.importing.base import SheetImport
 from core.importing.context import ImportContext
 from core.importing.enrolled import enrolled_in, read_identity, row_name
 from core.importing.headers import Field
-from core.importing.rows import RowView
+from core.importing.reader import Cell
+from core.importing.rows import Memo, RowView
 from core.models import MarkKind, SchoolClass, Subject
 from core.rules.catalog import Assessment
 from core.rules.secondary import MAX_REGULAR_ASSESSMENTS
 from core.services.gradebook import (
     TOPIC_COLUMN,
     MarkEntry,
+    MarkValue,
     entry_columns,
     mark_column,
     validate_mark,
     write_marks,
 )
 from core.services.upsert import Written
+
+
+@dataclass(frozen=True)
+class _ColumnReader:
+    field: str
+    kind: MarkKind
+    index: int
+    parse: Callable[[Cell], MarkValue]
+    expected: str
+    memo: Memo
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,10 @@ class MarkSheetImport(SheetImport):
     """Identity of a marks row, shared by secondary and primary sheets: the class must exist,
     the student must be in it this year, the name (when written) must be theirs, and the
     subject must be taught in the class's grade."""
+
+    def __init__(self, ctx: ImportContext):
+        super().__init__(ctx)
+        self._taught: dict[tuple[int, int], str | None] = {}
 
     async def prepare(self) -> None:
         await self.ctx.load_enrolled()
@@ -70,29 +88,43 @@ class MarkSheetImport(SheetImport):
             self.ctx.subject,
             required=True,
             expected=self.ctx.subject_expected,
+            memo=self.ctx.memo("subject"),
         )
         if not (school_class and national_id):
             return None
-        enrolled = enrolled_in(self.ctx, row, school_class, national_id, _("bảng điểm"))
+        enrolled = enrolled_in(self.ctx, row, school_class, national_id, lambda: _("bảng điểm"))
         if enrolled is None:
             return None
         if subject is None:
             return None
-        row.verify(
-            "subject",
-            partial(self.ctx.ensure_taught, subject, school_class.grade),
-            _("một môn dạy ở khối {grade}").format(grade=school_class.grade),
-        )
+        refused = self._not_taught(subject, school_class.grade)
+        if refused:
+            row.problem(
+                "subject", refused, _("một môn dạy ở khối {grade}").format(grade=school_class.grade)
+            )
         return RowSubject(school_class, enrolled.student_id, subject) if row.ok else None
 
-    def first_time(self, row: RowView, key: tuple[object, ...], what: str) -> bool:
+    def _not_taught(self, subject: Subject, grade: int) -> str | None:
+        """Why the subject is not taught in the grade, or None; asked once per pair."""
+        key = (subject.id, grade)
+        if key not in self._taught:
+            try:
+                self.ctx.ensure_taught(subject, grade)
+                self._taught[key] = None
+            except InvalidValue as error:
+                self._taught[key] = str(error).rstrip(". ")
+        return self._taught[key]
+
+    def first_time(
+        self, row: RowView, key: tuple[object, ...], what: str | Callable[[], str]
+    ) -> bool:
         """One row per student × subject (× term): a second one is a copy or a shifted ID."""
         return self.duplicates.first_time(
             key,
             row,
             "national_id",
             what,
-            _("mỗi học sinh một dòng cho mỗi môn, mỗi học kỳ; xóa dòng thừa"),
+            lambda: _("mỗi học sinh một dòng cho mỗi môn, mỗi học kỳ; xóa dòng thừa"),
         )
 
 
@@ -175,7 +207,7 @@ class SecondaryMarkImport(MarkSheetImport):
         super().__init__(ctx)
         self.entries: list[MarkEntry] = []
         self.columns = _mark_columns()
-        self.expected: dict[tuple[int, int], str] = {}  # by subject and grade, built once
+        self.readers: dict[tuple[int, int], list[_ColumnReader]] = {}  # by subject and grade
 
     def fields(self) -> tuple[Field, ...]:
         return (
@@ -207,26 +239,41 @@ class SecondaryMarkImport(MarkSheetImport):
             )
         return text.format(subject=subject.name, grade=grade, columns=", ".join(names))
 
+    def _readers(self, subject: Subject, grade: int) -> list[_ColumnReader]:
+        """How each mark column of this subject and grade is read, built once per pair: the
+        rules' validator, what a cell there may hold, and the memo of its parsed cells."""
+        key = (subject.id, grade)
+        if key not in self.readers:
+            expected = self._expected(subject, grade)
+            self.readers[key] = [
+                _ColumnReader(
+                    field,
+                    kind,
+                    index,
+                    partial(validate_mark, subject, grade, kind, index),
+                    expected,
+                    {},
+                )
+                for field, kind, index, _aliases in self.columns
+            ]
+        return self.readers[key]
+
     def check(self, row: RowView) -> None:
         found = self.row_subject(row)
-        term = row.get("term", self.ctx.term, required=True)
+        term = row.get("term", self.ctx.term, required=True, memo=self.ctx.memo("term"))
         if found is None or term is None:
             return
-        grade = found.school_class.grade
-        expected = self.expected.get((found.subject.id, grade))
-        if expected is None:
-            expected = self.expected[found.subject.id, grade] = self._expected(found.subject, grade)
         values = {}
-        for key, kind, index, _aliases in self.columns:
-            parse = partial(validate_mark, found.subject, grade, kind, index)
-            value = row.get(key, parse, expected=expected)
+        for reader in self._readers(found.subject, found.school_class.grade):
+            value = row.get(reader.field, reader.parse, expected=reader.expected, memo=reader.memo)
             if value is not None:
-                values[kind, index] = value
+                values[reader.kind, reader.index] = value
+        subject = found.subject
         if not values or not self.first_time(
             row,
-            (found.student_id, found.subject.id, term.id),
-            _("Điểm môn {subject} học kỳ {term} của học sinh này").format(
-                subject=found.subject.name, term="I" if term.number == 1 else "II"
+            (found.student_id, subject.id, term.id),
+            lambda: _("Điểm môn {subject} học kỳ {term} của học sinh này").format(
+                subject=subject.name, term="I" if term.number == 1 else "II"
             ),
         ):
             return

@@ -19,10 +19,11 @@ from core.importing.reader import Cell
 from core.importing.rows import RowView
 from core.models import Role
 from core.services.access import ensure_admin
+from core.services.role_grants import RoleGrants, how_to_proceed
 from core.services.roster import StaffEntry, write_staff
 from core.services.upsert import Written
 from core.text import fold
-from core.validation import normalise_phone
+from core.validation import check_visible, normalise_phone, parse_code
 
 _ROLE_NAMES: dict[Role, tuple[str, ...]] = {
     Role.PRINCIPAL: ("Hiệu trưởng", "HT"),
@@ -44,7 +45,8 @@ _ROLE_NAMES: dict[Role, tuple[str, ...]] = {
 _ROLES = {header_key(name): role for role, names in _ROLE_NAMES.items() for name in names}
 _LIST_SEPARATORS = re.compile(r"\s*[,;/+\n]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_CODE = 32
+_MAX_CODE = 32  # Staff.code
+_MAX_EMAIL = 200  # Staff.email
 
 
 def role_names() -> str:
@@ -68,10 +70,8 @@ def parse_roles(raw: Cell) -> frozenset[Role]:
 
 
 def _code(raw: Cell) -> str:
-    code = cell_text(raw)
-    if len(code) > _MAX_CODE:
-        raise InvalidValue(_("Mã cán bộ «{code}» dài quá {n} ký tự").format(code=code, n=_MAX_CODE))
-    return code
+    """A staff code; a full-width 'ＧＶ０１' is 'GV01' (core.validation.parse_code)."""
+    return parse_code(cell_text(raw), _("Mã cán bộ"), _MAX_CODE)
 
 
 def _phone(raw: Cell) -> str:
@@ -80,7 +80,8 @@ def _phone(raw: Cell) -> str:
 
 def _email(raw: Cell) -> str:
     email = cell_text(raw)
-    if not _EMAIL.match(email):
+    check_visible(email, _("Email"))
+    if not _EMAIL.match(email) or len(email) > _MAX_EMAIL:
         raise InvalidValue(_("Email «{value}» không hợp lệ").format(value=email))
     return email.lower()
 
@@ -97,6 +98,7 @@ class StaffImport(SheetImport):
 
     async def prepare(self) -> None:
         await self.ctx.load_staff()
+        self.grants = await RoleGrants.load(self.ctx.actor, self.ctx.decided_by)
 
     def fields(self) -> tuple[Field, ...]:
         return (
@@ -161,6 +163,8 @@ class StaffImport(SheetImport):
                 _("Giáo viên chủ nhiệm lớp {name}").format(name=homeroom.name),
                 _("mỗi lớp một giáo viên chủ nhiệm"),
             )
+        if code and roles is not None:  # the principal's, vice principal's, clerk's roles
+            row.verify("roles", lambda: self.grants.check(code, roles), how_to_proceed())
         if row.ok:
             assert code and name and roles is not None
             self.entries.append(
@@ -175,5 +179,7 @@ class StaffImport(SheetImport):
             )
 
     async def write(self) -> dict[str, Written]:
-        written = await write_staff(self.ctx.actor, self.ctx.year, self.entries)
+        written = await write_staff(
+            self.ctx.actor, self.ctx.year, self.entries, decided_by=self.ctx.decided_by
+        )
         return written.parts

@@ -17,12 +17,18 @@ from core.importing.base import SheetImport
 from core.importing.context import ImportContext
 from core.importing.headers import Field, cell_text
 from core.importing.reader import Cell
-from core.importing.rows import RowView, text_value
+from core.importing.rows import RowView
 from core.models import Student
 from core.services.access import ensure_admin
 from core.services.roster import GuardianEntry, StudentEntry, write_students
 from core.services.upsert import Written
-from core.validation import Gender, check_national_id_matches, normalise_phone, parse_date
+from core.validation import (
+    Gender,
+    check_national_id_matches,
+    normalise_phone,
+    parse_date,
+    parse_short_text,
+)
 
 _PHONE_PREFIXES = ("SĐT", "Số điện thoại", "Điện thoại", "Số ĐT", "ĐT", "Điện thoại liên hệ")
 _NAME_PREFIXES = ("Họ tên", "Họ và tên", "Tên", "")
@@ -64,6 +70,14 @@ def _phone(raw: Cell) -> str:
 
 def _gender(raw: Cell) -> Gender:
     return Gender.parse(cell_text(raw))
+
+
+def _ethnicity(raw: Cell) -> str:
+    return parse_short_text(cell_text(raw), _("Dân tộc"), 40)  # Student.ethnicity
+
+
+def _birthplace(raw: Cell) -> str:
+    return parse_short_text(cell_text(raw), _("Nơi sinh"), 200)  # Student.birthplace
 
 
 class StudentImport(SheetImport):
@@ -147,8 +161,8 @@ class StudentImport(SheetImport):
         gender = row.get("gender", _gender, required=True)
         school_class = row.get("class", self.ctx.class_name, required=True)
         number = row.get("number", fields.parse_number)
-        ethnicity = row.get("ethnicity", text_value)
-        birthplace = row.get("birthplace", text_value)
+        ethnicity = row.get("ethnicity", _ethnicity)
+        birthplace = row.get("birthplace", _birthplace)
         guardians = self._guardians(row)
         if national_id and born and gender:
             row.verify(

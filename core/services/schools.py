@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from tortoise.transactions import in_transaction
 
@@ -14,7 +15,9 @@ from core.models import School, SchoolClass, SchoolYear, Subject, Term
 from core.rules.catalog import SchoolLevel, find_subject, grades, subjects_for
 from core.text import fold
 
-_CLASS_NAME = re.compile(r"^(\d{1,2})\s*([A-Za-zĐđ]?[\w.\-]*)$")
+# A grade then the class's own name in Latin letters, digits, dots and dashes ("6A", "10A1",
+# "6Đ"): a look-alike letter of another script ("6А" in Cyrillic) would be another class.
+_CLASS_NAME = re.compile(r"^([0-9]{1,2})\s*([A-Za-zĐđ0-9.\-]*)$")
 
 
 def year_name_for(day: dt.date) -> str:
@@ -51,17 +54,27 @@ async def create_school(
     return school
 
 
+def year_name(text: str) -> str:
+    """A school year's name as written, '2025-2026' (also '2025 - 2026', '2025/2026')."""
+    name = re.sub(r"\s*[-/–]\s*", "-", unicodedata.normalize("NFKC", str(text)).strip())
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{4}", name) or int(name[5:]) != int(name[:4]) + 1:
+        raise InvalidValue(_("Năm học «{name}» không hợp lệ: ghi như 2025-2026.").format(name=text))
+    return name
+
+
 async def ensure_year(
     school: School, name: str | None = None, *, today: dt.date | None = None
 ) -> SchoolYear:
     """The named school year (default: the current one), created with its two terms if new.
 
+    Only setting a school up creates a year (`hocba init`, the demo, tests): every other
+    command looks a year up with `find_year`, so a mistyped year is never created, and never
+    becomes the latest year everyone works in.
+
     Term dates are the usual frame (term I from 5/9 to mid-January, term II to the end of May,
     records until 30/6); the school's deadline calendar refines them.
     """
-    name = name or year_name_for(today or clock.today())
-    if not re.fullmatch(r"\d{4}-\d{4}", name) or int(name[5:]) != int(name[:4]) + 1:
-        raise InvalidValue(_("Năm học «{name}» không hợp lệ: ghi như 2025-2026.").format(name=name))
+    name = year_name(name or year_name_for(today or clock.today()))
     first = int(name[:4])
     year, created = await SchoolYear.get_or_create(
         school=school,
@@ -100,6 +113,28 @@ async def find_school(code: str | None = None) -> School:
     raise NotFound(_("Có nhiều trường: hãy chọn một trường bằng --school MÃ_TRƯỜNG."))
 
 
+async def find_year(school: School, name: str | None) -> SchoolYear:
+    """The school's year named `name` (default: its latest), never creating one: a command
+    that reads must not write, and a year created by a typo would become everyone's latest."""
+    if not name:
+        return await current_year(school.id)
+    name = year_name(name)
+    year = await SchoolYear.get_or_none(school_id=school.id, name=name)
+    if year is None:
+        known = (
+            await SchoolYear.filter(school_id=school.id)
+            .order_by("-name")
+            .values_list("name", flat=True)
+        )
+        raise NotFound(
+            _(
+                "{school} chưa có năm học {name} (đã có: {known}). Kiểm tra lại --year; năm học "
+                "mới tạo bằng «hocba --year {name} init»."
+            ).format(school=school.name, name=name, known=", ".join(known) or _("chưa có năm nào"))
+        )
+    return year
+
+
 async def current_year_if_any(school_id: int) -> SchoolYear | None:
     """The school's latest year, or None before the first one is created (a job finds
     nothing to do then)."""
@@ -114,8 +149,8 @@ async def current_year(school_id: int) -> SchoolYear:
         raise NotFound(
             _(
                 "Trường chưa có năm học nào: quản trị hãy tạo năm học trên máy chủ, ví dụ "
-                "«hocba --year 2025-2026 calendar show» (tạo năm học 2025-2026 với hai học kỳ "
-                "và hiện lịch hạn của năm)."
+                "«hocba --year 2025-2026 init» (tạo năm học 2025-2026 với hai học kỳ), rồi xem "
+                "lịch hạn của năm bằng «hocba calendar show»."
             )
         )
     return year
@@ -127,8 +162,11 @@ async def latest_year(school: School) -> SchoolYear:
 
 
 def parse_class_name(school: School, text: str) -> tuple[str, int]:
-    """Normal class name and its grade: '6a' -> ('6A', 6); the grade must fit the school."""
-    match = _CLASS_NAME.match(str(text).strip())
+    """Normal class name and its grade: '6a' -> ('6A', 6); the grade must fit the school.
+
+    Compatibility forms are folded first (NFKC), so a full-width '６Ａ' is the class 6A.
+    """
+    match = _CLASS_NAME.match(unicodedata.normalize("NFKC", str(text)).strip())
     if not match:
         raise InvalidValue(
             _("Tên lớp «{name}» không hợp lệ: ghi khối rồi tên lớp, ví dụ 6A hoặc 10A1.").format(

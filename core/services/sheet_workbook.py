@@ -14,6 +14,15 @@ values; the importers check everything again.
 `build_workbook` runs in a worker process (openpyxl is pure-Python CPU work): the `Book` it
 takes holds plain, picklable values, with every text already in the reader's language (a worker
 process does not share the bot's language).
+
+No cell is ever a formula. A text is written as a text cell, never as openpyxl's formula (which
+is what it makes of any text starting with "="), and a text a spreadsheet would run as one when
+it is edited or exported to CSV (starting with = + - @, a tab or a carriage return, or their
+full-width forms: OWASP's "CSV injection" list) is marked with Excel's quote prefix: the
+cell's `quotePrefix` style, which is how Excel itself stores a text typed after an apostrophe.
+That is OWASP's advice to prefix such a cell with a single quote, in the form the .xlsx format
+has for it: the value stays exactly what is stored (a comment "- Chăm ngoan" reads back as
+itself), and Excel and LibreOffice show and keep it as text.
 """
 
 from __future__ import annotations
@@ -22,12 +31,15 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_ROW = 5
+# What makes a spreadsheet read a text as a formula (OWASP, CSV injection), and full-width forms.
+FORMULA_LEAD = tuple("=+-@\t\r\n＝＋－＠")
 IDENTITY = ("STT", "Mã định danh", "Họ và tên")  # the importers' own spelling
 _IDENTITY_WIDTHS = (5, 15, 28)
 _BOLD = Font(bold=True)
@@ -78,16 +90,16 @@ def build_workbook(book: Book) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = book.sheet_title
-    sheet.append([book.school_name.upper()])
-    sheet.append([book.title])
+    _append(sheet, [book.school_name.upper()])
+    _append(sheet, [book.title])
     heading: list[object] = []
     for part in book.heading:
         heading += [part, None]
-    sheet.append(heading[:-1])
+    _append(sheet, heading[:-1])
     sheet.append([])
-    sheet.append([*IDENTITY, *(c.header for c in book.columns)])
+    _append(sheet, [*IDENTITY, *(c.header for c in book.columns)])
     for row in book.rows:
-        sheet.append(list(row))
+        _append(sheet, list(row))
     fill = PatternFill("solid", fgColor=book.header_colour)
     for cell in sheet[HEADER_ROW]:
         cell.font, cell.fill = _BOLD, fill
@@ -103,11 +115,24 @@ def build_workbook(book: Book) -> bytes:
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=len(IDENTITY) + 1)
     guide = workbook.create_sheet(book.guide_title)
     for line in book.guide:
-        guide.append([line])
+        _append(guide, [line])
     guide["A1"].font = _BOLD
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _append(sheet: Worksheet, values: list[object]) -> None:
+    """A row whose texts are text cells, quote-prefixed where they look like a formula."""
+    sheet.append([_text(sheet, v) if isinstance(v, str) else v for v in values])
+
+
+def _text(sheet: Worksheet, value: str) -> Cell:
+    cell = Cell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl takes a text starting with "=" for a formula
+    if value.startswith(FORMULA_LEAD):
+        cell.quotePrefix = True
+    return cell
 
 
 def _format_column(

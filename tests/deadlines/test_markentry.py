@@ -66,7 +66,9 @@ async def test_a_school_without_a_year_is_told_what_to_do(upcoming) -> None:
     await SchoolYear.filter(id=small.year.id).delete()
     with pytest.raises(NotFound, match="Trường chưa có năm học nào") as refused:
         await schools.current_year(small.school.id)
-    assert "hocba --year 2025-2026 calendar show" in str(refused.value)
+    # Only `hocba init` creates a year (read commands such as `calendar show` never do).
+    assert "hocba --year 2025-2026 init" in str(refused.value)
+    assert "hocba calendar show" in str(refused.value)
     assert await schools.current_year_if_any(small.school.id) is None
     with pytest.raises(NotFound, match="Trường chưa có năm học nào"):
         await markentry.start(teacher)

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from core.errors import ImportRejected, InvalidValue
-from core.importing import import_file, reader
+from core.importing import cells, import_file, reader
 from core.models import Enrollment, Student
 from tests.integration.fixtures_sheets import (
     AN,
@@ -75,7 +75,7 @@ async def test_size_and_row_limits(school, monkeypatch, workers) -> None:
     assert "quá giới hạn" in big[0].problem
     monkeypatch.setattr(reader, "MAX_BYTES", 20 * 1024 * 1024)
     # rows are counted while parsing, in the worker: the parser itself, in this process
-    monkeypatch.setattr(reader, "MAX_ROWS", 3)
+    monkeypatch.setattr(cells, "MAX_ROWS", 3)
     with pytest.raises(ImportRejected) as refused:
         reader.read_sheets(students_xlsx(), "many.xlsx")
     many = refused.value.problems

@@ -9,6 +9,7 @@ from functools import cache
 from core.importing import import_file
 from core.models import AuditEvent, Mark
 from tests.integration.fixtures_sheets import STUDENT_HEADER, national_id, xlsx
+from tests.on_behalf import enable_on_behalf
 
 SUBJECTS = (
     "Toán",
@@ -54,6 +55,7 @@ def school_files() -> tuple[bytes, bytes]:
 async def test_a_school_year_of_marks_imports_whole_and_once(secondary, admin_of, workers) -> None:
     school, year = secondary
     admin = admin_of(school)
+    await enable_on_behalf(school.id)  # the admin enters the whole school's mark books
     students, marks = school_files()
     await import_file(admin, year, "students", students, "hocsinh.xlsx", workers=workers)
     report = await import_file(admin, year, "marks", marks, "diem.xlsx", workers=workers)

@@ -122,12 +122,16 @@ async def test_csv_with_bom_semicolons_and_title_rows(secondary, admin_of, worke
     assert enrollment.school_class.name == "6A"  # from the title row
 
 
-async def test_csv_in_windows_1258(secondary, admin_of, workers) -> None:
+async def test_csv_in_windows_1258_is_refused_not_guessed(secondary, admin_of, workers) -> None:
+    """An encoding that is not certain is never guessed: cp1258 read as Latin-1 or cp1252
+    gives mojibake without an error, and that would be stored and signed."""
     school, year = secondary
     rows = [STUDENT_HEADER[:6], [1, AN, "Nguyễn Văn Ấn", "02/03/2014", "Nam", "6A"]]
     data = csv_bytes(rows, encoding="cp1258")
-    await import_file(admin_of(school), year, "students", data, "6a.csv", workers=workers)
-    assert (await Student.get(national_id=AN)).full_name == "Nguyễn Văn Ấn"
+    problems = await rejected(admin_of(school), year, "students", data, "6a.csv", workers=workers)
+    assert "không lưu bằng mã UTF-8" in problems[0].problem
+    assert "CSV UTF-8" in problems[0].expected
+    assert not await Student.exists()
 
 
 async def test_every_bad_value_is_reported_and_nothing_is_written(
