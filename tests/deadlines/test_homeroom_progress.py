@@ -84,8 +84,8 @@ async def test_primary_defaults_close_with_the_school_plan(primary) -> None:
     assert cal.homeroom_deadline(2) == cal.entry_deadline(2) == at("25/05/2026")
 
 
-async def test_secondary_columns_and_the_year_end_comment(small) -> None:
-    now = at("01/12/2025")
+async def test_secondary_columns_and_the_year_end_comment(small, clock_at) -> None:
+    now = clock_at("01/12/2025")
     term1 = await homeroom_sheet(small, 1, now)
     assert gaps(term1) == [("Rèn luyện", [CHI]), ("Số ngày nghỉ", [CHI])]
     everyone = ["Nguyễn Văn An", "Trần Thị Bình", CHI]
@@ -95,14 +95,14 @@ async def test_secondary_columns_and_the_year_end_comment(small) -> None:
         ("Số ngày nghỉ", everyone),
         ("Nhận xét của GVCN", everyone),  # the record's comment, once a year
     ]
-    admin = small.admin
+    homeroom = await small.actor("GV03")
     klass, term = small.classes["6A"], small.terms[2]
     await gradebook.write_comments(
-        admin,
+        homeroom,
         [gradebook.CommentEntry(small.students[n], klass, term, "Chăm ngoan.") for n in everyone],
     )
     await gradebook.write_absences(
-        admin,
+        homeroom,
         [gradebook.AbsenceEntry(small.students[n], klass, term, 0, 0) for n in everyone[:2]],
     )
     term2 = await homeroom_sheet(small, 2, now)

@@ -1,8 +1,9 @@
 """Locks: who decides, the automatic lock at its time, refusals through every write path,
 timed openings that relock by themselves, the correction's single cell, notifications and audit.
 
-The gradebook's check reads the wall clock; these tests run in a year still to come (see
-conftest), so "now" is the wall clock and calendar moments are that year's.
+The gradebook's check reads the clock; these tests run in a year still to come (see conftest),
+so "now" is the wall clock and calendar moments are that year's, unless a test moves the clock
+to a lock's time: a calendar lock binds from that second, the lock job never run (issue 12).
 """
 
 from __future__ import annotations
@@ -14,17 +15,34 @@ import pytest
 from openpyxl import load_workbook
 from tortoise.transactions import in_transaction
 
-from core import clock
+from core import clock, formatting
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.importing import import_file
-from core.models import AuditEvent, Lock, Mark, MarkKind, Notification, Opening
-from core.services import gradebook, locks
+from core.models import (
+    Absence,
+    AuditEvent,
+    Conduct,
+    Lock,
+    Mark,
+    MarkKind,
+    Notification,
+    Opening,
+)
+from core.rules.secondary import Level
+from core.services import gradebook, locks, school_rules
 from core.services.calendar import load_calendar
 from core.services.calendar.changes import Held, set_deadline
-from core.services.locks import ScopeLocked, Touch, ensure_writable, parse_scope
+from core.services.locks import (
+    ScopeLocked,
+    Touch,
+    ensure_before_final,
+    ensure_writable,
+    parse_scope,
+)
 from core.services.templates import grade_sheet_template
 
 HOUR = dt.timedelta(hours=1)
+SECOND = dt.timedelta(seconds=1)
 
 
 def now() -> dt.datetime:
@@ -100,7 +118,8 @@ async def test_a_locked_scope_refuses_every_entry_point(upcoming, workers) -> No
 
     with pytest.raises(ScopeLocked, match="môn Ngữ văn"):  # the spreadsheet importer
         await import_file(teacher, small.year, "marks", sheet, "bang-diem.xlsx", workers=workers)
-    with pytest.raises(ScopeLocked):  # an admin too
+    await school_rules.set_rule(small.admin, "admin_enters_marks", "yes", decided_by="HT01")
+    with pytest.raises(ScopeLocked):  # an admin entering for the teacher (nhập hộ) too
         await write_ck(small, small.admin)
     assert not await Mark.exists(kind=MarkKind.FINAL, subject=small.subjects["NV"], score=5)
     assert await Mark.filter(subject=small.subjects["NV"], kind=MarkKind.FINAL).count() == 1
@@ -226,7 +245,8 @@ async def test_the_correction_opens_one_cell_for_one_teacher(upcoming) -> None:
     assert (opening.staff_id, opening.request_id) == (small.staff["GV02"].id, "PDN-0001")
     with pytest.raises(ScopeLocked):  # another cell of the same sheet
         await write_ck(small, teacher, "Phạm Thị Chi")
-    with pytest.raises(ScopeLocked):  # the same cell, someone else
+    await school_rules.set_rule(small.admin, "admin_enters_marks", "yes", decided_by="HT01")
+    with pytest.raises(ScopeLocked):  # the same cell, someone else (an admin, nhập hộ)
         await write_ck(small, small.admin)
     with pytest.raises(ScopeLocked):  # the cell together with another one
         await gradebook.write_marks(
@@ -268,7 +288,7 @@ async def test_nothing_opens_after_the_supplementary_deadline(upcoming) -> None:
         "calendar:supplementary.end",
     ]
     with pytest.raises(ScopeLocked, match="không ai được sửa"):
-        await write_ck(small, small.admin)
+        await write_ck(small, await small.actor("GV02"))
     with pytest.raises(InvalidValue, match="Điều 25"):
         await locks.unlock(
             await small.actor("HT01"), await nv_scope(small), reason="x", until=end + HOUR, now=end
@@ -297,11 +317,123 @@ async def test_setting_a_lock_date_moves_the_automatic_lock(upcoming, clock_at) 
     clock_at(f"20/01/{small.year.name[5:]}", "10:00")  # term II has begun; term I locks on 29/01
     soon = clock.now() + dt.timedelta(minutes=5)
     typed = clock.local(soon).strftime("%d/%m/%Y %H:%M")
-    held = await set_deadline(small.admin, small.year, "lock.term1", typed)
+    held = await set_deadline(
+        small.admin, small.year, "lock.term1", typed, decided_by=small.staff["HT01"]
+    )
     assert isinstance(held, Held)  # it would lock within the hour: confirmed first
-    await set_deadline(small.admin, small.year, "lock.term1", typed, confirm=held.stamp)
+    await set_deadline(
+        small.admin,
+        small.year,
+        "lock.term1",
+        typed,
+        confirm=held.stamp,
+        decided_by=small.staff["HT01"],
+    )
     cal = await load_calendar(small.year)
     assert abs(cal.moment("lock.term1") - soon) < dt.timedelta(minutes=1)
     assert (await locks.apply_due_locks(soon + HOUR, small.school.id)).locked[
         0
     ].term_id == small.terms[1].id
+
+
+async def test_a_calendar_lock_binds_at_its_time_the_job_never_run(upcoming, workers) -> None:
+    """One second after term I's lock, a mark, the homeroom teacher's cells (conduct, days
+    absent) and a grade sheet are refused although the lock job never ran (nothing recorded);
+    one second before, all are accepted. The refusal is the one the recorded lock gives, and
+    the lock shows among the year's locks."""
+    small = upcoming
+    teacher, homeroom = await small.actor("GV02"), await small.actor("GV03")
+    sheet = await filled_sheet(small, teacher, workers)  # GV02's sheet, taken in time
+    chi = small.students["Phạm Thị Chi"]
+    conduct = gradebook.ConductEntry(chi, small.classes["6A"], small.terms[1], Level.GOOD)
+    absent = gradebook.AbsenceEntry(chi, small.classes["6A"], small.terms[1], 2, 1)
+    falls = (await load_calendar(small.year)).moment("lock.term1")
+    events = await AuditEvent.all().count()
+    refusal = (
+        f"Không ghi được: Sổ điểm học kỳ I (năm học {small.year.name}) đã khóa từ "
+        f"{formatting.date_time(falls)}, theo lịch khóa sổ của trường («Khóa sổ học kỳ I»). "
+        "Chỉ Hiệu trưởng (Đỗ Thị Hiệu) mở được"
+    )
+
+    clock.set_time(falls + SECOND)
+    for write in (
+        lambda: write_ck(small, teacher),
+        lambda: gradebook.write_conducts(homeroom, [conduct]),
+        lambda: gradebook.write_absences(homeroom, [absent]),
+        lambda: import_file(teacher, small.year, "marks", sheet, "bang-diem.xlsx", workers=workers),
+    ):
+        with pytest.raises(ScopeLocked) as refused:
+            await write()
+        assert str(refused.value).startswith(refusal), str(refused.value)
+    assert not await Lock.exists()  # the job never ran: nothing recorded, the clock decided
+    assert await Mark.filter(subject=small.subjects["NV"], kind=MarkKind.FINAL).count() == 1
+    assert not await Conduct.exists(student_id=chi)
+    assert not await Absence.exists(student_id=chi)
+    assert await AuditEvent.all().count() == events
+    (shown,) = await locks.lock_states(small.admin, small.year, clock.now())
+    assert shown.lock.since == falls and "«Khóa sổ học kỳ I»" in shown.description
+
+    clock.set_time(falls - SECOND)
+    assert (await write_ck(small, teacher)).created == 1
+    assert (await gradebook.write_conducts(homeroom, [conduct])).created == 1
+    assert (await gradebook.write_absences(homeroom, [absent])).created == 1
+    report = await import_file(teacher, small.year, "marks", sheet, "x.xlsx", workers=workers)
+    assert report.parts["marks"].changed
+    assert await locks.lock_states(small.admin, small.year, clock.now()) == []
+
+    # the job, when it runs, records the same lock: the refusal does not change
+    clock.set_time(falls + HOUR)
+    (recorded,) = (await locks.apply_due_locks(clock.now(), small.school.id)).locked
+    assert (recorded.since, recorded.source) == (falls, "calendar:lock.term1")
+    with pytest.raises(ScopeLocked) as after_the_job:
+        await write_ck(small, teacher, "Phạm Thị Chi")
+    assert str(after_the_job.value).startswith(refusal)
+
+
+async def test_a_fallen_calendar_lock_opens_on_the_principals_decision(upcoming) -> None:
+    """The principal may open a calendar lock the job has not recorded yet: the opening
+    records it first, so the lock and its opening are both on record."""
+    small = upcoming
+    falls = (await load_calendar(small.year)).moment("lock.term1")
+    clock.set_time(falls + SECOND)
+    teacher = await small.actor("GV02")
+    with pytest.raises(ScopeLocked):
+        await write_ck(small, teacher)
+    await locks.unlock(
+        await small.actor("HT01"),
+        await nv_scope(small),
+        reason="Nhập bù điểm CK",
+        until=clock.now() + HOUR,
+        now=clock.now(),
+    )
+    assert (await write_ck(small, teacher)).created == 1
+    assert await Lock.filter(source="calendar:lock.term1").count() == 1
+
+
+async def test_the_final_lock_is_the_date_the_school_sets(upcoming) -> None:
+    """001 Điều 25.4 sets 15/8; a school may move it (000: 20/8): records are refused from
+    that moment on, not from 15/8, and the writes' refusal says it is final."""
+    small = upcoming
+    second_year = int(small.year.name[5:])
+    await set_deadline(
+        small.admin,
+        small.year,
+        "supplementary.end",
+        f"20/08/{second_year} 17:00",
+        decided_by=small.staff["HT01"],
+    )
+    end = (await load_calendar(small.year)).moment("supplementary.end")
+    assert clock.local(end).strftime("%d/%m %H:%M") == "20/08 17:00"
+    fifteenth = end - dt.timedelta(days=5)
+    await ensure_before_final(small.year.id, fifteenth + SECOND)
+    await ensure_before_final(small.year.id, end - SECOND)
+    with pytest.raises(ScopeLocked) as refused:
+        await ensure_before_final(small.year.id, end)
+    assert str(refused.value).startswith(
+        f"Năm học {small.year.name} đã chốt dữ liệu từ {formatting.date_time(end)}"
+    )
+    assert "không được lập, ký hay thay thế" in str(refused.value)
+    clock.set_time(end + SECOND)
+    with pytest.raises(ScopeLocked, match="không ai được sửa nữa"):
+        await write_ck(small, await small.actor("GV02"))
+    assert not await Lock.exists()

@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from core import clock
 from core.db import database
 from core.models import ClassClosure, IssuedRecord, Role, School, Staff, SubjectSheetDoc
 from core.services import gradebook
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
+from demo.signing import demo_pki, issuing_moment
+from tests.conftest import DURING_2025_2026
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.signing.year_end import build_secondary
 from tests.telegram_fake import FakeTelegramServer
@@ -122,14 +125,15 @@ async def test_the_principal_reviews_and_closes_the_year(
             s.id for _e, s in await gradebook.class_students(six_a) if s.full_name == "Phạm Thị Chi"
         )
         year = await six_a.year
-        await gradebook.write_marks(
-            Actor.command_line(year.school_id),
-            [
-                gradebook.MarkEntry(chi, six_a, toan, term, kind, index, Decimal(5))
-                for term in await year.terms.all()
-                for kind, index in gradebook.mark_columns(toan, 6)
-            ],
-        )
+        with clock.staged(DURING_2025_2026):  # term I is locked by now: as if while it was open
+            await gradebook.write_marks(
+                Actor.command_line(year.school_id),
+                [
+                    gradebook.MarkEntry(chi, six_a, toan, term, kind, index, Decimal(5))
+                    for term in await year.terms.all()
+                    for kind, index in gradebook.mark_columns(toan, 6)
+                ],
+            )
         await principal.press(CONFIRM, review.message_id)
         again = await principal.wait_for_message(lambda m: "Lớp 6A" in m.text, timeout=WAIT)
         assert "đã thay đổi" in again.text and "Kiểm tra lại trong hè (0)" in again.text
@@ -161,10 +165,15 @@ async def test_the_principal_reviews_and_closes_the_year(
 
 @pytest.fixture
 async def demo_bot(telegram_server: FakeTelegramServer, tmp_path: Path):
-    """The demo school, nothing closed yet, served by the real bot."""
-    config = bot_config(telegram_server, tmp_path)
+    """The demo school with its people's certificates registered (a record names its signers'),
+    nothing closed yet, served by the real bot at the demo's issuing moment (term II's entry
+    over, before the final lock)."""
+    config = bot_config(telegram_server, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(tmp_path / "keys"))
     async with database(config.database.url, from_models=True):
         await create_demo("2025-2026")
+        school = await School.get(code=SECONDARY.code)
+        clock.set_time(await issuing_moment(await latest_year(school)))
+        await demo_pki(config.signing.pkcs12_dir, config.signing.pkcs12_password)
     async with running_bot(config) as config:
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"

@@ -341,9 +341,11 @@ async def close_year(
     lists = await class_lists(actor, school_class)
     if await ClassClosure.exists(school_class=school_class):
         return Closure(school_class, lists, False, None, ())
+    if why := await _too_early(school_class):  # first: before then the data is bound to lack
+        raise InvalidValue(why)
     if not lists.complete:
         raise InvalidValue(lists.missing_text())
-    if why := await _too_early(school_class) or await _unsigned(school_class):
+    if why := await _unsigned(school_class):
         raise InvalidValue(why)
     now = clock.now()
     facts = await _facts(school_class, lists)

@@ -15,6 +15,7 @@ from core.i18n import _
 from core.models import IssuedRecord, RecordState, Role, SchoolClass, SignatureRole
 from core.services.access import Actor, ensure_can_read
 from core.services.issuance.build import build_class, render_documents
+from core.services.locks import ensure_before_final
 from core.workers import WorkerPool
 
 
@@ -30,6 +31,7 @@ async def revise(
         raise InvalidValue(_("Chỉ thay thế được học bạ đang có hiệu lực."))
     if not reason.strip():
         raise InvalidValue(_("Cần ghi lý do thay thế học bạ."))
+    await ensure_before_final(record.year_id)  # 001 Điều 25.3–4: no replacing after 15/8
     school_class = await SchoolClass.get(id=record.school_class_id)
     built = await build_class(actor, school_class, only_student=record.student_id)
     data = built.records[record.student_id]

@@ -30,6 +30,7 @@ from core.services.issuance.build import school_of
 from core.services.issuance.chunks import Progress
 from core.services.issuance.local import sign_with_key
 from core.services.issuance.remote import complete_remote, prepare_remote
+from core.services.locks import ensure_before_final
 from core.signing.backends import SigningSettings, signer_code
 from core.signing.csc import APPROVAL_WAIT, CscClient, RemoteRefused
 from core.workers import WorkerPool
@@ -84,6 +85,8 @@ class BatchRunner:
         if batch is None:
             return None
         try:
+            # 001 Điều 25.4: a batch started before the final lock signs nothing after it
+            await ensure_before_final((await SchoolClass.get(id=batch.school_class_id)).year_id)
             if batch.backend == "csc":
                 return await self._remote(batch, progress, approved)
             return await sign_with_key(batch, self.settings, self.workers, progress)

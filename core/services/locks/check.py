@@ -1,7 +1,9 @@
 """The check every write of the gradebook passes: is any cell it changes in a locked scope?
 
 A cell is writable when no lock covers it, or when every lock over it may be opened (none is
-final) and an opening covers it. The refusal names the lock and who can open it.
+final) and an opening covers it. The refusal names the lock and who can open it. The locks are
+those that bind at the moment of the write: the ones recorded, and the calendar's that have
+fallen by then even if the lock job has not recorded them yet (core.services.locks.fallen).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from core.i18n import _
 from core.models import Lock, Opening, Role, SchoolClass, Staff, Term
 from core.services.access import Actor
 from core.services.calendar import KEYS
+from core.services.frozen import ensure_not_frozen
+from core.services.locks.fallen import binding_locks
 from core.services.locks.scopes import scope_label
 
 
@@ -145,15 +149,19 @@ async def ensure_writable(
 
     A cell is writable when no lock covers it, or when every lock over it may be opened (none
     is final) and an opening covers it: a principal's opening of a scope containing it, or a
-    correction opening of exactly this cell for exactly this actor. Two queries when something
-    is locked, one otherwise, whatever the number of cells.
+    correction opening of exactly this cell for exactly this actor. The calendar's locks bind
+    from their time, whether or not the lock job has recorded them. A class whose year is
+    closed for issuance takes only the correction flow's writes (core.services.frozen,
+    RecordsFrozen). Four queries when something is locked, three otherwise, whatever the
+    number of cells.
     """
     touched = list(touched)
     if not touched:
         return
     now = now or clock.now()
+    await ensure_not_frozen(actor, touched, now)  # issued means frozen (001 Điều 24–25)
     years = {t.year_id for t in touched}
-    locks = await Lock.filter(year_id__in=years)
+    locks = await binding_locks(years, now)
     if not locks:
         return
     openings = await Opening.filter(

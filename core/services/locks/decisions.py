@@ -1,7 +1,9 @@
 """The principal's decisions: lock a scope, or open one for a limited time with a reason.
 
-The principal decides when the book locks and opens (regulation 003, Điều 3, khoản 3; 000); the
-admins execute (003, Điều 6, khoản 2). So `lock` and `unlock` take an actor who is the
+The principal decides when the book locks and opens (regulation 003, Điều 3, khoản 3; 000 Điều
+3: "Quyết định thời điểm khóa/mở học bạ số"; 004 Điều 15.1); the admins execute (003, Điều 6,
+khoản 2; 000 Điều 6; 004 Điều 14.2). Calendar lock dates follow the same rule
+(core.services.calendar.lock_dates). So `lock` and `unlock` take an actor who is the
 principal, or an admin naming the principal who decided. An opening lasts at most
 `MAX_OPENING`, whatever the front end: the bot and the command line are refused alike.
 """
@@ -20,6 +22,7 @@ from core.i18n import _
 from core.models import Lock, Opening, Role, SchoolYear, Staff
 from core.services.access import Actor
 from core.services.calendar import load_calendar
+from core.services.frozen import class_closed
 from core.services.locks.check import describe, overlaps
 from core.services.locks.due import apply_calendar_locks
 from core.services.locks.notices import (
@@ -120,9 +123,9 @@ async def ensure_openable(
     if until - now > MAX_OPENING:
         raise InvalidValue(_("Thời hạn mở từ vài phút đến 14 ngày (336 giờ)."))
     calendar = await load_calendar(year)
-    await apply_calendar_locks(year, calendar, now)
+    await apply_calendar_locks(calendar, now)
     locks = [lk for lk in await Lock.filter(year_id=year.id) if overlaps(lk, *ids)]
-    if not locks:
+    if not locks and not await class_closed(ids[1]):  # a closed class is frozen: see frozen
         raise NotFound(_("Phạm vi này đang không bị khóa: không cần mở."))
     final = calendar.moment("supplementary.end")
     if any(lk.final for lk in locks) or until > final:

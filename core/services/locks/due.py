@@ -1,7 +1,10 @@
 """What falls by itself: the calendar's locks at their time and the end of timed openings.
 
-`apply_due_locks(now)`, run by a job (and scheduled at `Calendar.next_change`), records each
-fallen lock and each ended opening exactly once, whatever the number of runs.
+Both bind at their time without any job: the check of every write compares them with the
+clock (core.services.locks.fallen, check). `apply_due_locks(now)`, run by a job (and scheduled
+at `Calendar.next_change`), records each fallen lock and each ended opening exactly once,
+whatever the number of runs, with what they leave behind: the audit event and the teachers
+told.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from tortoise.transactions import in_transaction
 
 from core import audit, formatting
 from core.i18n import _
-from core.models import Lock, LockScope, Opening, SchoolYear
+from core.models import Lock, Opening, SchoolYear
 from core.services.calendar import Calendar, load_calendar
+from core.services.locks.fallen import CALENDAR_ACTOR, fallen_locks
 from core.services.locks.notices import (
-    CALENDAR_ACTOR,
     NOTIFY_RELOCK,
     affected,
     announce_lock,
@@ -26,29 +29,27 @@ from core.services.locks.notices import (
     opening_event,
     opening_label,
 )
-from core.services.locks.scopes import scope_key
 
 
-async def apply_calendar_locks(
-    year: SchoolYear, calendar: Calendar, now: dt.datetime
-) -> list[Lock]:
+async def apply_calendar_locks(calendar: Calendar, now: dt.datetime) -> list[Lock]:
     """Record the calendar's fallen locks of a year that are not recorded yet."""
     applied = []
-    terms = {n: t.id for n, t in calendar.terms.items()}
-    for key, at, term, final in calendar.time_locks(now):
-        term_id = terms[term] if term else None
+    for fallen in fallen_locks(calendar, now):
         async with in_transaction():
             created_lock, created = await Lock.get_or_create(
-                key=scope_key(year.id, term_id, None, None, final),
+                key=fallen.key,
                 defaults={
-                    "year_id": year.id,
-                    "scope": LockScope.TERM if term else LockScope.YEAR,
-                    "term_id": term_id,
-                    "since": at,
-                    "source": f"calendar:{key}",
-                    "decided_by": "",
-                    "executed_by": CALENDAR_ACTOR,
-                    "final": final,
+                    name: getattr(fallen, name)
+                    for name in (
+                        "year_id",
+                        "scope",
+                        "term_id",
+                        "since",
+                        "source",
+                        "decided_by",
+                        "executed_by",
+                        "final",
+                    )
                 },
             )
             if created:
@@ -97,13 +98,12 @@ class Applied:
 async def apply_due_locks(now: dt.datetime, school_id: int | None = None) -> Applied:
     """The lock job: record every calendar lock that has fallen by `now` and every opening
     that has ended, each exactly once, however often it runs (a re-run, or two workers, find
-    them recorded). A calendar lock binds writes from the moment this records it; an opening's
-    end binds at once (`ensure_writable` compares it with the clock), and this run makes the
-    relock visible: audit events and the teachers' notifications."""
+    them recorded). Neither waits for this to bind writes (`ensure_writable` compares both with
+    the clock); this run makes them visible: audit events and the teachers' notifications."""
     years = SchoolYear.all() if school_id is None else SchoolYear.filter(school_id=school_id)
     applied = Applied([], [])
     for year in await years.order_by("id"):
-        applied.locked += await apply_calendar_locks(year, await load_calendar(year), now)
+        applied.locked += await apply_calendar_locks(await load_calendar(year), now)
     ended = Opening.filter(closed_at__isnull=True, until__lte=now)
     if school_id is not None:
         ended = ended.filter(year__school_id=school_id)

@@ -14,7 +14,6 @@ from core.services.locks.check import describe
 from core.services.locks.scopes import scope_label
 from core.services.outbox import notify_staff
 
-CALENDAR_ACTOR = "calendar"
 NOTIFY_LOCK = "lock"
 NOTIFY_OPEN = "lock.open"
 NOTIFY_RELOCK = "lock.relock"

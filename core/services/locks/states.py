@@ -15,6 +15,7 @@ from core.models import Lock, Opening, SchoolYear
 from core.services.access import Actor
 from core.services.locks.check import describe, overlaps
 from core.services.locks.decisions import lock, unlock
+from core.services.locks.fallen import binding_locks
 from core.services.locks.scopes import parse_scope
 from core.services.schools import current_year
 
@@ -31,15 +32,17 @@ class LockState:
 
 
 async def lock_states(actor: Actor, year: SchoolYear, now: dt.datetime) -> list[LockState]:
-    """The year's locks and their current openings, oldest first; anyone of the school sees
-    them (a teacher needs to know why a write is refused)."""
+    """The year's locks that bind at `now` (the calendar's included, recorded by the job or
+    not yet) and their current openings, oldest first; anyone of the school sees them (a
+    teacher needs to know why a write is refused)."""
     if year.school_id != actor.school_id:
         raise PermissionDenied(_("Bạn không có quyền với trường này."))
     openings = await Opening.filter(
         year_id=year.id, closed_at__isnull=True, opened_at__lte=now, until__gt=now
     )
     states = []
-    for row in await Lock.filter(year_id=year.id).order_by("since", "id"):
+    binding = await binding_locks([year.id], now)
+    for row in sorted(binding, key=lambda lk: (lk.since, lk.id or 0)):
         ids = (row.term_id, row.school_class_id, row.subject_id)
         running = [o for o in openings if overlaps(o, *ids)]
         states.append(LockState(row, await describe(row), running))
