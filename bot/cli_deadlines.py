@@ -20,14 +20,14 @@ from core.runtime import Runtime
 from core.services import calendar, locks, progress
 from core.services.access import Actor
 from core.services.calendar import changes
-from core.services.schools import ensure_year, find_class, find_school, latest_year, year_name_for
+from core.services.schools import find_class, find_school, find_year, year_name_for
 
 MAX_NAMES = 10
 
 
 async def _school_year(args: argparse.Namespace, config: Config) -> tuple[School, SchoolYear]:
     school = await find_school(args.school or config.school.code or None)
-    year = await ensure_year(school, args.year) if args.year else await latest_year(school)
+    year = await find_year(school, args.year)  # looked up, never created (hocba init does)
     return school, year
 
 
@@ -51,7 +51,9 @@ async def cmd_calendar_set(args: argparse.Namespace, config: Config, runtime: Ru
     school, year = await _school_year(args, config)
     actor = Actor.command_line(school.id)
     text = " ".join(args.value)
-    result = await changes.set_deadline(actor, year, args.key, text)
+    # a lock date moves only on the principal's decision, which the console names
+    decided_by = await _principal(school, args.decided_by) if args.decided_by else None
+    result = await changes.set_deadline(actor, year, args.key, text, decided_by=decided_by)
     if isinstance(result, changes.Held):
         if not args.yes:
             raise HocbaError(
@@ -60,7 +62,9 @@ async def cmd_calendar_set(args: argparse.Namespace, config: Config, runtime: Ru
                 + _("Lịch chưa thay đổi. Chạy lại lệnh với --yes để áp dụng.")
             )
         print(result.summary())
-        result = await changes.set_deadline(actor, year, args.key, text, confirm=result.stamp)
+        result = await changes.set_deadline(
+            actor, year, args.key, text, confirm=result.stamp, decided_by=decided_by
+        )
         if isinstance(result, changes.Held):  # something changed between the two calls
             raise HocbaError(result.summary() + "\n" + _("Lịch chưa thay đổi: hãy chạy lại lệnh."))
     entry = result.entry
@@ -229,9 +233,10 @@ def add_deadline_commands(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help=_("áp dụng cả khi thay đổi làm khóa sổ ngay hoặc trong vòng một giờ tới"),
     )
+    decided = {"help": _("mã cán bộ của Hiệu trưởng đã quyết định")}
+    put.add_argument("--decided-by", **decided)  # needed when the change moves a lock date
     put.set_defaults(run=cmd_calendar_set)
 
-    decided = {"help": _("mã cán bộ của Hiệu trưởng đã quyết định")}
     lock = commands.add_parser("lock", help=_("khóa sổ (không nêu phạm vi: xem các khóa)"))
     lock.add_argument("scope", metavar="PHẠM_VI", nargs="*", help=_("năm | HK1 | 6A | 6A Toán HK1"))
     lock.add_argument("--decided-by", **decided)

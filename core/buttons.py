@@ -119,7 +119,7 @@ BOARD_TOGGLE = Action("crt", (ID,))
 BOARD_FORWARD_PICKED = Action("crF")
 BOARD_APPROVE_PICKED = Action("crA")
 # a request waiting on someone: send again what it waits for, or name another witness
-WITNESS_ROLE = choice("leadership", "admin", "inspector")  # core.models.WitnessRole, not teacher
+WITNESS_ROLE = choice("leadership", "admin", "inspector")  # replaceable: not teacher, homeroom
 BOARD_RESEND = Action("crR", (ID,))
 BOARD_REPLACE = Action("crW", (ID, WITNESS_ROLE))  # request, the witness's role
 BOARD_REPLACE_WITH = Action("crP", (ID, WITNESS_ROLE, ID))  # request, role, the new witness

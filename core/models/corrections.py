@@ -78,12 +78,14 @@ FINAL_STATES = (
 
 
 class WitnessRole(StrEnum):
-    """The four witnesses of regulation 000, Điều 8."""
+    """The four witnesses of regulation 000, Điều 8, and for corrections of marks the homeroom
+    teacher of the student's class, who supervises them with the admins (001 Điều 17.3)."""
 
     LEADERSHIP = "leadership"
     ADMIN = "admin"
     INSPECTOR = "inspector"
     TEACHER = "teacher"
+    HOMEROOM = "homeroom"
 
     @property
     def label(self) -> str:
@@ -92,6 +94,7 @@ class WitnessRole(StrEnum):
             WitnessRole.ADMIN: _("Đại diện Ban quản trị"),
             WitnessRole.INSPECTOR: _("Đại diện Ban thanh tra nhân dân"),
             WitnessRole.TEACHER: _("Giáo viên đề nghị sửa"),
+            WitnessRole.HOMEROOM: _("Giáo viên chủ nhiệm lớp"),
         }[self]
 
 

@@ -70,7 +70,9 @@ def _is_homeroom(actor: Actor, school_class: SchoolClass) -> bool:
 async def ensure_can_write_subject(
     actor: Actor, school_class: SchoolClass, subject: Subject
 ) -> None:
-    """Marks of a class × subject: its assigned teacher, or an admin (Quy chế: BQT nhập hộ)."""
+    """Marks of a class × subject: its assigned teacher, or an admin (templates, test dates).
+    Writing the marks themselves is stricter: an admin only where the school enabled nhập hộ
+    (core.services.on_behalf, 001 Điều 17.2)."""
     await _ensure_same_school(actor, school_class)
     if actor.has(Role.ADMIN) or await _teaches(actor, school_class, subject):
         return
@@ -83,7 +85,8 @@ async def ensure_can_write_subject(
 
 
 async def ensure_can_write_class(actor: Actor, school_class: SchoolClass) -> None:
-    """Conduct, absences and general comments: the homeroom teacher, or an admin."""
+    """Conduct, absences and general comments: the homeroom teacher, or an admin (the sheet's
+    template); writing them, an admin only where the school enabled nhập hộ (on_behalf)."""
     await _ensure_same_school(actor, school_class)
     if actor.has(Role.ADMIN) or _is_homeroom(actor, school_class):
         return

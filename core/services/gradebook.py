@@ -7,7 +7,7 @@ import, the chat entry and the command line share one path.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,12 +38,8 @@ from core.rules.secondary import (
     parse_score,
     regular_assessments,
 )
-from core.services.access import (
-    Actor,
-    ensure_can_read,
-    ensure_can_write_class,
-    ensure_can_write_subject,
-)
+from core.services import on_behalf
+from core.services.access import Actor, ensure_can_read
 from core.services.locks import Touch, ensure_writable
 from core.services.upsert import Row, Written, upsert
 
@@ -218,25 +214,20 @@ class QualityEntry:
 
 
 async def _authorize(
-    actor: Actor,
-    pairs: Iterable[tuple[SchoolClass, Subject | None]],
-    check: Callable[[Actor, SchoolClass, Subject | None], Awaitable[None]],
-) -> None:
+    actor: Actor, pairs: Iterable[tuple[SchoolClass, Subject | None]]
+) -> list[on_behalf.OnBehalf]:
+    """Each sheet written is the actor's own (the assigned or homeroom teacher's), or an
+    admin's nhập hộ where the school enabled it (core.services.on_behalf, 001 Điều 17.2): those
+    come back, for `on_behalf.record` once written. `pairs` carry None for the homeroom part."""
     seen: set[tuple[int, int | None]] = set()
+    behalf = []
     for school_class, subject in pairs:
         key = (school_class.id, subject.id if subject else None)
         if key not in seen:
             seen.add(key)
-            await check(actor, school_class, subject)
-
-
-async def _subject_writer(actor: Actor, school_class: SchoolClass, subject: Subject | None) -> None:
-    assert subject is not None
-    await ensure_can_write_subject(actor, school_class, subject)
-
-
-async def _class_writer(actor: Actor, school_class: SchoolClass, _subject: Subject | None) -> None:
-    await ensure_can_write_class(actor, school_class)
+            if done := await on_behalf.ensure_writes(actor, school_class, subject):
+                behalf.append(done)
+    return behalf
 
 
 def _ids(values: Iterable[int]) -> list[int]:
@@ -244,8 +235,17 @@ def _ids(values: Iterable[int]) -> list[int]:
 
 
 async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
-    await _authorize(actor, ((e.school_class, e.subject) for e in entries), _subject_writer)
-    rows = [
+    """A year's marks are 180,000 entries: their rows are made as `upsert` takes them, not
+    all at once (the cells' targets are kept to check the locks first)."""
+    behalf = await _authorize(actor, ((e.school_class, e.subject) for e in entries))
+    targets = [
+        f"mark:{e.student_id}:{e.subject.id}:{e.term.id}:{mark_column(e.kind, e.index)}"
+        for e in entries
+    ]
+    touched = [Touch.of(e, target) for e, target in zip(entries, targets, strict=True)]
+    await ensure_writable(actor, touched)  # refused in a locked scope
+    del touched
+    rows = (
         Row(
             key={
                 "student_id": e.student_id,
@@ -258,22 +258,23 @@ async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
                 "score": e.value if isinstance(e.value, Decimal) else None,
                 "verdict": e.value if isinstance(e.value, Verdict) else None,
             },
-            target=f"mark:{e.student_id}:{e.subject.id}:{e.term.id}:{mark_column(e.kind, e.index)}",
+            target=target,
             meta={"updated_by_id": actor.staff_id},
         )
-        for e in entries
-    ]
-    await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
+        for e, target in zip(entries, targets, strict=True)
+    )
     scope = {
         "student_id__in": _ids(e.student_id for e in entries),
         "subject_id__in": _ids(e.subject.id for e in entries),
         "term_id__in": _ids(e.term.id for e in entries),
     }
-    return await upsert(Mark, rows, scope=scope, actor=actor.label, action="mark")
+    written = await upsert(Mark, rows, scope=scope, actor=actor.label, action="mark")
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Written:
-    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id},
@@ -285,11 +286,13 @@ async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Writt
     ]
     await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
-    return await upsert(Conduct, rows, scope=scope, actor=actor.label, action="conduct")
+    written = await upsert(Conduct, rows, scope=scope, actor=actor.label, action="conduct")
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Written:
-    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id},
@@ -300,11 +303,13 @@ async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Writt
     ]
     await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
-    return await upsert(Absence, rows, scope=scope, actor=actor.label, action="absence")
+    written = await upsert(Absence, rows, scope=scope, actor=actor.label, action="absence")
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Written:
-    await _authorize(actor, ((e.school_class, e.subject) for e in entries), _subject_writer)
+    behalf = await _authorize(actor, ((e.school_class, e.subject) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "subject_id": e.subject.id, "point": e.point},
@@ -319,12 +324,16 @@ async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Writte
         "student_id__in": _ids(e.student_id for e in entries),
         "subject_id__in": _ids(e.subject.id for e in entries),
     }
-    return await upsert(PrimaryAssessment, rows, scope=scope, actor=actor.label, action="primary")
+    written = await upsert(
+        PrimaryAssessment, rows, scope=scope, actor=actor.label, action="primary"
+    )
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Written:
     """Qualities and competencies are judged by the homeroom teacher (Thông tư 27, Điều 6)."""
-    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "point": e.point, "quality": e.quality},
@@ -336,7 +345,11 @@ async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Writ
     ]
     await ensure_writable(actor, Touch.each(entries, rows))  # refused in a locked scope
     scope = {"student_id__in": _ids(e.student_id for e in entries)}
-    return await upsert(QualityAssessment, rows, scope=scope, actor=actor.label, action="quality")
+    written = await upsert(
+        QualityAssessment, rows, scope=scope, actor=actor.label, action="quality"
+    )
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 @dataclass(frozen=True)
@@ -352,7 +365,7 @@ class CommentEntry:
 async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Written:
     """The homeroom teacher's comments on the students (regulation 001 Điều 24.5b and 34.5,
     000 Điều 7): the homeroom teacher or an admin, as for conduct."""
-    await _authorize(actor, ((e.school_class, None) for e in entries), _class_writer)
+    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id, "subject_id": None},
@@ -368,7 +381,9 @@ async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Writt
         "term_id__in": _ids(e.term.id for e in entries),
         "subject_id__isnull": True,
     }
-    return await upsert(Comment, rows, scope=scope, actor=actor.label, action="comment")
+    written = await upsert(Comment, rows, scope=scope, actor=actor.label, action="comment")
+    await on_behalf.record(actor, behalf, written)
+    return written
 
 
 @dataclass(frozen=True)

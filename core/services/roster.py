@@ -26,6 +26,7 @@ from core.models import (
     Student,
     TeachingAssignment,
 )
+from core.services import role_grants
 from core.services.access import Actor, ensure_admin
 from core.services.upsert import Row, Written, upsert
 from core.validation import Gender
@@ -183,10 +184,15 @@ async def write_students(
 
 
 async def write_staff(
-    actor: Actor, year: SchoolYear, entries: Sequence[StaffEntry]
+    actor: Actor,
+    year: SchoolYear,
+    entries: Sequence[StaffEntry],
+    *,
+    decided_by: Staff | None = None,
 ) -> RosterWritten:
     """Staff and their roles; the file's roles replace the stored ones, and a homeroom class
-    named in the file gets that teacher."""
+    named in the file gets that teacher. Granting or withdrawing the principal's, vice
+    principal's or clerk's role needs the principal's decision (core.services.role_grants)."""
     ensure_admin(actor)
     result = RosterWritten()
     async with in_transaction():
@@ -218,11 +224,20 @@ async def write_staff(
             )
         )
         roles = Written(unchanged=len(wanted & stored))
+        decision = await role_grants.ensure_may_change(actor, stored ^ wanted, decided_by)
+
+        def decided(role: Role) -> dict[str, object]:
+            return decision.audited() if decision and role in role_grants.RESERVED else {}
+
         for staff_id, role in sorted(stored - wanted):
             await StaffRole.filter(staff_id=staff_id, role=role).delete()
             await audit.record(
                 audit.Event(
-                    actor.label, "staff_role.delete", f"staff:{staff_id}", before={"role": role}
+                    actor.label,
+                    "staff_role.delete",
+                    f"staff:{staff_id}",
+                    before={"role": role},
+                    after=decided(role) or None,
                 )
             )
             roles.updated += 1
@@ -230,7 +245,10 @@ async def write_staff(
             await StaffRole.create(staff_id=staff_id, role=role)
             await audit.record(
                 audit.Event(
-                    actor.label, "staff_role.create", f"staff:{staff_id}", after={"role": role}
+                    actor.label,
+                    "staff_role.create",
+                    f"staff:{staff_id}",
+                    after={"role": role, **decided(role)},
                 )
             )
             roles.created += 1

@@ -62,6 +62,16 @@ class School(Small):
         }
         return Draft(**(values | kw))
 
+    async def binh_nv_cell(self, actor: Actor) -> corrections.Cell:
+        """The cell the drafts correct: Trần Thị Bình's Ngữ văn in 6A, term I."""
+        return await corrections.load_cell(
+            actor,
+            self.classes["6A"].id,
+            self.students["Trần Thị Bình"],
+            self.subjects["NV"].id,
+            self.terms[1].id,
+        )
+
     async def lock_nv(self) -> None:
         scope = await locks.parse_scope(self.year, ["6A", "Ngữ", "văn", "HK1"])
         await locks.lock(await self.actor("HT01"), scope, now=now())
@@ -77,6 +87,7 @@ async def school(db: str, tmp_path, workers: WorkerPool) -> School:
             roster.StaffEntry("PHT01", "Lý Phó Hiệu", frozenset({Role.VICE_PRINCIPAL})),
             roster.StaffEntry("TT01", "Mai Thanh Tra", frozenset({Role.INSPECTOR})),
         ],
+        decided_by=small.staff["HT01"],  # a vice principal: the principal's decision
     )
     small.staff = {s.code: s for s in await Staff.filter(school=small.school)}
     return School(**vars(small), store=FileStore(tmp_path / "files"), workers=workers)

@@ -17,6 +17,7 @@ from core.models import (
     Notification,
     Opening,
     RequestState,
+    WitnessRole,
 )
 from core.services import corrections, gradebook
 from core.services.locks import ScopeLocked
@@ -54,7 +55,7 @@ async def approved(school: School, draft=None) -> CorrectionRequest:
 
 async def opened(school: School, draft=None) -> CorrectionRequest:
     request = await approved(school, draft)
-    for code in ("HT01", "QT01", "TT01", "GV02"):
+    for code in ("HT01", "QT01", "TT01", "GV03", "GV02"):
         request = await corrections.confirm_witness(await school.actor(code), request.id)
     return request
 
@@ -80,7 +81,17 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
 
     request = await corrections.approve(await school.actor("HT01"), request.id)
     assert request.state == RequestState.APPROVED
-    for code in ("HT01", "QT01", "TT01"):
+    # 000 Điều 8: leadership, admin board, people's inspection board, the teacher; and the
+    # class's homeroom teacher (001 Điều 17.3)
+    witnesses = await request.witnesses.all().prefetch_related("staff").order_by("id")
+    assert [(w.role, w.staff.code) for w in witnesses] == [
+        (WitnessRole.LEADERSHIP, "HT01"),
+        (WitnessRole.ADMIN, "QT01"),
+        (WitnessRole.INSPECTOR, "TT01"),
+        (WitnessRole.TEACHER, "GV02"),
+        (WitnessRole.HOMEROOM, "GV03"),
+    ]
+    for code in ("HT01", "QT01", "TT01", "GV03"):
         request = await corrections.confirm_witness(await school.actor(code), request.id)
         assert request.state == RequestState.APPROVED
     request = await corrections.confirm_witness(teacher, request.id)
@@ -126,6 +137,8 @@ async def test_whole_path_applies_relocks_and_minutes(school: School, tmp_path) 
         "Đỗ Thị Hiệu",
         "Mai Thanh Tra",
         "Đại diện Ban thanh tra nhân dân",
+        "Ngô Chủ Nhiệm",
+        "Giáo viên chủ nhiệm lớp",
         "Những người xác nhận",
         draft.evidence[0].sha256,
         "7,5",

@@ -24,7 +24,7 @@ from tests.corrections.conftest import JPEG, PNG, School
 # The whole column keyboard: the sheet's five checks (class, assignment, subject, student,
 # term), then one read of its marks. It was one cell load and one read per column: 60 for six.
 COLUMN_QUERIES = 6
-CUTOFF_QUERIES = 4  # the term's calendar, read when the term is chosen
+CUTOFF_QUERIES = 5  # the term's calendar (and the school's rules), read when the term is chosen
 
 
 @pytest.fixture

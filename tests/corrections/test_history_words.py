@@ -49,10 +49,10 @@ async def test_history_names_subject_term_column_values_people_and_request(
     )
     lines = text.split("\n")[1:]
     assert len(lines) == 2, text
-    # the fixture's entry (from the server's console), then the correction, in that order
+    # the fixture's entry (by the teacher herself), then the correction, in that order
     assert re.fullmatch(
         r"• \d\d:\d\d, .+ — Ngữ văn, học kỳ I, ĐĐGtx 1: \(trống\) → <b>6,0</b> "
-        r"\(quản trị viên \(dòng lệnh trên máy chủ\)\)",
+        r"\(Bùi Thị Văn\)",
         lines[0],
     ), lines[0]
     when = rf"14:30, (Thứ \w+|Chủ Nhật), {MOMENT:%d/%m/%Y}"

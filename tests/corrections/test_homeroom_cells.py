@@ -376,8 +376,9 @@ async def primary_class(db: str, tmp_path, workers) -> School:
     klass = await SchoolClass.get(year=year, name="3A")
     term = await Term.get(year=year, number=1)
     ha = await Student.get(school=school, full_name="Lê Thu Hà")
+    homeroom = await Actor.of_staff(await Staff.get(code="GV10"))  # 001 Điều 17.2: their own
     await gradebook.write_qualities(
-        admin,
+        homeroom,
         [
             gradebook.QualityEntry(
                 ha.id, klass, term, TestPoint.END_1, "CHAM_CHI", QualityLevel.PASS

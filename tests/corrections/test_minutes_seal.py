@@ -52,7 +52,7 @@ def seal_settings(directory: Path, ca_issued: Issued, school_code: str = "THCS-N
     kw.setdefault("not_before", dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     seal = issue(ca_issued, SCHOOL_NAME, SCHOOL_NAME, **kw)
     write_pkcs12(seal, pkcs12_path(directory, school_code, SEAL_CODE), "", SCHOOL_NAME)
-    return SigningSettings(pkcs12_dir=directory)
+    return SigningSettings(pkcs12_dir=directory, seal="pkcs12", demo=True)
 
 
 def pdfsig(pdf: bytes, tmp_path: Path) -> str:
@@ -135,12 +135,15 @@ async def test_minutes_are_sealed_and_name_who_confirmed_when(
 async def test_without_a_usable_seal_the_minutes_go_out_saying_so_and_admins_are_told(
     school: School, tmp_path
 ) -> None:
-    await roster.write_staff(
+    await roster.write_staff(  # a clerk, on the principal's decision (001 Điều 16.2, 33.2)
         school.admin,
         school.year,
         [roster.StaffEntry("VT01", "Lê Văn Thư", frozenset({Role.CLERK}))],
+        decided_by=school.staff["HT01"],
     )
-    no_seal = SigningSettings(pkcs12_dir=tmp_path / "no-keys")  # the seal was never installed
+    no_seal = SigningSettings(  # the seal was never installed
+        pkcs12_dir=tmp_path / "no-keys", seal="pkcs12", demo=True
+    )
     request = await applied(school, no_seal)
     assert request.minutes_sha256 and request.closed_at is not None  # closed all the same
     pdf = school.store.get(request.minutes_sha256)

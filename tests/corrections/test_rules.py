@@ -215,13 +215,7 @@ async def test_cut_off_and_late_allowance(school: School, clock_at) -> None:
     with pytest.raises(corrections.PastCutoff, match="quá hạn"):
         await submitted(school)
     teacher = await school.teacher()
-    cell = await corrections.load_cell(
-        teacher,
-        school.classes["6A"].id,
-        school.students["Trần Thị Bình"],
-        school.subjects["NV"].id,
-        school.terms[1].id,
-    )
+    cell = await school.binh_nv_cell(teacher)
     asked = await corrections.ask_late(teacher, cell, now())
     with pytest.raises(PermissionDenied):
         await corrections.grant_late(await school.actor("QT01"), asked.id, now())

@@ -103,13 +103,7 @@ async def test_stale_or_forged_ids_are_a_clear_not_found(school: School) -> None
     for class_id in (their_class.id, missing):
         with pytest.raises(NotFound, match="không còn"):
             await form.choose_class(teacher, draft, class_id)
-    cell = await corrections.load_cell(
-        teacher,
-        school.classes["6A"].id,
-        school.students["Trần Thị Bình"],
-        school.subjects["NV"].id,
-        school.terms[1].id,
-    )
+    cell = await school.binh_nv_cell(teacher)
     asked = await corrections.ask_late(teacher, cell, now())
     with pytest.raises(NotFound, match=GONE):
         await corrections.grant_late(stranger, asked.id, now())

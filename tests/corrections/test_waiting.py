@@ -63,7 +63,8 @@ async def test_a_witness_who_signs_in_late_gets_what_still_applies(school: Schoo
     assert "phiếu sửa điểm chờ duyệt" in principal.lines()[1]
     teacher = await link(school, "GV02", 9002)
     assert teacher.released == 1 and not teacher.lapsed
-    for code in ("HT01", "QT01", "GV02"):
+    await link(school, "GV03", 9003)  # 6A's homeroom teacher witnesses too (001 Điều 17.3)
+    for code in ("HT01", "QT01", "GV02", "GV03"):
         [invite] = await invitations(school, code)
         assert invite.state is DeliveryState.PENDING
         request = await corrections.confirm_witness(await school.actor(code), request.id)
@@ -202,8 +203,9 @@ async def test_replace_a_witness_who_does_not_come(school: School) -> None:
     ):
         with pytest.raises(InvalidValue, match=message):
             await waiting.replace_witness(principal, request.id, role, school.staff[staff_code].id)
-    with pytest.raises(InvalidValue, match="không đổi được"):
-        await waiting.replacement_choices(principal, request.id, "teacher")
+    for fixed in ("teacher", "homeroom"):  # the requester's place, the class's homeroom's
+        with pytest.raises(InvalidValue, match="không đổi được"):
+            await waiting.replacement_choices(principal, request.id, fixed)
     with pytest.raises(InvalidValue, match="Không có vai trò chứng kiến"):
         await waiting.replacement_choices(principal, request.id, "nobody")
     with pytest.raises(NotFound):
@@ -217,7 +219,7 @@ async def test_replace_a_witness_who_does_not_come(school: School) -> None:
     # the new inspector signs in: the invitation arrives and the opening follows
     arrival = await link(school, "TT02", 9022)
     assert arrival == outbox.Arrival(1)
-    for code in ("HT01", "QT01", "GV02"):
+    for code in ("HT01", "QT01", "GV02", "GV03"):
         await corrections.confirm_witness(await school.actor(code), request.id)
     with pytest.raises(InvalidValue, match="đã xác nhận"):  # a confirmed witness stays
         await waiting.replace_witness(

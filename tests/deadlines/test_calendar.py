@@ -82,11 +82,17 @@ async def test_due_dates_of_columns(small) -> None:
 async def test_every_value_is_editable_and_audited(small, clock_at) -> None:
     clock_at("01/12/2025")  # in term I, far from every lock
     admin = small.admin
-    entry = (await set_deadline(admin, small.year, "lock.year", "25/06/2026")).entry
+    entry = (
+        await set_deadline(
+            admin, small.year, "lock.year", "25/06/2026", decided_by=small.staff["HT01"]
+        )
+    ).entry
     assert entry.changed and entry.value == "17:00, Thứ Năm, 25/06/2026"
-    await set_deadline(admin, small.year, "supplementary.end", "25/08/2026 12:00")
+    await set_deadline(
+        admin, small.year, "supplementary.end", "25/08/2026 12:00", decided_by=small.staff["HT01"]
+    )
     await set_deadline(admin, small.year, "regular.weekday", "chủ nhật")
-    await set_deadline(admin, small.year, "deadline.time", "20h")
+    await set_deadline(admin, small.year, "deadline.time", "20h", decided_by=small.staff["HT01"])
     await set_deadline(admin, small.year, "periodic.days", "10")
     cal = await load_calendar(small.year)
     assert cal.moment("lock.year") == at("25/06/2026")
@@ -106,10 +112,18 @@ async def test_every_value_is_editable_and_audited(small, clock_at) -> None:
     events = await AuditEvent.filter(action="calendar.set").order_by("seq")
     assert len(events) == 6
     assert events[0].before == {"value": "2026-06-30T17:00+07:00"}
-    assert events[0].after == {"value": "2026-06-25T17:00+07:00"}
+    assert events[0].after == {  # a lock date: the principal's decision, named
+        "value": "2026-06-25T17:00+07:00",
+        "decided_by": "Hiệu trưởng Đỗ Thị Hiệu",
+        "decided_by_staff": small.staff["HT01"].id,
+        "lock_dates": ["lock.term2", "lock.year"],
+    }
+    assert "decided_by" not in events[2].after  # the weekday moves no lock: the admins keep it
 
     with pytest.raises(InvalidValue, match="ghi như 25/06/2026 hoặc 25/06/2026 17:00"):
-        await set_deadline(admin, small.year, "lock.year", "31/02/2026")  # its own value shown
+        await set_deadline(
+            admin, small.year, "lock.year", "31/02/2026", decided_by=small.staff["HT01"]
+        )  # its own value shown
     with pytest.raises(InvalidValue, match="thứ 7"):
         await set_deadline(admin, small.year, "regular.weekday", "someday")
     with pytest.raises(NotFound, match="records"):  # a primary-school milestone
@@ -123,11 +137,17 @@ async def test_a_fallen_lock_cannot_be_moved(small, clock_at) -> None:
     cal = await load_calendar(small.year)
     await locks.apply_due_locks(cal.moment("lock.term1"), small.school.id)
     with pytest.raises(InvalidValue, match="đã khóa"):
-        await set_deadline(small.admin, small.year, "lock.term1", "01/03/2026")
-    await set_deadline(small.admin, small.year, "lock.year", "29/06/2026")  # not fallen yet
+        await set_deadline(
+            small.admin, small.year, "lock.term1", "01/03/2026", decided_by=small.staff["HT01"]
+        )
+    await set_deadline(
+        small.admin, small.year, "lock.year", "29/06/2026", decided_by=small.staff["HT01"]
+    )  # not fallen yet
     clock_at("30/06/2026", "10:00")  # its time has come, even before the job records it
     with pytest.raises(InvalidValue, match="«Khóa sổ năm học» đã khóa lúc 17:00"):
-        await set_deadline(small.admin, small.year, "lock.year", "30/06/2026")
+        await set_deadline(
+            small.admin, small.year, "lock.year", "30/06/2026", decided_by=small.staff["HT01"]
+        )
 
 
 async def test_what_is_due_when(small) -> None:

@@ -59,12 +59,18 @@ async def test_related_dates_keep_their_order(small, clock_at) -> None:
     assert "sớm hơn ngày bắt đầu học kỳ II" in await refused(small, "entry.term2", "01/01/2026")
     # Term II's lock follows the year's until set apart: moving the year's moves it, and the
     # year's may then not come before it.
-    await set_deadline(small.admin, small.year, "lock.year", "25/06/2026")
+    await set_deadline(
+        small.admin, small.year, "lock.year", "25/06/2026", decided_by=small.staff["HT01"]
+    )
     assert (await load_calendar(small.year)).moment("lock.term2") == at("25/06/2026")
-    await set_deadline(small.admin, small.year, "lock.term2", "20/06/2026")
+    await set_deadline(
+        small.admin, small.year, "lock.term2", "20/06/2026", decided_by=small.staff["HT01"]
+    )
     before_term = await refused(small, "lock.year", "15/06/2026")
     assert "sớm hơn «Khóa sổ học kỳ II»" in before_term and "20/06/2026" in before_term
-    await set_deadline(small.admin, small.year, "lock.year", "29/06/2026")
+    await set_deadline(
+        small.admin, small.year, "lock.year", "29/06/2026", decided_by=small.staff["HT01"]
+    )
     cal = await load_calendar(small.year)
     assert (cal.moment("lock.term2"), cal.moment("lock.year")) == (
         at("20/06/2026"),
@@ -75,7 +81,9 @@ async def test_related_dates_keep_their_order(small, clock_at) -> None:
 async def test_a_correction_cut_off_stays_inside_its_term(small, clock_at) -> None:
     clock_at("01/09/2025")  # before the year starts: term I's dates are all ahead
     await set_deadline(small.admin, small.year, "entry.term1", "10/09/2025")
-    await set_deadline(small.admin, small.year, "lock.term1", "20/09/2025")
+    await set_deadline(
+        small.admin, small.year, "lock.term1", "20/09/2025", decided_by=small.staff["HT01"]
+    )
     assert "sớm hơn 7 ngày sau ngày bắt đầu học kỳ I" in await refused(
         small, "lock.term1", "11/09/2025"
     )
@@ -99,7 +107,9 @@ async def test_primary_milestones_follow_the_year_lock(primary, clock_at) -> Non
 
 async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> None:
     clock_at("20/01/2026", "10:00")  # term II has begun; term I locks on 29/01
-    held = await set_deadline(small.admin, small.year, "lock.term1", "20/01/2026 09:00")
+    held = await set_deadline(
+        small.admin, small.year, "lock.term1", "20/01/2026 09:00", decided_by=small.staff["HT01"]
+    )
     assert isinstance(held, Held) and not held.stale
     assert [(f.key, f.scope, f.final) for f in held.falling] == [
         ("lock.term1", "sổ điểm học kỳ I (năm học 2025-2026)", False)
@@ -117,7 +127,12 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     tampered = held.stamp[:-1] + ("1" if held.stamp.endswith("0") else "0")
     for stamp in ("1768874400.0123456789abcdef", "garbage", tampered):
         again = await set_deadline(
-            small.admin, small.year, "lock.term1", "20/01/2026 09:00", confirm=stamp
+            small.admin,
+            small.year,
+            "lock.term1",
+            "20/01/2026 09:00",
+            confirm=stamp,
+            decided_by=small.staff["HT01"],
         )
         assert isinstance(again, Held) and again.stale
         assert "lần xác nhận vừa rồi chưa áp dụng gì" in again.summary()
@@ -127,7 +142,12 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     )
     assert isinstance(other, Held) and other.stale
     other_value = await set_deadline(
-        small.admin, small.year, "lock.term1", "20/01/2026 08:00", confirm=held.stamp
+        small.admin,
+        small.year,
+        "lock.term1",
+        "20/01/2026 08:00",
+        confirm=held.stamp,
+        decided_by=small.staff["HT01"],
     )
     assert isinstance(other_value, Held) and other_value.stale
     assert not await DeadlineSetting.exists() and not await Lock.exists()
@@ -135,7 +155,12 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     # The calendar changed meanwhile: the confirmation is stale.
     await set_deadline(small.admin, small.year, "periodic.days", "10")
     stale = await set_deadline(
-        small.admin, small.year, "lock.term1", "20/01/2026 09:00", confirm=held.stamp
+        small.admin,
+        small.year,
+        "lock.term1",
+        "20/01/2026 09:00",
+        confirm=held.stamp,
+        decided_by=small.staff["HT01"],
     )
     assert isinstance(stale, Held) and stale.stale
     assert not await Lock.exists()
@@ -143,13 +168,23 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     # Too late: a confirmation lasts CONFIRM_WINDOW.
     clock.set_time(clock.now() + CONFIRM_WINDOW + dt.timedelta(minutes=1))
     expired = await set_deadline(
-        small.admin, small.year, "lock.term1", "20/01/2026 09:00", confirm=stale.stamp
+        small.admin,
+        small.year,
+        "lock.term1",
+        "20/01/2026 09:00",
+        confirm=stale.stamp,
+        decided_by=small.staff["HT01"],
     )
     assert isinstance(expired, Held) and expired.stale
     assert not await Lock.exists()
 
     done = await set_deadline(
-        small.admin, small.year, "lock.term1", "20/01/2026 09:00", confirm=expired.stamp
+        small.admin,
+        small.year,
+        "lock.term1",
+        "20/01/2026 09:00",
+        confirm=expired.stamp,
+        decided_by=small.staff["HT01"],
     )
     assert isinstance(done, Changed)
     assert done.locked == (
@@ -159,20 +194,35 @@ async def test_a_change_locking_now_is_held_until_confirmed(small, clock_at) -> 
     (fallen,) = await Lock.all()
     assert fallen.source == "calendar:lock.term1" and fallen.term_id == small.terms[1].id
     event = await AuditEvent.filter(action="calendar.set", target__endswith="lock.term1").get()
-    assert event.after == {"value": "2026-01-20T09:00+07:00", "confirmed_locks": ["lock.term1"]}
+    assert event.after == {
+        "value": "2026-01-20T09:00+07:00",
+        "confirmed_locks": ["lock.term1"],
+        "decided_by": "Hiệu trưởng Đỗ Thị Hiệu",
+        "decided_by_staff": small.staff["HT01"].id,
+        "lock_dates": ["lock.term1"],
+    }
     told = await Notification.filter(kind="lock").values_list("staff__code", flat=True)
     assert sorted(told) == ["GV01", "GV02", "GV03"]
     with pytest.raises(InvalidValue, match="đã khóa"):  # and now it stays
-        await set_deadline(small.admin, small.year, "lock.term1", "29/01/2026")
+        await set_deadline(
+            small.admin, small.year, "lock.term1", "29/01/2026", decided_by=small.staff["HT01"]
+        )
 
 
 async def test_a_lock_within_the_hour_falls_at_its_time(small, clock_at) -> None:
     clock_at("20/01/2026", "10:00")
-    held = await set_deadline(small.admin, small.year, "lock.term1", "20/01/2026 10:30")
+    held = await set_deadline(
+        small.admin, small.year, "lock.term1", "20/01/2026 10:30", decided_by=small.staff["HT01"]
+    )
     assert isinstance(held, Held)
     assert "lúc 10:30, Thứ Ba, 20/01/2026, khoảng 30 phút nữa" in held.summary()
     done = await set_deadline(
-        small.admin, small.year, "lock.term1", "20/01/2026 10:30", confirm=held.stamp
+        small.admin,
+        small.year,
+        "lock.term1",
+        "20/01/2026 10:30",
+        confirm=held.stamp,
+        decided_by=small.staff["HT01"],
     )
     assert isinstance(done, Changed) and done.locked == ()
     assert not await Lock.exists()
@@ -182,23 +232,40 @@ async def test_a_lock_within_the_hour_falls_at_its_time(small, clock_at) -> None
 
 async def test_what_locks_later_or_not_at_all_applies_at_once(small, clock_at) -> None:
     clock_at("20/01/2026", "10:00")
-    later = await set_deadline(small.admin, small.year, "lock.term1", "20/01/2026 11:01")
+    later = await set_deadline(
+        small.admin, small.year, "lock.term1", "20/01/2026 11:01", decided_by=small.staff["HT01"]
+    )
     assert isinstance(later, Changed) and later.locked == ()
     # The help's example is the year's own lock: typing it moves nothing, even near it.
     clock_at("30/06/2026", "16:30")
     example = (await current_calendar(small.admin)).example
     assert example == "30/06/2026 17:00"
-    same = await set_deadline(small.admin, small.year, "lock.year", example)
+    same = await set_deadline(
+        small.admin, small.year, "lock.year", example, decided_by=small.staff["HT01"]
+    )
     assert isinstance(same, Changed) and same.locked == ()
     assert not await Lock.exists()
     # A confirmation of a change that no longer locks anything (someone did it meanwhile)
     with pytest.raises(InvalidValue, match="không còn hiệu lực"):
-        await set_deadline(small.admin, small.year, "lock.year", example, confirm="1.0")
+        await set_deadline(
+            small.admin,
+            small.year,
+            "lock.year",
+            example,
+            confirm="1.0",
+            decided_by=small.staff["HT01"],
+        )
 
 
 async def test_the_final_lock_says_it_is_forever(small, clock_at) -> None:
     clock_at("10/08/2026", "10:00")
-    held = await set_deadline(small.admin, small.year, "supplementary.end", "10/08/2026 10:20")
+    held = await set_deadline(
+        small.admin,
+        small.year,
+        "supplementary.end",
+        "10/08/2026 10:20",
+        decided_by=small.staff["HT01"],
+    )
     assert isinstance(held, Held)
     assert [f.final for f in held.falling] == [True]
     text = held.summary()

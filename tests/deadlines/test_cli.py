@@ -57,9 +57,11 @@ async def test_deadline_commands(
     async with command_line(db, tmp_path, monkeypatch, capsys) as hocba:
         code, out, _err = await hocba("calendar", "show")
         assert code == 0 and f"30/06/{second_year}" in out and "001 Điều 25.1" in out
-        code, out, _err = await hocba(
-            "calendar", "set", "lock.year", f"25/06/{second_year}", "16:00"
-        )
+        moved = ("calendar", "set", "lock.year", f"25/06/{second_year}", "16:00")
+        code, _out, err = await hocba(*moved)  # a lock date: the principal's decision
+        assert code == 1 and "Ngày khóa sổ do Hiệu trưởng quyết định" in err
+        assert "--decided-by MÃ_HIỆU_TRƯỞNG" in err
+        code, out, _err = await hocba(*moved, "--decided-by", "HT01")
         assert code == 0 and "16:00, " in out and f"25/06/{second_year}" in out
 
         code, _out, err = await hocba("lock", "6A", "Ngữ", "văn", "HK1")
@@ -67,6 +69,11 @@ async def test_deadline_commands(
         code, out, _err = await hocba("lock", "6A", "Ngữ", "văn", "HK1", "--decided-by", "HT01")
         assert code == 0 and "Đã khóa sổ điểm lớp 6A, môn Ngữ văn, học kỳ I" in out
 
+        # the admin imports a teacher's sheet on the principal's decision (nhập hộ, 001 Điều
+        # 17.2), refused all the same by the lock
+        rule = ("rules", "set", "admin_enters_marks", "yes", "--decided-by", "HT01")
+        code, _out, err = await hocba(*rule)
+        assert code == 0, err
         code, _out, err = await hocba("import", "marks", str(sheet))
         assert code == 1
         assert "Không ghi được: Sổ điểm lớp 6A, môn Ngữ văn, học kỳ I" in err
@@ -139,6 +146,7 @@ async def test_calendar_set_checks_dates_and_asks_before_locking(
         assert code == 1 and f"nằm ngoài năm học {year}" in err
 
         now_ago = ("calendar", "set", "lock.term1", f"20/01/{second}", "09:00")
+        now_ago += ("--decided-by", "HT01")  # a lock date: the principal's decision
         code, out, err = await hocba(*now_ago)
         assert code == 1 and out == ""
         assert f"Sổ điểm học kỳ I (năm học {year}), cả 2 lớp: ngay khi xác nhận" in err

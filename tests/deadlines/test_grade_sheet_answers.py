@@ -16,6 +16,7 @@ from bot.cli import main
 from core.db import close_database, open_database
 from core.importing import FileRejected, import_file, import_teacher_sheet
 from core.models import Mark
+from core.services import school_rules
 from core.services.templates import grade_sheet_template
 
 from .conftest import Small
@@ -75,8 +76,9 @@ async def test_a_guide_sheet_of_the_schools_own_is_still_mentioned(
     book.create_sheet("Ghi chú").append(["Điểm bù của em Chi sẽ nhập sau"])
     out = io.BytesIO()
     book.save(out)
+    teacher = await upcoming.actor("GV02")  # Ngữ văn's teacher enters her own sheet
     report = await import_file(
-        upcoming.admin, upcoming.year, "marks", out.getvalue(), name, workers=workers
+        teacher, upcoming.year, "marks", out.getvalue(), name, workers=workers
     )
     assert "Bỏ qua trang «Ghi chú»" in report.summary()
     assert "Hướng dẫn" not in report.summary()
@@ -94,6 +96,8 @@ async def test_hocba_import_tells_the_same(
     bad, good = tmp_path / name, tmp_path / "tot.xlsx"
     bad.write_bytes(filled(data, BAD))
     good.write_bytes(filled(data, {"G7": 6, "I7": "7,5", "I6": 7.5, "I8": 8}))
+    # the console imports a teacher's sheet on the principal's decision (001 Điều 17.2)
+    await school_rules.set_rule(upcoming.admin, "admin_enters_marks", "yes", decided_by="HT01")
     await close_database()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOCBA_DATABASE_URL", db)

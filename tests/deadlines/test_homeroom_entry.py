@@ -23,6 +23,7 @@ from core.services.locks import ScopeLocked
 from core.services.schools import create_school, ensure_year
 from core.services.student_form import Confirmation, StudentChoices, TermChoices, ValueAsked
 from core.validation import Gender
+from tests.on_behalf import enable_on_behalf
 
 from .conftest import future_year
 
@@ -42,6 +43,7 @@ async def _to_students(small, code: str = "GV03", what: str = "rl") -> StudentCh
 async def test_a_guided_conduct_entry_step_by_step(upcoming) -> None:
     small = upcoming
     teacher = await small.actor("GV03")
+    before = await AuditEvent.all().count()  # GV03 entered the class's term I in the fixture
     terms = await entry.start(teacher)
     assert isinstance(terms, TermChoices) and terms.title == "Lớp 6A"
     assert [c.data for c in terms.choices] == ["hr:t:1", "hr:t:2"]
@@ -71,7 +73,11 @@ async def test_a_guided_conduct_entry_step_by_step(upcoming) -> None:
     assert saved.choices[0].data == "hr:n"
     stored = await Conduct.get(student_id=small.students[CHI], term=small.terms[1])
     assert stored.level is Level.FAIR and stored.updated_by_id == small.staff["GV03"].id
-    actions = await AuditEvent.filter(actor=teacher.label).values_list("action", "target")
+    actions = await (
+        AuditEvent.filter(actor=teacher.label, seq__gt=before)
+        .order_by("seq")
+        .values_list("action", "target")
+    )
     assert actions == [
         ("homeroom.read", f"homeroom:{small.classes['6A'].id}:{small.terms[1].id}:rl"),
         ("conduct.create", f"conduct:{small.students[CHI]}:{small.terms[1].id}"),
@@ -153,6 +159,9 @@ async def test_only_the_homeroom_teacher_or_an_admin(upcoming) -> None:
     check = await entry.type_value(
         admin, (await entry.search_student(admin, listed.draft, "1")).draft, "Tốt"
     )
+    with pytest.raises(PermissionDenied, match="chưa quyết định cho quản trị nhập hộ"):
+        await entry.save(admin, check.draft)  # 001 Điều 17.2: unless the principal enabled it
+    await enable_on_behalf(small.school.id)
     assert (await entry.save(admin, check.draft)).changed
     assert await Conduct.exists(student_id=dung, term=small.terms[2], level=Level.GOOD)
 

@@ -1,5 +1,6 @@
 """The deadline calendar in the bot (/lich): everyone of the school sees it, admins and the
-principal change a value (audited), a teacher is refused, a bad date is explained.
+principal change a value (audited), a lock date only the principal (000 Điều 3), a teacher is
+refused, a bad date is explained.
 
 Dates that cannot hurt (issue 10, point 2): `/lich lock.year 30/06/2026 17:00`, typed exactly
 as the help showed it (a year gone by), once locked the whole year within a minute, and a typo
@@ -75,7 +76,15 @@ async def test_show_set_refuse_and_explain(
         disorder = await command(admin, f"entry.term1 01/02/{END}")
         assert "muộn hơn «Khóa sổ học kỳ I»" in disorder
 
-        changed = await command(admin, f"lock.year 25/06/{END} 16:30")
+        # A lock date is the principal's decision (000 Điều 3): the admin is told whom to ask.
+        moved = f"lock.year 25/06/{END} 16:30"
+        refused = await command(admin, moved)
+        assert "Ngày khóa sổ do Hiệu trưởng quyết định" in refused
+        assert f"đề nghị Hiệu trưởng đổi bằng /lich {moved}" in refused
+        assert f"hocba calendar set {moved} --decided-by MÃ_HIỆU_TRƯỞNG" in refused
+        kept = await DeadlineSetting.get(key="lock.year")  # the example typed above, unmoved
+        assert kept.value == f"{END}-06-30T17:00+07:00"
+        changed = await command(principal, moved)
         assert "Đã sửa" in changed and "Khóa sổ năm học: 16:30" in changed  # the weekday varies
         assert f"25/06/{END} ✏️ — lock.year" in changed
         changed = await command(principal, "periodic.days 10")
@@ -106,39 +115,39 @@ async def test_a_change_that_locks_now_waits_for_confirmation(
     try:
         config = bot_config(telegram_server, tmp_path)
         async with running_bot(config, seed, schedule_jobs=False):
-            admin = await signed_in(telegram_server, "QT01", 7301)
+            principal = await signed_in(telegram_server, "HT01", 7301)
             typed = f"lock.term1 20/01/{END} 09:00"  # an hour ago: it would lock at once
 
-            held = await said(admin, typed)
+            held = await said(principal, typed)
             assert "sẽ khóa sổ ngay hoặc trong vòng một giờ tới" in held.text
             assert f"Sổ điểm học kỳ I (năm học {YEAR}), cả 2 lớp: ngay khi xác nhận" in held.text
             assert "2 giáo viên còn nhập dở (5 ô điểm còn thiếu)" in held.text
             assert "Lịch chưa thay đổi" in held.text
             assert held.inline_buttons == ["✅ Xác nhận", "✖️ Hủy"]
 
-            await admin.press("✖️ Hủy")
-            assert "Đã hủy: lịch không thay đổi" in (await admin.wait_for_message()).text
-            assert admin.messages()[-2].inline_buttons == []  # the buttons are gone
+            await principal.press("✖️ Hủy")
+            assert "Đã hủy: lịch không thay đổi" in (await principal.wait_for_message()).text
+            assert principal.messages()[-2].inline_buttons == []  # the buttons are gone
             assert not await DeadlineSetting.exists() and not await Lock.exists()
 
-            held = await said(admin, typed)
-            forged = await admin.press_forged("cal:ok:0a1b2c3d")
+            held = await said(principal, typed)
+            forged = await principal.press_forged("cal:ok:0a1b2c3d")
             assert "không còn hiệu lực" in (await forged.wait_answer())["text"]
             assert not await DeadlineSetting.exists() and not await Lock.exists()
 
             # Too late: the confirmation is checked again, and only shows the change again.
             clock.set_time(clock.now() + CONFIRM_WINDOW + dt.timedelta(minutes=1))
-            await admin.press("✅ Xác nhận", held.message_id)
-            again = await admin.wait_for_message(timeout=WAIT)
+            await principal.press("✅ Xác nhận", held.message_id)
+            again = await principal.wait_for_message(timeout=WAIT)
             assert "lần xác nhận vừa rồi chưa áp dụng gì" in again.text
             assert again.inline_buttons == ["✅ Xác nhận", "✖️ Hủy"]
             assert not await DeadlineSetting.exists() and not await Lock.exists()
             used = held.inline_keyboard[0][0]["callback_data"]  # a button works once
-            forged = await admin.press_forged(used)
+            forged = await principal.press_forged(used)
             assert "không còn hiệu lực" in (await forged.wait_answer())["text"]
 
-            await admin.press("✅ Xác nhận", again.message_id)
-            done = (await admin.wait_for_message(timeout=WAIT)).text
+            await principal.press("✅ Xác nhận", again.message_id)
+            done = (await principal.wait_for_message(timeout=WAIT)).text
             assert "✅ Đã sửa lịch năm học" in done and f"20/01/{END} ✏️ — lock.term1" in done
             assert f"🔒 Sổ điểm học kỳ I (năm học {YEAR}) đã khóa từ 09:00" in done
             assert "Giáo viên liên quan đã được báo" in done
@@ -147,7 +156,7 @@ async def test_a_change_that_locks_now_waits_for_confirmation(
             settings = dict(await DeadlineSetting.all().values_list("key", "value"))
             assert settings == {"lock.term1": f"{END}-01-20T09:00+07:00"}
 
-            moved = await command(admin, f"lock.term1 29/01/{END}")
+            moved = await command(principal, f"lock.term1 29/01/{END}")
             assert "đã khóa lúc 09:00" in moved and "không dời được nữa" in moved
     finally:
         clock.set_time(None)

@@ -130,6 +130,7 @@ async def test_whole_path_from_phone_to_minutes(telegram_server, bot, tmp_path) 
     admin = await signed_in(telegram_server, "QT01", 6011)
     principal = await signed_in(telegram_server, "HT01", 6010)
     inspector = await signed_in(telegram_server, "TT01", 6012)
+    homeroom = await signed_in(telegram_server, "GV03", 6013)  # witnesses too, 001 Điều 17.3
     assert "✏️ Đề nghị sửa điểm" in [
         b["text"] for row in teacher.reply_keyboard["keyboard"] for b in row
     ]
@@ -159,7 +160,7 @@ async def test_whole_path_from_phone_to_minutes(telegram_server, bot, tmp_path) 
     await principal.press("✅ Duyệt")  # a second press: answered, nothing changes
     assert "không còn áp dụng" in (await principal.wait_for_message(timeout=WAIT)).text
 
-    for user in (principal, admin, inspector, teacher):
+    for user in (principal, admin, inspector, homeroom, teacher):
         invite = await user.wait_for_message(lambda m: "chứng kiến" in m.content, timeout=WAIT)
         assert "✅ Xác nhận chứng kiến" in invite.inline_buttons
         await press_and_wait(user, "✅ Xác nhận chứng kiến", "Đã ghi nhận")

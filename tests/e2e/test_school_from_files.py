@@ -240,6 +240,9 @@ async def _set_up(console: Console) -> None:
                 "--school", school, "import", kind, str(sample(f"{prefix}-{part}.csv")), at=at
             )
             assert out.startswith(f"Đã nhập tệp «{prefix}-{part}.csv»"), out
+            if kind == "assignments":  # files of the teachers' marks: the console enters them
+                rule = ("rules", "set", "admin_enters_marks", "yes", "--decided-by", "HT01")
+                await console.ok("--school", school, *rule, at=at)  # the principal's decision
     # re-importing a file changes nothing (a school may run its import twice)
     out = await console.ok(
         "--school", SECONDARY, "import", "students", str(sample("secondary-students.csv")), at=MAY
@@ -396,12 +399,17 @@ async def test_two_schools_from_their_own_files(
         HOCBA_DATABASE_URL=config.database.url,
         HOCBA_STORAGE_DIR=str(config.storage.dir),
         HOCBA_SIGNING_PKCS12_DIR=str(keys),
+        HOCBA_DEMO_ENABLED="true",
         HOCBA_WORKERS_PROCESSES="1",
     )
     secondary_staff = {r["Mã cán bộ"]: r for r in staff_rows("secondary-staff.csv")}
     primary_staff = {r["Mã cán bộ"]: r for r in staff_rows("primary-staff.csv")}
     try:
         await _set_up(console)
+        # each person's key set up, and its certificate registered: a record names its signers'
+        # certificates (001 Điều 4.1), so they must be known before the year is closed
+        write_keys(keys, SECONDARY, SECONDARY_NAME, list(secondary_staff.values()), KEYS_VALID_FROM)
+        await console.ok("--school", SECONDARY, "certs", "register", "--all", at=MAY)
         out = await console.ok("--school", SECONDARY, "staff", "invite", "GV01", at=MAY)
         assert out.startswith("Mã mời cho Phạm Thị Hồng (GV01)")
         invite = out.splitlines()[1].removeprefix("/start ")
@@ -439,7 +447,6 @@ async def test_two_schools_from_their_own_files(
         }
         _check_6a(await console.ok("--school", SECONDARY, "results", "6A", at=JUNE), terms)
 
-        write_keys(keys, SECONDARY, SECONDARY_NAME, list(secondary_staff.values()), KEYS_VALID_FROM)
         out = await console.ok("--school", SECONDARY, "issue", "6A", at="2026-06-02 10:00")
         assert "Lớp 6A: 6 học bạ đã ký đủ và phát hành." in out
         folder = tmp_path / "issued"

@@ -157,9 +157,10 @@ async def test_a_witness_who_signs_in_after_approval_completes_the_correction(
     admin, greeting = await sign_in(telegram_server, "QT01", 6311)
     assert "1 phiếu sửa điểm chờ chuyển Hiệu trưởng" in greeting and "không gửi lại" in greeting
     teacher, _greeting = await sign_in(telegram_server, "GV02", 6302)
+    homeroom, _greeting = await sign_in(telegram_server, "GV03", 6303)  # 001 Điều 17.3
 
     await press_and_wait(principal, "✅ Duyệt", "Đã duyệt", card.message_id)
-    for user in (principal, admin, teacher):
+    for user in (principal, admin, teacher, homeroom):
         await confirm(user)
     assert (await CorrectionRequest.get()).state == RequestState.APPROVED
 
@@ -168,6 +169,7 @@ async def test_a_witness_who_signs_in_after_approval_completes_the_correction(
     assert "đã duyệt, chờ người chứng kiến xác nhận" in board.text
     assert "Mai Thanh Tra (Đại diện Ban thanh tra nhân dân): chưa đăng nhập Trợ lý" in board.text
     assert "✅ Đỗ Thị Hiệu (Đại diện Ban giám hiệu): đã xác nhận lúc" in board.text
+    assert "✅ Ngô Chủ Nhiệm (Giáo viên chủ nhiệm lớp): đã xác nhận lúc" in board.text
     assert "🔁 Gửi lại lời mời (SĐ-1)" in board.inline_buttons
     assert "🔄 Thay Mai Thanh Tra (SĐ-1)" in board.inline_buttons
 
@@ -205,8 +207,10 @@ async def test_the_principal_resends_and_replaces_a_witness_from_the_phone(
     teacher, _ = await sign_in(telegram_server, "GV02", 6402)
     second, greeting = await sign_in(telegram_server, "TT02", 6413)
     assert "Chào thầy/cô Hồ Thanh Tra" in greeting
+    homeroom, _ = await sign_in(telegram_server, "GV03", 6403)
     await confirm(principal)
     await confirm(teacher)
+    await confirm(homeroom)  # the class's own witness: never offered for replacement
     first_invite = await invitation(admin)  # received, not answered
 
     # «Gửi lại»: to the admin, who had it; not to the inspector, who is not signed in
@@ -224,6 +228,7 @@ async def test_the_principal_resends_and_replaces_a_witness_from_the_phone(
     # «Thay»: the second inspector in place of the first, who never came
     board = await waiting_board(principal)
     assert "Vũ Quản Trị" not in board.inline_buttons  # confirmed: nothing to do about him
+    assert not any("Ngô Chủ Nhiệm" in b for b in board.inline_buttons)
     await principal.press("🔄 Thay Mai Thanh Tra (SĐ-1)", board.message_id)
     offered = await principal.wait_for_message(
         lambda m: "Chọn người thay" in m.content, timeout=WAIT

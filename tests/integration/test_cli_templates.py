@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from core.db import close_database, open_database
 from core.models import Absence, Conduct
 from tests.deadlines.conftest import build_small
+from tests.on_behalf import enable_on_behalf
 
 Hocba = Callable[..., Awaitable[tuple[int, str, str]]]
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,7 @@ async def test_templates_and_homeroom_imports(sqlite_db: str, tmp_path: Path) ->
     """On SQLite only (seven processes are slow); the services behind are covered on both
     backends by tests/integration/test_import_homeroom.py."""
     small = await build_small("2025-2026")
+    await enable_on_behalf(small.school.id)  # the console's admin enters the homeroom sheet
     chi = small.students["Phạm Thị Chi"]
     async with console(sqlite_db, tmp_path) as hocba:
         code, out, err = await hocba("template", "homeroom", "6A", "1")

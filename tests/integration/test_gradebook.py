@@ -15,6 +15,7 @@ from core.services import gradebook, roster
 from core.services.access import Actor
 from core.services.schools import create_school, ensure_year
 from core.validation import Gender
+from tests.on_behalf import enable_on_behalf
 
 
 @pytest.fixture
@@ -176,4 +177,7 @@ async def test_conduct_only_by_homeroom_or_admin(school6a, admin_of) -> None:
     with pytest.raises(PermissionDenied, match="giáo viên chủ nhiệm"):
         await gradebook.write_conducts(other, [entry])
     assert (await gradebook.write_conducts(teacher, [entry])).created == 1
+    with pytest.raises(PermissionDenied, match="trường chưa quyết định cho quản trị nhập hộ"):
+        await gradebook.write_conducts(admin_of(school), [entry])  # 001 Điều 17.2
+    await enable_on_behalf(school.id)
     assert (await gradebook.write_conducts(admin_of(school), [entry])).unchanged == 1

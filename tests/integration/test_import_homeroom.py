@@ -44,6 +44,7 @@ from core.workers import WorkerPool
 from tests.deadlines.conftest import Small, build_small
 from tests.deadlines.test_templates import filled as filled_grade_sheet
 from tests.integration.fixtures_sheets import xlsx
+from tests.on_behalf import enable_on_behalf
 
 SHEET = "Chủ nhiệm"
 AN, BINH, CHI = "Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Chi"
@@ -66,7 +67,9 @@ def term_one() -> Iterator[None]:
 
 @pytest.fixture
 async def small(db: str) -> Small:
-    return await build_small("2025-2026")
+    built = await build_small("2025-2026")
+    await enable_on_behalf(built.school.id)  # the admin may enter for the homeroom teacher
+    return built
 
 
 def rows(data: bytes, sheet: str = SHEET) -> list[tuple]:

@@ -25,6 +25,7 @@ from tests.integration.fixtures_sheets import (
     students_xlsx,
     xlsx,
 )
+from tests.on_behalf import enable_on_behalf
 
 HEADER = (
     "Lớp",
@@ -46,6 +47,7 @@ async def school(secondary, admin_of, workers):
     school, year = secondary
     admin = admin_of(school)
     await seed(admin, year, workers=workers)
+    await enable_on_behalf(school.id)  # the admin imports the teachers' marks (nhập hộ)
     return school, year, admin
 
 
@@ -268,6 +270,7 @@ async def primary_school(primary, admin_of, workers):
         [2, P3, "Lò Thị Hoa", "03/04/2017", "Nữ", "3A"],
     ]
     await import_file(admin, year, "students", students_xlsx(students), "ds.xlsx", workers=workers)
+    await enable_on_behalf(school.id)  # the admin imports the teachers' marks (nhập hộ)
     return school, year, admin
 
 

@@ -69,9 +69,16 @@ async def test_roles_in_the_file_replace_stored_roles_and_reimport_is_a_no_op(
     assert await AuditEvent.all().count() == audit
 
     changed = [list(r) for r in STAFF]
-    changed[3][2] = "Quản trị"  # QT01 is no longer the clerk
+    changed[3][2] = "Quản trị"  # QT01 is no longer the clerk, on the principal's decision
+    principal = await Staff.get(code="HT01")
     report = await import_file(
-        admin, year, "staff", staff_xlsx(changed), "canbo.xlsx", workers=workers
+        admin,
+        year,
+        "staff",
+        staff_xlsx(changed),
+        "canbo.xlsx",
+        workers=workers,
+        decided_by=principal,
     )
     assert report.parts["roles"].updated == 1
     assert await _roles("QT01") == {Role.ADMIN}

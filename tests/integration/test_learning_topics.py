@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from core import clock
 from core.errors import InvalidValue
 from core.importing import import_file
 from core.models import Mark, MarkKind, Role, SchoolClass, Staff, Student, Subject, Term
@@ -28,7 +29,9 @@ from core.services.results import class_results
 from core.services.schools import create_school, ensure_year
 from core.services.templates import grade_sheet_template
 from core.validation import Gender
+from tests.conftest import DURING_2025_2026
 from tests.integration.fixtures_sheets import find, national_id, rejected, xlsx
+from tests.on_behalf import enable_on_behalf
 
 D = Decimal
 TX, CDHT, GK, CK = MarkKind.REGULAR, MarkKind.TOPIC, MarkKind.MIDTERM, MarkKind.FINAL
@@ -39,7 +42,8 @@ BINH = national_id(2, 2010, female=True)  # takes neither
 @pytest.fixture
 async def upper(db, admin_of):
     """An upper-secondary school: 10A with An and Bình; GV01 teaches Toán, Âm nhạc and
-    Ngoại ngữ 1 there."""
+    Ngoại ngữ 1 there. The clock inside the year, while its gradebook is open."""
+    clock.set_time(DURING_2025_2026)
     school = await create_school("THPT-QT", "Trường THPT Quang Trung", SchoolLevel.UPPER_SECONDARY)
     year = await ensure_year(school, "2025-2026")
     admin = admin_of(school)
@@ -64,6 +68,7 @@ async def upper(db, admin_of):
         year,
         [roster.AssignmentEntry("GV01", "10A", subjects[c].id) for c in ("TOAN", "AN", "NN1")],
     )
+    await enable_on_behalf(school.id)  # the admin enters marks for the teacher (nhập hộ)
     return {
         "school": school,
         "year": year,
@@ -329,7 +334,10 @@ def test_the_record_format_carries_the_topic_column() -> None:
     """The term sheet's marks keep their column (hocba.xsd, CotDiem): CĐHT is one of them."""
     school = fmt.SchoolInfo("THPT-QT", "Trường THPT Quang Trung", "THPT", "Ninh Bình", "")
     row = fmt.SheetRow(1, AN, "Nguyễn Văn An", (("TX1", "6.0"), ("CĐHT", "10.0")), "7.5")
-    sheet = fmt.SubjectSheet(school, "2025-2026", "10A", "TOAN", "Toán", "1", "Lê Thị Hoa", (row,))
+    teacher = fmt.ListedSigner("gvbm", "Lê Thị Hoa", "ab" * 32)  # who signs it (Điều 24.5a)
+    sheet = fmt.SubjectSheet(
+        school, "2025-2026", "10A", "TOAN", "Toán", "1", "Lê Thị Hoa", (row,), (teacher,)
+    )
     root = fmt.parse_own(fmt.build_sheet(sheet))
     assert [e.get("cot") for e in root.iter(f"{{{fmt.NS}}}diem")] == ["TX1", "CĐHT"]
     bad = fmt.SheetRow(1, AN, "Nguyễn Văn An", (("CĐ", "10.0"),), "7.5")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from core import clock
 from core.models import AuditEvent, MarkKind, SchoolClass, Student, Subject, Term
 from core.rules.catalog import Assessment
 from core.rules.secondary import Level, Promotion, Title, Verdict
@@ -14,6 +15,8 @@ from core.services import gradebook, roster
 from core.services.results import class_results
 from core.services.schools import ensure_year
 from core.validation import Gender
+from tests.conftest import DURING_2025_2026
+from tests.on_behalf import enable_on_behalf
 
 
 async def _fill(actor, klass, student, subjects, terms, score: Decimal) -> None:
@@ -32,6 +35,7 @@ async def _fill(actor, klass, student, subjects, terms, score: Decimal) -> None:
 async def test_class_results(secondary, admin_of) -> None:
     school, year = secondary
     admin = admin_of(school)
+    await enable_on_behalf(school.id)  # the admin enters marks for the teachers (nhập hộ)
     entries = [
         roster.StudentEntry(
             "037214000001", "Nguyễn Văn An", dt.date(2014, 1, 2), Gender.MALE, "6A", 6, 1
@@ -89,6 +93,7 @@ async def test_class_results(secondary, admin_of) -> None:
 async def _one_student_class(secondary, admin_of):
     school, year = secondary
     admin = admin_of(school)
+    await enable_on_behalf(school.id)  # the admin enters marks for the teachers (nhập hộ)
     await roster.write_students(
         admin,
         year,
@@ -176,6 +181,7 @@ async def test_a_year_counts_only_its_own_terms(secondary, admin_of) -> None:
     this year's results: 40 days absent last year do not make this year's 3 a repeat."""
     school, year = secondary
     admin = admin_of(school)
+    await enable_on_behalf(school.id)  # the admin enters marks for the teachers (nhập hộ)
     earlier = await ensure_year(school, "2024-2025")
     entry = ("037214000001", "Nguyễn Văn An", dt.date(2013, 1, 2), Gender.MALE)
     await roster.write_students(admin, earlier, [roster.StudentEntry(*entry, "6A", 6, 1)])
@@ -185,12 +191,13 @@ async def test_a_year_counts_only_its_own_terms(secondary, admin_of) -> None:
     klass = await SchoolClass.get(year=year, name="7A")
     old_terms = list(await Term.filter(year=earlier).order_by("number"))
     terms = list(await Term.filter(year=year).order_by("number"))
-    await gradebook.write_absences(
-        admin, [gradebook.AbsenceEntry(an.id, old_class, t, 0, 20) for t in old_terms]
-    )
-    await gradebook.write_conducts(
-        admin, [gradebook.ConductEntry(an.id, old_class, t, Level.FAIL) for t in old_terms]
-    )
+    with clock.staged(DURING_2025_2026 - dt.timedelta(days=365)):  # entered during that year
+        await gradebook.write_absences(
+            admin, [gradebook.AbsenceEntry(an.id, old_class, t, 0, 20) for t in old_terms]
+        )
+        await gradebook.write_conducts(
+            admin, [gradebook.ConductEntry(an.id, old_class, t, Level.FAIL) for t in old_terms]
+        )
     subjects = [s for s in await Subject.filter(school=school) if s.taught_in(7)]
     await _fill(admin, klass, an, subjects, terms, Decimal("8"))
     await gradebook.write_conducts(

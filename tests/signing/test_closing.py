@@ -25,11 +25,13 @@ from core.models import (
     Notification,
     Role,
     SignatureRole,
+    SigningBatch,
     Staff,
     SubjectSheetDoc,
 )
 from core.services import issuance
 from core.services.access import Actor
+from core.services.school_rules import set_rule
 from core.services.schools import find_class, latest_year
 from tests.signing.year_end import build_secondary
 
@@ -106,6 +108,9 @@ def _env(sqlite_db: str, tmp_path: Path, **more: str) -> dict[str, str]:
         "HOCBA_DATABASE_URL": sqlite_db,
         "HOCBA_STORAGE_DIR": str(tmp_path / "files"),
         "HOCBA_WORKERS_PROCESSES": "1",
+        # the console at the year's end, where the tests' clock stands (ISSUING_2025_2026):
+        # after the final lock of 15/8 nothing of the year is prepared or signed
+        "HOCBA_STAGING_NOW": "2026-06-02 10:00",
         **more,
     }
 
@@ -113,7 +118,12 @@ def _env(sqlite_db: str, tmp_path: Path, **more: str) -> dict[str, str]:
 async def test_hocba_prepare_makes_the_documents_of_a_closed_class(demo, sqlite_db, tmp_path):
     config, _school, school_class = demo  # the demo closed 6A on its principal's decision
     hocba = _hocba(
-        _env(sqlite_db, tmp_path, HOCBA_SIGNING_PKCS12_DIR=str(config.signing.pkcs12_dir)),
+        _env(
+            sqlite_db,
+            tmp_path,
+            HOCBA_SIGNING_PKCS12_DIR=str(config.signing.pkcs12_dir),
+            HOCBA_DEMO_ENABLED="true",
+        ),
         "THCS-DEMO",
     )
     done = hocba("prepare", "6A")
@@ -169,3 +179,26 @@ async def test_hocba_close_executes_a_named_decision_only(sqlite_db, tmp_path):
     assert again.returncode == 0 and "từ trước" in again.stdout
     assert await AuditEvent.filter(action="class.close").count() == 1
     assert hocba("close", "6A").returncode == 0  # closed: the lists, shown again
+
+
+async def test_the_seal_is_the_clerks_unless_the_principal_gives_it_to_an_admin(demo, runtime):
+    """001 Điều 24.5d: the clerk seals; 004 Điều 9.4: the school may assign it to the admin,
+    which is the principal's decision (the rule `seal_operator`)."""
+    _config, school, school_class = demo
+    principal = await _principal(school)
+    await issuance.close_and_prepare(principal, school_class.id, runtime.workers)
+    await issue_class(runtime, school, school_class, stop_before=SignatureRole.SEAL)
+    admin = await Actor.of_staff(
+        await Staff.filter(school=school, roles__role=Role.ADMIN)
+        .exclude(roles__role=Role.CLERK)
+        .exclude(roles__role=Role.PRINCIPAL)
+        .first()
+    )
+    with pytest.raises(PermissionDenied, match="seal_operator admin --decided-by"):
+        await issuance.start_batch(admin, school_class, SignatureRole.SEAL, "pkcs12")
+    assert not await SigningBatch.filter(role=SignatureRole.SEAL).exists()
+
+    await set_rule(principal, "seal_operator", "admin")
+    batch = await issuance.start_batch(admin, school_class, SignatureRole.SEAL, "pkcs12")
+    assert batch.role is SignatureRole.SEAL and batch.signer_id == admin.staff_id
+    assert batch.total == 40

@@ -22,6 +22,7 @@ from core.rules import secondary as tt22
 from core.services import corrections, gradebook, issuance, promotion
 from core.services.issuance.closing import CONFIRM_WINDOW
 from core.services.promotion import COMPLETED, NOT_COMPLETED
+from tests.conftest import DURING_2025_2026
 from tests.signing.year_end import YearEnd, build_primary, build_secondary
 
 P = tt22.Promotion
@@ -231,14 +232,17 @@ async def test_a_stale_or_forged_confirmation_closes_nothing(
         if s.full_name == "Phạm Thị Chi"
     )
     terms = {t.number: t for t in await Term.filter(year_id=school.classes["6A"].year_id)}
-    await gradebook.write_marks(
-        school.admin,
-        [
-            gradebook.MarkEntry(chi, school.classes["6A"], toan, terms[n], kind, index, Decimal(5))
-            for n in (1, 2)
-            for kind, index in gradebook.mark_columns(toan, 6)
-        ],
-    )
+    with clock.staged(DURING_2025_2026):  # term I is locked by now: written while it was open
+        await gradebook.write_marks(
+            school.admin,
+            [
+                gradebook.MarkEntry(
+                    chi, school.classes["6A"], toan, terms[n], kind, index, Decimal(5)
+                )
+                for n in (1, 2)
+                for kind, index in gradebook.mark_columns(toan, 6)
+            ],
+        )
     stale = await issuance.close_year(principal, class_id, confirm=shown.stamp)
     assert isinstance(stale, issuance.Review) and stale.changed
     assert "Phạm Thị Chi" in {s.name for s in stale.lists.members(P.PROMOTED)}

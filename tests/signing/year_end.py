@@ -1,5 +1,7 @@
 """Small schools at the end of the 2025-2026 year, for the closing tests: one student per
-outcome of the year, the data entered through the gradebook as the teachers' sheets would.
+outcome of the year, the data entered through the gradebook as the teachers' sheets would,
+while the gradebook was open (`DURING_2025_2026`); the clock is then left at the year's end
+(`ISSUING_2025_2026`: term II's entry over, the final lock ahead).
 
 Secondary school THCS-CUOI, class 6A (every result complete):
 1. An     Xuất sắc: every mark 9,5, conduct Tốt          -> promoted, title Học sinh Xuất sắc
@@ -24,17 +26,25 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from core import clock
 from core.models import Role, School, SchoolClass, Staff, Subject, Term
 from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment, SchoolLevel
-from core.services import gradebook, roster
+from core.services import certificates, gradebook, roster, school_rules
 from core.services.access import Actor
 from core.services.schools import create_school, ensure_year
 from core.validation import Gender
+from demo.pki import SEAL_CODE, Issued, issue, make_ca
+from tests.conftest import DURING_2025_2026
+from tests.signing.conftest import ISSUING_2025_2026
 
 YEAR = "2025-2026"
+CERTIFICATES_FROM = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 PHONES = {
     "HT01": "+84913000001",
     "PHT01": "+84913000002",
@@ -151,12 +161,39 @@ async def build_secondary() -> YearEnd:
     )
     classes = {c.name: c for c in await SchoolClass.filter(year=year)}
     terms = {t.number: t for t in await Term.filter(year=year)}
-    for klass, people in profiles.items():
-        await _fill(
-            admin, classes[klass], subjects, terms, people, skip=_gap if klass == "6B" else None
-        )
+    await _admin_enters_marks(admin, "HT01")
+    with clock.staged(DURING_2025_2026):  # entered while the gradebook was open
+        for klass, people in profiles.items():
+            await _fill(
+                admin, classes[klass], subjects, terms, people, skip=_gap if klass == "6B" else None
+            )
     staff = {s.code: s for s in await Staff.filter(school=school)}
+    clock.set_time(ISSUING_2025_2026)  # the end of the year, when classes are closed
+    await register_certificates(school, list(staff.values()))
     return YearEnd(school, classes, staff)
+
+
+async def _admin_enters_marks(admin: Actor, principal: str) -> None:
+    """The school has its admin enter the teachers' paper sheets, on its principal's decision
+    (001 Điều 17.2; core.services.on_behalf): these tests enter a whole year in a few writes."""
+    await school_rules.set_rule(admin, "admin_enters_marks", "yes", decided_by=principal)
+
+
+@cache
+def _pki() -> tuple[Issued, rsa.RSAPrivateKey]:
+    """A test CA valid over the whole year, and one key every certificate shares (nobody signs
+    in these tests: a record's signer list only needs the certificates)."""
+    return make_ca(not_before=CERTIFICATES_FROM), rsa.generate_private_key(65537, 2048)
+
+
+async def register_certificates(school: School, staff: list[Staff]) -> None:
+    """Everyone's certificate and the seal's in the school's register, as at key set-up: a
+    record names its signers' certificates (core.services.certificates)."""
+    ca, key = _pki()
+    actor = Actor.command_line(school.id)
+    for code, name in [*((s.code, s.full_name) for s in staff), (SEAL_CODE, school.name)]:
+        issued = issue(ca, name, school.name, days=3 * 365, not_before=CERTIFICATES_FROM, key=key)
+        await certificates.register(actor, code, issued.certificate, "pem", [ca.certificate])
 
 
 def _gap(subject: Subject, term: int, column: str) -> bool:
@@ -236,9 +273,12 @@ async def build_primary() -> YearEnd:
                     student.id, school_class, term, point, code, tt27.QualityLevel.GOOD
                 )
             )
-    await gradebook.write_primary(admin, entries)
-    await gradebook.write_qualities(admin, qualities)
-    await gradebook.write_absences(admin, absences)
-    await gradebook.write_comments(admin, comments)
+    await _admin_enters_marks(admin, "HT09")
+    with clock.staged(DURING_2025_2026):  # entered while the gradebook was open
+        await gradebook.write_primary(admin, entries)
+        await gradebook.write_qualities(admin, qualities)
+        await gradebook.write_absences(admin, absences)
+        await gradebook.write_comments(admin, comments)
     staff = {s.code: s for s in await Staff.filter(school=school)}
+    clock.set_time(ISSUING_2025_2026)  # the end of the year, when classes are closed
     return YearEnd(school, {"1A": school_class}, staff)

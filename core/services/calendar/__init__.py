@@ -5,7 +5,8 @@
 - `deadlines`: a loaded year's calendar and the questions jobs ask it (pure, clock given);
 - `limits`: where each date may fall (the school year, the regulations' deadlines, the order of
   related dates), and the refusal that says what range is allowed;
-- `stored`: loading and showing a year's calendar, and recording test dates;
+- `stored`: loading and showing a year's calendar (several years' at once, in one query, for
+  the lock check of every write), and recording test dates;
 - `changes`: changing one value, checked, and held for confirmation when it would make a lock
   fall now or within the hour.
 
@@ -37,6 +38,7 @@ from core.services.calendar.keys import (
 )
 from core.services.calendar.stored import (
     CalendarView,
+    calendars_of,
     current_calendar,
     load_calendar,
     record_test_date,
@@ -62,6 +64,7 @@ __all__ = [
     "Reminder",
     "TermDates",
     "ValueKind",
+    "calendars_of",
     "current_calendar",
     "keys_for",
     "load_calendar",

@@ -13,7 +13,10 @@ showed it (a year gone by) locked the whole school year within a minute, and a t
 A confirmed change applies the locks that have fallen at once, so the person sees them locked.
 
 The admins keep the calendar, on the principal's decisions (003, Điều 3, khoản 3 and Điều 6,
-khoản 2), so admins and the principal may change it. A lock that has fallen cannot be moved
+khoản 2), so admins and the principal may change it. A change that moves a lock date is the
+principal's decision (000 Điều 3: the principal decides when the book locks and opens; 004 Điều
+14.2, 15.1): the principal makes it, an admin only executes it naming the principal
+(`decided_by`, core.services.calendar.lock_dates). A lock that has fallen cannot be moved
 here: opening the book again is a principal's timed decision (core.services.locks.unlock).
 
 Imported as `core.services.calendar.changes`, not re-exported by the package: it asks the
@@ -31,7 +34,7 @@ from tortoise.transactions import in_transaction
 from core import audit, clock, confirmation, formatting
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
-from core.models import CorrectionRequest, Lock, Role, SchoolClass, SchoolYear
+from core.models import CorrectionRequest, Lock, Role, SchoolClass, SchoolYear, Staff
 from core.models.calendar import DeadlineSetting
 from core.models.corrections import FINAL_STATES
 from core.services import progress
@@ -39,6 +42,7 @@ from core.services.access import Actor
 from core.services.calendar.deadlines import Calendar, Entry
 from core.services.calendar.keys import KEYS, TIME_LOCKS, ValueKind, keys_for
 from core.services.calendar.limits import check
+from core.services.calendar.lock_dates import lock_date_decision
 from core.services.calendar.stored import ensure_school, load_calendar
 from core.services.calendar.values import (
     parse_days,
@@ -273,10 +277,12 @@ async def set_deadline(
     *,
     confirm: str | None = None,
     now: dt.datetime | None = None,
+    decided_by: Staff | None = None,
 ) -> Changed | Held:
     """Change one calendar value, checked against the year and the other dates; held (not
     applied) when it would make a lock fall now or within `LOCK_NOTICE`, until called again
-    with the `Held.stamp` as `confirm`. Audited."""
+    with the `Held.stamp` as `confirm`. A change moving a lock date needs the principal's
+    decision (the principal's own, or an admin's naming it: `decided_by`). Audited."""
     _ensure_may_change(actor, year)
     now = now or clock.now()
     before = await load_calendar(year)
@@ -295,6 +301,9 @@ async def set_deadline(
     falling = _falling(before, after, recorded, now)
     spec = KEYS[key]
     entry = Entry(key, spec.label, show_value(spec.kind, value), True, spec.citation)
+    decision = await lock_date_decision(
+        actor, (before, after), entry, typed=text, decided_by=decided_by
+    )
     if falling or confirm is not None:
         facts = (
             actor.label,
@@ -324,6 +333,8 @@ async def set_deadline(
         after_event: dict[str, object] = {"value": stored_text(value)}
         if falling:
             after_event["confirmed_locks"] = falling
+        if decision is not None:
+            after_event |= decision.audited()
         await audit.record(
             audit.Event(
                 actor.label,
@@ -333,13 +344,14 @@ async def set_deadline(
                 after_event,
             )
         )
-    locked = await apply_calendar_locks(year, await load_calendar(year), now) if falling else []
+    locked = await apply_calendar_locks(await load_calendar(year), now) if falling else []
     return Changed(year.name, entry, tuple([await describe(lock) for lock in locked]))
 
 
 async def set_current_deadline(
     actor: Actor, key: str, text: str, *, confirm: str | None = None
 ) -> Changed | Held:
-    """/lich MỤC GIÁ_TRỊ: `set_deadline` in the current year."""
+    """/lich MỤC GIÁ_TRỊ: `set_deadline` in the current year (a lock date: the principal's
+    own change; an admin executes one from the console, naming the decision)."""
     year = await current_year(actor.school_id)
     return await set_deadline(actor, year, key, text, confirm=confirm)

@@ -13,15 +13,18 @@ from core import clock
 from core.errors import InvalidValue
 from core.i18n import _
 from core.rules.catalog import SchoolLevel
+from core.rules.primary import TestPoint
 from core.services.calendar.keys import (
     FOLLOWS,
     KEYS,
+    POINT_COLUMNS,
     TIME_LOCKS,
     DeadlineKind,
     keys_for,
     school_moment,
 )
 from core.services.calendar.values import parse_time, show_value
+from core.services.school_rules import RULES, Rules
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class Calendar:
     changed: frozenset[str] = frozenset()
     # (class id, subject id, term number, column) -> the day the test was given
     test_dates: Mapping[tuple[int, int, int, str], dt.date] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)  # the school's (core.services.school_rules)
 
     def moment(self, key: str) -> dt.datetime:
         return self.values[key]  # type: ignore[return-value]
@@ -188,9 +192,30 @@ class Calendar:
             due = school_moment((tested or ends - delay) + delay, self.deadline_time)
         return min(due, self.entry_deadline(term))
 
-    def correction_cutoff(self, lock_key: str) -> dt.datetime:
-        """The last moment for correction requests before the lock `lock_key` (000; 003 Đ8.3)."""
-        return self.moment(lock_key) - dt.timedelta(days=self._number("correction.days"))
+    def exam_day(
+        self, term: int, class_id: int | None = None, subject_id: int | None = None
+    ) -> dt.date:
+        """The day of a term's exam (CK; primary: the end-of-term assessment) of a class ×
+        subject: as recorded, else, as for its marks' deadline, `periodic.days` before the
+        term's end."""
+        point = TestPoint.END_1 if term == 1 else TestPoint.END_YEAR
+        column = POINT_COLUMNS[point] if self.level is SchoolLevel.PRIMARY else "CK"
+        tested = self.test_dates.get((class_id or 0, subject_id or 0, term, column))
+        return tested or self.terms[term].ends - dt.timedelta(days=self._number("periodic.days"))
+
+    def correction_cutoff(
+        self, lock_key: str, class_id: int | None = None, subject_id: int | None = None
+    ) -> dt.datetime:
+        """The last moment for correction requests before the lock `lock_key`: a week (the
+        `correction.days`) before it (000 Điều 8), or, by the school's rule, before the term's
+        exam of the class × subject (003 Điều 8.3; the year's lock: term II's). The final lock
+        after the supplementary results has no exam: always a week before it."""
+        ahead = dt.timedelta(days=self._number("correction.days"))
+        term, final = TIME_LOCKS[lock_key]
+        if self.rules.correction_cutoff != "exam" or final:
+            return self.moment(lock_key) - ahead
+        exam = self.exam_day(term or max(self.terms), class_id, subject_id)
+        return school_moment(exam, self.deadline_time) - ahead
 
     def current_term(self, now: dt.datetime) -> int:
         """The term teachers are working on: the first one not yet locked, else the last."""
@@ -269,6 +294,15 @@ class Calendar:
         """Deadlines that fell in (start, end]: what escalation looks at."""
         return self.deadlines(start, end)
 
+    def _citation(self, key: str) -> str:
+        """The item's article; the supplementary end the school's rule moved cites that rule."""
+        rule = RULES["supplementary_end"]
+        chosen = rule.choice(self.rules.supplementary_end)
+        by_rule = key == "supplementary.end" and key not in self.changed
+        if by_rule and chosen is not None and chosen != rule.default:
+            return chosen.article
+        return KEYS[key].citation
+
     def entries(self) -> list[Entry]:
         return [
             Entry(
@@ -276,7 +310,7 @@ class Calendar:
                 KEYS[key].label,
                 show_value(KEYS[key].kind, self.values[key]),
                 key in self.changed,
-                KEYS[key].citation,
+                self._citation(key),
             )
             for key in keys_for(self.level)
         ]

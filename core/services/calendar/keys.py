@@ -31,11 +31,14 @@ are at work when one falls):
   check averages and results, 003 Điều 4, khoản 4, and the correction week below); `lock.term2`
   is the year lock, since term II results are the year's, and follows it (`FOLLOWS`) until the
   school sets it apart.
-- Corrections close `correction.days` = 7 days before each lock (regulation 000, mục sửa dữ liệu:
-  "01 tuần trước thời điểm khóa"; 003, Điều 8, khoản 3 likewise a week ahead).
+- Corrections close `correction.days` = 7 days before each lock (regulation 000, Điều 8: "01
+  tuần trước thời điểm khóa"), or, where the school's rule `correction_cutoff` is "exam", before
+  the term's exam (003, Điều 8, khoản 3: "1 tuần trước khi kiểm tra học kì"; Calendar.exam_day).
 - Supplementary results (students who had not completed the year at 30/6) until 15/8, after
-  which nothing changes (001, Điều 25, khoản 2 and 4): `supplementary.end`, which a school may
-  move (regulation 002 sends supplementary packages until 25/8). The lock applied then is final.
+  which nothing changes (001, Điều 25, khoản 2 and 4): `supplementary.end`, whose default the
+  school's rule `supplementary_end` moves to 20/8 (000 Điều 6) or 25/8 (002 mục II.2; see
+  core.services.school_rules), and which a school may also set to a date. The lock applied then
+  is final.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from core import clock
 from core.i18n import _
 from core.rules.catalog import SchoolLevel
 from core.rules.primary import TestPoint
+from core.services.school_rules import Rules
 
 # Primary assessment points as the record book and the teachers' sheets name them.
 POINT_COLUMNS: dict[TestPoint, str] = {
@@ -133,7 +137,7 @@ class KeySpec:
             "regular.weekday": "003 Điều 7.1",
             "deadline.time": "",
             "periodic.days": "003 Điều 7.1",
-            "correction.days": "000; 003 Điều 8.3",
+            "correction.days": "000 Điều 8; 003 Điều 8.3",
             "entry.term1": "003 Điều 7.1",
             "entry.term2": "003 Điều 7.1; 002 mục 2",
             "homeroom.term1": "003 Điều 4.2, 4.3",
@@ -181,9 +185,12 @@ def school_moment(day: dt.date, at: dt.time) -> dt.datetime:
     return clock.at_school(day, at)
 
 
-def defaults(level: SchoolLevel, first: int, terms: Mapping[int, dt.date]) -> dict[str, object]:
+def defaults(
+    level: SchoolLevel, first: int, terms: Mapping[int, dt.date], rules: Rules
+) -> dict[str, object]:
     """The regulations' calendar for a year starting in `first`; `terms` maps each term to its
-    last day. See the module docstring for the citations."""
+    last day; the school's `rules` choose the supplementary end (15/8, 20/8 or 25/8). See the
+    module docstring for the citations."""
     at = _DEFAULT_TIME
 
     def day(month: int, d: int) -> dt.datetime:
@@ -197,7 +204,7 @@ def defaults(level: SchoolLevel, first: int, terms: Mapping[int, dt.date]) -> di
         "correction.days": 7,
         "entry.term1": entry1,
         "lock.term1": entry1 + dt.timedelta(days=14),
-        "supplementary.end": day(8, 15),
+        "supplementary.end": day(*rules.supplementary_day),
     }
     if level is SchoolLevel.PRIMARY:
         values |= {

@@ -4,6 +4,7 @@ given. Changing a value is `core.services.calendar.changes`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -25,38 +26,95 @@ from core.services.calendar.keys import (
     defaults,
 )
 from core.services.calendar.values import loaded_value, typed
+from core.services.school_rules import Rules, rules_of, school_rules
 from core.services.schools import current_year
 
 
-async def load_calendar(year: SchoolYear) -> Calendar:
-    """The year's calendar, in four queries."""
-    school = await year.school
-    level = SchoolLevel(school.level)
-    terms = {
-        t.number: TermDates(t.id, t.number, t.starts, t.ends) for t in await Term.filter(year=year)
-    }
-    values = defaults(level, int(year.name[:4]), {n: t.ends for n, t in terms.items()})
+def _assemble(
+    year_id: int,
+    name: str,
+    level: SchoolLevel,
+    terms: dict[int, TermDates],
+    settings: Iterable[tuple[str, str]],
+    test_dates: dict[tuple[int, int, int, str], dt.date],
+    rules: Rules,
+) -> Calendar:
+    """The calendar from what is stored: the regulations' defaults for the year's terms (and
+    the school's rules), the school's settings over them, and what follows a setting the
+    school has not set apart."""
+    values = defaults(level, int(name[:4]), {n: t.ends for n, t in terms.items()}, rules)
     changed = set()
-    for setting in await DeadlineSetting.filter(year=year):
-        if setting.key in values:
-            values[setting.key] = loaded_value(KEYS[setting.key].kind, setting.value)
-            changed.add(setting.key)
+    for key, text in settings:
+        if key in values:
+            values[key] = loaded_value(KEYS[key].kind, text)
+            changed.add(key)
     for follower, source in FOLLOWS.items():
         if follower not in changed:
             values[follower] = values[source]
+    return Calendar(year_id, name, level, terms, values, frozenset(changed), test_dates, rules)
+
+
+async def load_calendar(year: SchoolYear) -> Calendar:
+    """The year's calendar, in five queries."""
+    school = await year.school
+    terms = {
+        t.number: TermDates(t.id, t.number, t.starts, t.ends) for t in await Term.filter(year=year)
+    }
+    settings = await DeadlineSetting.filter(year=year).values_list("key", "value")
     term_number = {t.id: t.number for t in terms.values()}
     rows = await TestDate.filter(term_id__in=list(term_number)).values_list(
         "school_class_id", "subject_id", "term_id", "column", "day"
     )
-    return Calendar(
+    return _assemble(
         year.id,
         year.name,
-        level,
+        SchoolLevel(school.level),
         terms,
-        values,
-        frozenset(changed),
+        settings,
         {(c, s, term_number[t], col): day for c, s, t, col, day in rows},
+        await school_rules(school.id),
     )
+
+
+async def calendars_of(year_ids: Iterable[int]) -> dict[int, Calendar]:
+    """The calendars of some years, in two queries (the years, their schools' rules), without
+    their test dates (only the deadlines of recorded tests need them): what every gradebook
+    write asks, to know which locks bind at this moment (core.services.locks.fallen), so it
+    must stay cheap."""
+    rows = await SchoolYear.filter(id__in=sorted(set(year_ids))).values_list(
+        "id",
+        "name",
+        "school_id",
+        "school__level",
+        "terms__id",
+        "terms__number",
+        "terms__starts",
+        "terms__ends",
+        "deadline_settings__key",
+        "deadline_settings__value",
+    )
+    years: dict[int, tuple[str, int, SchoolLevel]] = {}
+    terms: dict[int, dict[int, TermDates]] = {}
+    settings: dict[int, dict[str, str]] = {}
+    for year_id, name, school_id, level, term_id, number, starts, ends, key, value in rows:
+        years[year_id] = (name, school_id, SchoolLevel(level))
+        if term_id is not None:
+            terms.setdefault(year_id, {})[number] = TermDates(term_id, number, starts, ends)
+        if key is not None:
+            settings.setdefault(year_id, {})[key] = value
+    rules = await rules_of({school_id for _name, school_id, _level in years.values()})
+    return {
+        year_id: _assemble(
+            year_id,
+            name,
+            level,
+            terms.get(year_id, {}),
+            settings.get(year_id, {}).items(),
+            {},
+            rules[school_id],
+        )
+        for year_id, (name, school_id, level) in years.items()
+    }
 
 
 def ensure_school(actor: Actor, year: SchoolYear) -> None:

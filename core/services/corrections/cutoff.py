@@ -1,9 +1,11 @@
 """The correction cut-off and the principal's late allowances.
 
-Corrections of a term are asked for until a week before its lock (000 Điều 8; 003 Điều 8.3),
-as the school's calendar has it. After that only the principal may let one request through: a
-teacher asks (`ask_late`), the principal allows it for LATE_DAYS days (`grant_late`), and
-`submit` uses the allowance up.
+Corrections of a term are asked for until a week before its lock (000 Điều 8), or, where the
+school's rule says so (core.services.school_rules: `correction_cutoff` "exam"), a week before
+the term's exam of the class × subject (003 Điều 8.3; the day the calendar records, else the
+calendar's assumed day: Calendar.exam_day). After that only the principal may let one request
+through: a teacher asks (`ask_late`), the principal allows it for LATE_DAYS days
+(`grant_late`), and `submit` uses the allowance up.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from core.services.calendar import load_calendar
 from core.services.corrections.cells import Cell
 from core.services.corrections.routing import deciders, principal_behind
 from core.services.outbox import notify_staff
+from core.services.school_rules import Rules, school_rules
 
 LATE_DAYS = 3  # how long a principal's late allowance lasts
 LATE = "correction.late"  # the ask, to the deciders; the grant, to the teacher
@@ -50,10 +53,20 @@ class PastCutoff(HocbaError):
     """A request after the cut-off without the principal's allowance."""
 
 
-async def cutoff(year: SchoolYear, term: Term) -> dt.datetime:
-    """The last moment to ask for corrections of a term: a week before its lock."""
+async def cutoff(year: SchoolYear, term: Term, cell: Cell | None = None) -> dt.datetime:
+    """The last moment to ask for corrections of a term (of the cell's class × subject, whose
+    exam may have its own day): a week before its lock, or before its exam."""
     calendar = await load_calendar(year)
-    return calendar.correction_cutoff(f"lock.term{term.number}")
+    class_id = cell.school_class.id if cell else None
+    subject_id = cell.subject.id if cell and cell.subject else None
+    return calendar.correction_cutoff(f"lock.term{term.number}", class_id, subject_id)
+
+
+def _before_what(rules: Rules) -> str:
+    """What the cut-off is a week before, as the refusal says it."""
+    if rules.correction_cutoff == "exam":
+        return _("một tuần trước ngày kiểm tra cuối học kỳ, 003 Điều 8.3")
+    return _("một tuần trước khi khóa sổ, 000 Điều 8")
 
 
 def _sheet(cell: Cell) -> dict[str, object]:
@@ -77,16 +90,20 @@ async def ensure_before_cutoff(
 ) -> LateAllowance | None:
     """None before the cut-off; after it, the principal's unused allowance, or PastCutoff."""
     now = now or clock.now()
-    last = await cutoff(await cell.school_class.year, cell.term)
+    last = await cutoff(await cell.school_class.year, cell.term, cell)
     if now <= last:
         return None
     allowance = await _allowance(actor, cell, now)
     if allowance is None:
         raise PastCutoff(
             _(
-                "Đã quá hạn đề nghị sửa điểm học kỳ {term} ({last}: một tuần trước khi khóa sổ). "
+                "Đã quá hạn đề nghị sửa điểm học kỳ {term} ({last}: {before}). "
                 "Chỉ Hiệu trưởng cho phép nộp muộn được: thầy cô có thể xin phép."
-            ).format(term=roman(cell.term.number), last=formatting.date_time(last))
+            ).format(
+                term=roman(cell.term.number),
+                last=formatting.date_time(last),
+                before=_before_what(await school_rules(actor.school_id)),
+            )
         )
     return allowance
 

@@ -107,8 +107,9 @@ async def tell_unsealed(view: RequestView, minutes: Sealed, now: dt.datetime) ->
         return _(
             "⚠️ Biên bản sửa chữa dữ liệu của {title} đã gửi đi nhưng chưa có chữ ký số (con "
             "dấu) của nhà trường. Lý do: {problem}\nViệc cần làm: người quản trị máy chủ cấu "
-            "hình con dấu số của trường (khóa «SEAL» trong mục [signing] của tệp cấu hình: tệp "
-            "PKCS#12 hoặc token); các biên bản sau sẽ được đóng dấu."
+            "hình con dấu số của trường (khóa «SEAL» trên token hoặc HSM, mục [signing] của tệp "
+            "cấu hình: seal, pkcs11_module, pkcs11_token_label, pkcs11_pin); các biên bản sau sẽ "
+            "được đóng dấu."
         ).format(title=title, problem=problem)
 
     await tell(

@@ -42,7 +42,11 @@ from core.services.corrections.notices import (
     topic_of,
 )
 from core.services.corrections.routing import deciders, principal_behind, staff_with
-from core.services.corrections.session import WITNESS_ROLES, ensure_can_witness
+from core.services.corrections.session import (
+    WITNESS_ROLES,
+    ensure_can_witness,
+    ensure_replaceable,
+)
 from core.services.corrections.views import RequestView, load_view, load_views
 from core.services.outbox import Delivery, Reach
 
@@ -147,7 +151,7 @@ def _actions(view: RequestView, people: list[tuple[Staff, str, Witness | None]])
         return []
     actions = [Choice(_("🔁 Gửi lại lời mời ({number})").format(number=number), _resend(view))]
     for row in open_rows:
-        if WitnessRole(row.role) is not WitnessRole.TEACHER:
+        if WitnessRole(row.role) in WITNESS_ROLES:  # not the teacher's, nor the homeroom's
             actions.append(
                 Choice(
                     _("🔄 Thay {name} ({number})").format(name=row.staff.full_name, number=number),
@@ -293,8 +297,7 @@ async def _open_witness(
                 "Phiếu {number} {state}: không còn chờ người chứng kiến. Gõ /phieusua để xem lại."
             ).format(number=view.number, state=view.state.label)
         )
-    if witness_role is WitnessRole.TEACHER:
-        raise InvalidValue(_("Người chứng kiến là giáo viên đề nghị sửa: không đổi được."))
+    ensure_replaceable(witness_role)
     witness = await Witness.get_or_none(request_id=view.id, role=witness_role).prefetch_related(
         "staff"
     )
