@@ -14,9 +14,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.bootstrap import running
+from bot.cli_certs import add_certs_commands
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
+from bot.cli_own_token import add_sign_command
+from bot.cli_records import add_records_commands
 from bot.cli_reminders import add_reminder_commands
+from bot.cli_rules import add_rules_commands
 from bot.cli_signing import cmd_close, cmd_export, cmd_issue, cmd_prepare, cmd_verify
 from bot.cli_templates import add_template_commands
 from bot.config import Config, ConfigError, load_config
@@ -24,7 +28,7 @@ from bot.results_table import render_results
 from core import audit, formatting
 from core.errors import HocbaError, NotFound
 from core.i18n import _, use_language
-from core.importing import import_file
+from core.importing import import_file, read_import_file
 from core.models import School, SchoolClass, SchoolYear
 from core.rules.catalog import SchoolLevel
 from core.runtime import Runtime
@@ -36,10 +40,10 @@ from core.services.schools import (
     ensure_year,
     find_class,
     find_school,
-    latest_year,
+    find_year,
     parse_class_name,
 )
-from core.services.signin import create_invite
+from core.services.signin import create_invite, find_staff
 from handlers.invite import deep_link
 
 Command = Callable[[argparse.Namespace, Config, Runtime], Awaitable[int]]
@@ -50,11 +54,14 @@ async def _school(args: argparse.Namespace, config: Config) -> School:
 
 
 async def _year(args: argparse.Namespace, school: School) -> SchoolYear:
-    return await ensure_year(school, args.year) if args.year else await latest_year(school)
+    """The year of --year, or the latest: looked up, never created (only `hocba init` creates
+    a year, so a mistyped --year cannot become everyone's latest year)."""
+    return await find_year(school, args.year)
 
 
 async def cmd_init(args: argparse.Namespace, config: Config) -> int:
-    """Create or upgrade the database (`hocba migrate`), then add the school if asked."""
+    """Create or upgrade the database (`hocba migrate`), then add the school if asked, or
+    with --year alone the school's new year (the one command that creates a year)."""
     if args.code and not (args.name and args.level):
         raise HocbaError(_("Tạo trường mới cần cả --code, --name và --level."))
     print_applied(await migrate(config))
@@ -67,6 +74,11 @@ async def cmd_init(args: argparse.Namespace, config: Config) -> int:
                 name=school.name, code=school.code, year=year.name
             )
         )
+    elif args.year:
+        async with running(config):
+            school = await _school(args, config)
+            year = await ensure_year(school, args.year)
+        print(_("{school} có năm học {year}.").format(school=school.name, year=year.name))
     print(_("Cơ sở dữ liệu sẵn sàng: {url}").format(url=config.redacted()["database"]["url"]))
     return 0
 
@@ -81,9 +93,10 @@ async def cmd_import(args: argparse.Namespace, config: Config, runtime: Runtime)
         Actor.command_line(school.id),
         year,
         args.kind,
-        path.read_bytes(),
+        read_import_file(path),
         path.name,
         workers=runtime.workers,
+        decided_by=await find_staff(school.id, args.decided_by) if args.decided_by else None,
     )
     print(report.summary())
     return 0
@@ -215,6 +228,13 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     load.add_argument("file", metavar="TỆP")
+    load.add_argument(
+        "--decided-by",
+        help=_(
+            "mã cán bộ của Hiệu trưởng đã quyết định (cần khi tệp giao hoặc bỏ vai trò Hiệu "
+            "trưởng, Phó hiệu trưởng, Văn thư)"
+        ),
+    )
     load.set_defaults(run=cmd_import)
 
     demo = commands.add_parser("demo", help=_("tạo trường mẫu để dùng thử"))
@@ -258,9 +278,15 @@ def _parser() -> argparse.ArgumentParser:
     prepare.add_argument("klass", metavar="LỚP")
     prepare.set_defaults(run=cmd_prepare)
 
-    issue = commands.add_parser("issue", help=_("ký đủ chuỗi và phát hành học bạ của một lớp"))
+    issue = commands.add_parser(
+        "issue", help=_("đóng dấu và phát hành học bạ mọi người đã ký của một lớp")
+    )
     issue.add_argument("klass", metavar="LỚP")
+    issue.add_argument(
+        "--by", metavar="MÃ_CÁN_BỘ", help=_("người đóng dấu: văn thư giữ con dấu số của trường")
+    )
     issue.set_defaults(run=cmd_issue)
+    add_sign_command(commands)
 
     export = commands.add_parser("export", help=_("ghi học bạ đã phát hành (XML, PDF) ra thư mục"))
     export.add_argument("klass", metavar="LỚP")
@@ -275,6 +301,9 @@ def _parser() -> argparse.ArgumentParser:
     add_deadline_commands(commands)
     add_reminder_commands(commands)
     add_database_commands(commands)
+    add_certs_commands(commands)
+    add_rules_commands(commands)
+    add_records_commands(commands)
 
     fixes = commands.add_parser("corrections", help=_("phiếu đề nghị sửa điểm"))
     fixes_sub = fixes.add_subparsers(dest="corrections_command", required=True, metavar="LỆNH")

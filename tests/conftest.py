@@ -13,6 +13,7 @@ tool, and a green run must mean that every test ran.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -175,16 +176,26 @@ async def sqlite_db(tmp_path) -> AsyncIterator[str]:
         yield url
 
 
+# A moment of the 2025-2026 year while its gradebook is open (term I, before any lock of the
+# year). Every write is checked against the calendar's locks at the clock's time, and by the
+# wall clock that year may be over: the fixtures of that year put the clock here.
+DURING_2025_2026 = dt.datetime(2025, 12, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
 @pytest.fixture
 async def secondary(db: str) -> tuple[School, SchoolYear]:
-    """A lower-secondary school with the 2025-2026 year and its two terms."""
+    """A lower-secondary school with the 2025-2026 year and its two terms; the clock at
+    `DURING_2025_2026`."""
+    clock.set_time(DURING_2025_2026)
     school = await create_school("THCS-DA", "Trường THCS Đại An", SchoolLevel.LOWER_SECONDARY)
     return school, await ensure_year(school, "2025-2026")
 
 
 @pytest.fixture
 async def primary(db: str) -> tuple[School, SchoolYear]:
-    """A primary school with the 2025-2026 year and its two terms."""
+    """A primary school with the 2025-2026 year and its two terms; the clock at
+    `DURING_2025_2026`."""
+    clock.set_time(DURING_2025_2026)
     school = await create_school("TH-AH", "Trường Tiểu học An Hồng", SchoolLevel.PRIMARY)
     return school, await ensure_year(school, "2025-2026")
 

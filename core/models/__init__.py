@@ -3,6 +3,7 @@
 from core.models.audit import AuditEvent
 from core.models.botstate import BotState
 from core.models.calendar import DeadlineSetting, TestDate
+from core.models.certificates import CertificateKind, SigningCertificate
 from core.models.corrections import (
     CellKind,
     CorrectionItem,
@@ -40,11 +41,13 @@ from core.models.records import (
     BatchState,
     ClassClosure,
     IssuedRecord,
+    RecordRevision,
     RecordState,
     SignatureRole,
     SigningBatch,
     SubjectSheetDoc,
 )
+from core.models.rules import SchoolRule
 from core.models.school import School, SchoolClass, SchoolYear, Subject, Term
 from core.models.signin import InviteCode
 
@@ -55,6 +58,7 @@ __all__ = [
     "BatchState",
     "BotState",
     "CellKind",
+    "CertificateKind",
     "ClassClosure",
     "Comment",
     "Conduct",
@@ -77,14 +81,17 @@ __all__ = [
     "Opening",
     "PrimaryAssessment",
     "QualityAssessment",
+    "RecordRevision",
     "RecordState",
     "RequestState",
     "Role",
     "School",
     "SchoolClass",
+    "SchoolRule",
     "SchoolYear",
     "SignatureRole",
     "SigningBatch",
+    "SigningCertificate",
     "Staff",
     "StaffRole",
     "Student",

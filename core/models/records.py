@@ -174,3 +174,29 @@ class BatchItem(Model):
 
     class Meta:
         table = "batch_item"
+
+
+class RecordRevision(Model):
+    """A closed class's correction whose student's record is to be issued anew (outbox row).
+
+    Written in the transaction that closes the correction request, so the intent is never
+    lost; the revision job (core.services.issuance.reissue) starts the next version and sets
+    `done_at`, once, whatever crashes in between."""
+
+    id = fields.IntField(primary_key=True)
+    request = fields.OneToOneField(
+        "models.CorrectionRequest", related_name="revision", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    record = fields.ForeignKeyField(
+        "models.IssuedRecord",
+        related_name=False,
+        null=True,
+        description="the version started; None: the record needed no new version",
+    )
+    done_at = fields.DatetimeField(null=True, index=True)
+    attempts = fields.SmallIntField(default=0)
+    last_error = fields.TextField(default="", description="why the last attempt did not finish")
+
+    class Meta:
+        table = "record_revision"

@@ -8,7 +8,9 @@ of the bot would wait for the rendering): first the cells are relocked and the r
 to APPLIED or EXPIRED; then `conclude` draws up the minutes in the worker pool and, in one
 transaction, records the close (`closed_at`, the minutes' hash), its audit event and the
 messages. A close left half-way (a crash, a rendering that failed) is concluded by the next
-run of the job; `closed_at` being set is what makes it happen once.
+run of the job; `closed_at` being set is what makes it happen once. A request that changed a
+class closed for issuance leaves, with its close, the intent to issue the student's record
+anew (core.services.issuance.reissue).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.i18n import _
 from core.models import (
     CorrectionItem,
     CorrectionRequest,
+    RecordRevision,
     RequestState,
     Role,
     Staff,
@@ -46,6 +49,7 @@ from core.services.corrections.routing import (
 )
 from core.services.corrections.states import Move, record, transition
 from core.services.corrections.views import ItemView, RequestView, gone, load_view
+from core.services.frozen import RecordsFrozen, class_closed
 from core.services.outbox import Attachment
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
@@ -72,10 +76,11 @@ def _cells(view: RequestView) -> list[tuple[ItemView, Cell]]:
 
 async def _is_locked(school_id: int, cell: Cell, now: dt.datetime) -> bool:
     """Whether a write by nobody in particular would be refused: a lock covers the cell and
-    no scope-wide opening lets writes through (a correction opening is per teacher)."""
+    no scope-wide opening lets writes through (a correction opening is per teacher), or the
+    class's year is closed for issuance (core.services.frozen)."""
     try:
         await locks.ensure_writable(system(school_id), [cell.touch()], now)
-    except locks.ScopeLocked:
+    except (locks.ScopeLocked, RecordsFrozen):
         return True
     return False
 
@@ -84,7 +89,8 @@ async def _is_locked(school_id: int, cell: Cell, now: dt.datetime) -> bool:
 # Witnesses
 
 
-# Who may stand for each body that witnesses (000 Điều 8); the teacher is the requester.
+# Who may stand for each body that witnesses (000 Điều 8); the teacher is the requester, the
+# homeroom teacher the class's own (001 Điều 17.3): those two places are nobody else's.
 WITNESS_ROLES: dict[WitnessRole, frozenset[Role]] = {
     WitnessRole.LEADERSHIP: LEADERSHIP,
     WitnessRole.ADMIN: frozenset({Role.ADMIN}),
@@ -92,11 +98,17 @@ WITNESS_ROLES: dict[WitnessRole, frozenset[Role]] = {
 }
 
 
-async def ensure_can_witness(school_id: int, role: WitnessRole, person: Staff) -> None:
-    """`person` may stand as the witness for `role`: a member of the school in that body. The
-    teacher's place is the requester's own and is never given to anyone else."""
+def ensure_replaceable(role: WitnessRole) -> None:
+    """The teacher's and the homeroom teacher's places are never given to anyone else."""
     if role is WitnessRole.TEACHER:
         raise InvalidValue(_("Người chứng kiến là giáo viên đề nghị sửa: không đổi được."))
+    if role is WitnessRole.HOMEROOM:
+        raise InvalidValue(_("Người chứng kiến là giáo viên chủ nhiệm của lớp: không đổi được."))
+
+
+async def ensure_can_witness(school_id: int, role: WitnessRole, person: Staff) -> None:
+    """`person` may stand as the witness for `role`: a member of the school in that body."""
+    ensure_replaceable(role)
     person_roles = {Role(r) for r in await person.roles.all().values_list("role", flat=True)}
     if person.school_id != school_id or not person.active or not person_roles & WITNESS_ROLES[role]:
         raise InvalidValue(
@@ -106,13 +118,24 @@ async def ensure_can_witness(school_id: int, role: WitnessRole, person: Staff) -
         )
 
 
+async def _homeroom_teacher(request: CorrectionRequest) -> Staff | None:
+    """The homeroom teacher of the request's class, who supervises every correction of its
+    results with the admins (001 Điều 17.3); None when the class has none on record."""
+    school_class = await request.school_class
+    if school_class.homeroom_id is None:
+        return None
+    return await Staff.get_or_none(id=school_class.homeroom_id, active=True)
+
+
 async def name_witnesses(
     actor: Actor, request: CorrectionRequest, chosen: dict[WitnessRole, Staff]
 ) -> dict[WitnessRole, Staff]:
-    """The four witnesses of 000 Điều 8, each a member of the school in that role (by default:
-    the approver for the leadership, the admin who forwarded or the first admin, the first
-    inspection board member, the teacher); the inspection board is left out only where the
-    school has none on record."""
+    """The witnesses of 000 Điều 8, each a member of the school in that role (by default: the
+    approver for the leadership, the admin who forwarded or the first admin, the first
+    inspection board member, the teacher), and the homeroom teacher of the class (001 Điều
+    17.3). The inspection board is left out only where the school has none on record; the
+    homeroom teacher where the class has none, or when they are already a witness (they filed
+    the request, or approve it)."""
     school_id = actor.school_id
     admins = await staff_with(school_id, Role.ADMIN)
     inspectors = await staff_with(school_id, Role.INSPECTOR)
@@ -128,6 +151,9 @@ async def name_witnesses(
         named[role] = person
     if named[WitnessRole.ADMIN] is None:
         raise InvalidValue(_("Trường chưa có Ban quản trị học bạ số để chứng kiến việc sửa."))
+    homeroom = await _homeroom_teacher(request)
+    if homeroom is not None and homeroom.id not in {p.id for p in named.values() if p}:
+        named[WitnessRole.HOMEROOM] = homeroom
     return {role: person for role, person in named.items() if person is not None}
 
 
@@ -315,7 +341,8 @@ async def conclude(
 ) -> CorrectionRequest:
     """Record the close of an applied or expired request, once: minutes when something was
     changed (rendered before the transaction), the audit event, and the minutes or the
-    relock sent to the principal, the admins and the teacher."""
+    relock sent to the principal, the admins and the teacher. A change to a class closed for
+    issuance also leaves, in the same transaction, the request to issue its record anew."""
     now = now or clock.now()
     view = await load_view(request_id)
     request = view.request
@@ -342,6 +369,10 @@ async def conclude(
         await record(
             system(request.school_id), f"correction.{state.value}", request, minutes=digest
         )
+        if applied and await class_closed(request.school_class_id):  # type: ignore[attr-defined]
+            # its record is issued anew (core.services.issuance.reissue): the intent commits
+            # with the close, so a crash cannot lose it (001 Điều 25.3)
+            await RecordRevision.get_or_create(request_id=request.id, defaults={"created_at": now})
         people = [
             *await deciders(request.school_id),
             *await staff_with(request.school_id, Role.ADMIN),

@@ -3,6 +3,12 @@ subject result sheets, as the values the XML renderer (core.render.xml_record) t
 
 Nothing is written here; `prepare` stores what is built. The XML itself is made in the worker
 pool (`render_documents`), since a school's worth of records is seconds of lxml work.
+
+Each document's data ends with its signer list (001 Điều 4.1, in the order of Điều 24.5): a
+record lists its homeroom teacher, the principal and the school's seal, a sheet its subject
+teacher, each with the certificate registered for them (core.services.certificates). A signer
+without a usable registered certificate stops the build, naming who, since a record built
+without knowing its signers' certificates could be completed by anyone's.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from core.models import (
     Role,
     School,
     SchoolClass,
+    SignatureRole,
     Staff,
     Student,
     TeachingAssignment,
@@ -32,6 +39,7 @@ from core.render import xml_record as fmt
 from core.rules import secondary as tt22
 from core.rules.catalog import Assessment, SchoolLevel
 from core.services.access import Actor
+from core.services.certificates import listed_signers
 from core.services.gradebook import mark_column
 from core.services.results import SecondaryResult, class_results
 from core.signing.xmldsig import c14n
@@ -115,6 +123,7 @@ def _record_data(
     names: dict[str, str],
     teachers: dict[int, Staff],
     comment: str,
+    signers: tuple[fmt.ListedSigner, ...],
 ) -> fmt.StudentRecord:
     return fmt.StudentRecord(
         record_code=f"{school.code}.{year_name}.{student.national_id}",
@@ -151,6 +160,7 @@ def _record_data(
         promotion=row.promotion.value,  # type: ignore[union-attr]
         title=row.title.value if row.title else None,
         homeroom_comment=comment,
+        signers=signers,
     )
 
 
@@ -189,11 +199,26 @@ def _sheet_rows(
     return tuple(rows)
 
 
+def _sheet_signers(
+    listed: dict[tuple[str, int | None], fmt.ListedSigner], teacher: Staff | None
+) -> tuple[fmt.ListedSigner, ...]:
+    """The subject teacher signs their subject's sheets (001 Điều 24.5a)."""
+    if teacher is None:
+        return ()
+    return (listed[(SignatureRole.SUBJECT_TEACHER.value, teacher.id)],)
+
+
 async def build_class(
-    actor: Actor, school_class: SchoolClass, only_student: int | None = None
+    actor: Actor,
+    school_class: SchoolClass,
+    only_student: int | None = None,
+    *,
+    data_only: bool = False,
 ) -> ClassDocuments:
     """The record data of the class's students (or of one) and, for the whole class, the
-    unsigned class × subject sheets."""
+    unsigned class × subject sheets. `data_only`: the records' data without their signer
+    list and no sheets, to compare with what was issued (core.services.issuance.drift):
+    certificates expire after issuance, the data must not change."""
     school = await school_of(school_class)
     year = await school_class.year
     results = await class_results(actor, school_class)
@@ -205,10 +230,29 @@ async def build_class(
         await Staff.get_or_none(id=school_class.homeroom_id) if school_class.homeroom_id else None
     )
     principal = await Staff.filter(school=school, roles__role=Role.PRINCIPAL, active=True).first()
-    names = {
-        "homeroom": homeroom.full_name if homeroom else "",
-        "principal": principal.full_name if principal else "",
-    }
+    if homeroom is None or principal is None:
+        raise InvalidValue(
+            _(
+                "Lớp {klass} chưa có giáo viên chủ nhiệm hoặc trường chưa có Hiệu trưởng: chưa "
+                "lập được học bạ. Quản trị cập nhật danh sách cán bộ rồi lập lại."
+            ).format(klass=school_class.name)
+        )
+    names = {"homeroom": homeroom.full_name, "principal": principal.full_name}
+    chain = [
+        (SignatureRole.HOMEROOM, homeroom),
+        (SignatureRole.PRINCIPAL, principal),
+        (SignatureRole.SEAL, None),
+    ]
+    sheet_signers = (
+        [(SignatureRole.SUBJECT_TEACHER, t) for t in teachers.values()]
+        if only_student is None
+        else []
+    )
+    listed: dict[tuple[str, int | None], fmt.ListedSigner] = {}
+    record_signers: tuple[fmt.ListedSigner, ...] = ()
+    if not data_only:
+        listed = await listed_signers(school, [(r.value, s) for r, s in chain + sheet_signers])
+        record_signers = tuple(listed[(r.value, s.id if s else None)] for r, s in chain)
     versions = {
         r["student_id"]: r["version"]
         for r in await IssuedRecord.filter(
@@ -234,9 +278,10 @@ async def build_class(
                 names,
                 teachers,
                 comments.get(student.id, ""),
+                record_signers,
             )
     sheets = []
-    if only_student is None:
+    if only_student is None and not data_only:
         cells = await _marks(school_class, [s.id for s in students.values()])
         info = _school_info(school)
         for subject in results.subjects:
@@ -251,6 +296,7 @@ async def build_class(
                     period,
                     teacher.full_name if teacher else "",
                     _sheet_rows(results, students, subject, period, cells),
+                    _sheet_signers(listed, teacher),
                 )
                 sheets.append(SheetPlan(subject.id, period, teacher.id if teacher else None, sheet))
     return ClassDocuments(records, sheets)
