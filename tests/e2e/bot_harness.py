@@ -15,7 +15,10 @@ from tests.telegram_fake.fixtures import free_port
 
 
 def bot_config(server: FakeTelegramServer, tmp_path: Path, **env: str) -> Config:
+    """The bot's configuration for a test, in demo mode (its tests sign with the demo's key
+    files); HOCBA_DEMO_ENABLED="false" among `env` runs it as a school would."""
     environ = {
+        "HOCBA_DEMO_ENABLED": "true",
         "HOCBA_TELEGRAM_TOKEN": server.token,
         "HOCBA_TELEGRAM_BASE_URL": server.base_url,
         "HOCBA_TELEGRAM_BASE_FILE_URL": server.base_file_url,

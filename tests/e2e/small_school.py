@@ -11,6 +11,7 @@ from tests.telegram_fake.user import FakeUser
 PHONES = {
     "GV01": "+84912000001",
     "GV02": "+84912000002",
+    "GV03": "+84912000003",  # 6A's homeroom teacher
     "HT01": "+84912000010",
     "QT01": "+84912000011",
     "TT01": "+84912000012",

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from core import clock
-from core.models import Delegation, Role, School, SchoolYear
+from core.models import Delegation, Role, School, SchoolYear, Staff
 from core.services import roster
 from core.services.access import Actor
 from tests.e2e.bot_harness import bot_config, running_bot
@@ -26,6 +26,7 @@ async def seed_with_vice_principal() -> None:
                 "GV003", "Đỗ Văn Phó", frozenset({Role.VICE_PRINCIPAL}), phone="+84933333333"
             )
         ],
+        decided_by=await Staff.get(school=school, code="GV001"),  # the principal's decision
     )
 
 

@@ -93,7 +93,8 @@ async def correct_from_the_phone(
         code: await signed_in(server, code, user_id)
         for code, user_id in (("GV02", 6402), ("HT01", 6410), ("QT01", 6411), ("TT01", 6412))
     }
-    actor = {code: await Actor.of_staff(await Staff.get(code=code)) for code in people}
+    # GV03, 6A's homeroom teacher, witnesses too (001 Điều 17.3), without signing in here
+    actor = {code: await Actor.of_staff(await Staff.get(code=code)) for code in [*people, "GV03"]}
     store = FileStore(tmp_path / "files")  # where bot_config keeps the bot's files
     klass = await SchoolClass.get(name="6A")
     draft = corrections.Draft(
@@ -109,7 +110,7 @@ async def correct_from_the_phone(
     request = await corrections.submit(actor["GV02"], draft, store)
     await corrections.forward(actor["QT01"], [request.id])
     await corrections.approve(actor["HT01"], request.id)
-    for code in ("HT01", "QT01", "TT01", "GV02"):
+    for code in ("HT01", "QT01", "TT01", "GV02", "GV03"):
         await corrections.confirm_witness(actor[code], request.id)
 
     teacher = people["GV02"]

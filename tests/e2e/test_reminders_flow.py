@@ -88,14 +88,17 @@ async def seed() -> None:
         (informatics, MarkKind.MIDTERM, 1),
         (informatics, MarkKind.FINAL, 1),
     ]
-    await gradebook.write_marks(
-        admin,
-        [
-            gradebook.MarkEntry(s.id, klass, subject, term, kind, index, Decimal("8"))
-            for s in await Student.all()
-            for subject, kind, index in cells
-        ],
-    )
+    students = await Student.all()
+    for teacher, taught in (("GV010", maths), ("GV011", informatics)):  # each enters their own
+        await gradebook.write_marks(
+            await Actor.of_staff(await Staff.get(school=school, code=teacher)),
+            [
+                gradebook.MarkEntry(s.id, klass, subject, term, kind, index, Decimal("8"))
+                for s in students
+                for subject, kind, index in cells
+                if subject == taught
+            ],
+        )
 
 
 @pytest.fixture

@@ -146,8 +146,13 @@ async def test_bad_input_is_answered_and_changes_nothing(telegram_server, bot) -
     before = await AuditEvent.all().count()
     await user.send_text("x" * 3000)
     assert "quá dài" in (await user.wait_for_message()).text
-    await user.send_document(b"%PDF-1.4 nothing", "bai.pdf", "application/pdf")
+    await user.send_document(b"PK\x03\x04 nothing", "bai.docx", "application/msword")
     assert "chưa dùng được" in (await user.wait_for_message()).text
+    # a PDF is checked as a record file (handlers.verify): a broken one is said so, in words
+    await user.send_document(b"%PDF-1.4 nothing", "bai.pdf", "application/pdf")
+    broken = (await user.wait_for_message()).text
+    assert "Tệp PDF hỏng hoặc không đọc được" in broken and "Hãy gửi" in broken
+    assert "malformed" not in broken
     await user.send_command("/language")
     await user.wait_for_message()
     answer = await user.press_forged("lang:xx;DROP TABLE staff")
