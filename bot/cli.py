@@ -161,7 +161,8 @@ async def cmd_audit_verify(args: argparse.Namespace, config: Config, runtime: Ru
 
 async def cmd_staff_invite(args: argparse.Namespace, config: Config, runtime: Runtime) -> int:
     school = await _school(args, config)
-    invite = await create_invite(Actor.command_line(school.id), args.who)
+    decided_by = await find_staff(school.id, args.decided_by) if args.decided_by else None
+    invite = await create_invite(Actor.command_line(school.id), args.who, decided_by=decided_by)
     print(
         _("Mã mời cho {name} ({code}), dùng một lần, hết hạn {expires}:").format(
             name=invite.staff.full_name,
@@ -255,6 +256,11 @@ def _parser() -> argparse.ArgumentParser:
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="LỆNH")
     invite = staff_sub.add_parser("invite", help=_("tạo mã mời đăng nhập Telegram"))
     invite.add_argument("who", metavar="MÃ-HOẶC-TÊN", help=_("mã cán bộ hoặc một phần họ tên"))
+    invite.add_argument(
+        "--decided-by",
+        metavar="MÃ_CÁN_BỘ",
+        help=_("Hiệu trưởng quyết định (cần khi mời Hiệu trưởng, phó hiệu trưởng, văn thư)"),
+    )
     invite.set_defaults(run=cmd_staff_invite)
 
     close = commands.add_parser(

@@ -22,9 +22,10 @@ from tortoise.transactions import in_transaction
 from core import audit, clock
 from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import LANGUAGES, _
-from core.models import AuditEvent, InviteCode, Staff
+from core.models import AuditEvent, InviteCode, Role, Staff, StaffRole
 from core.services import outbox
 from core.services.access import Actor, ensure_admin
+from core.services.role_grants import RESERVED, grant_decision
 from core.text import fold
 from core.validation import normalise_phone
 
@@ -91,10 +92,42 @@ async def find_staff(school_id: int, who: str) -> Staff:
     )
 
 
-async def create_invite(actor: Actor, who: str, *, now: dt.datetime | None = None) -> Invite:
-    """A new one-time code for a staff member of the admin's school."""
+async def create_invite(
+    actor: Actor, who: str, *, decided_by: Staff | None = None, now: dt.datetime | None = None
+) -> Invite:
+    """A new one-time code for a staff member of the admin's school.
+
+    Whoever redeems an invite becomes that staff member in the bot. For the principal, a vice
+    principal or the clerk that means approving, signing and sealing for the school, roles only
+    the principal gives (001 Điều 16.2, 33.2; core.services.role_grants): an invite into such
+    an account is the principal's decision too, or an admin's naming it (`decided_by`), and the
+    audit event keeps it. Otherwise an admin could invite themselves into the principal's place.
+    """
     ensure_admin(actor)
     staff = await find_staff(actor.school_id, who)
+    reserved = await StaffRole.filter(staff=staff, role__in=list(RESERVED)).values_list(
+        "role", flat=True
+    )
+    decision = None
+    if reserved and staff.id != actor.staff_id:
+        try:
+            decision = await grant_decision(actor, decided_by)
+        except PermissionDenied as refused:
+            if decided_by is not None:
+                raise
+            raise PermissionDenied(
+                _(
+                    "{name} giữ vai trò {roles}: mã mời vào tài khoản này để người nhận duyệt, ký "
+                    "thay mặt nhà trường, nên do Hiệu trưởng quyết định (Quy chế 001 Điều 16.2, "
+                    "33.2). Hãy đề nghị Hiệu trưởng, hoặc theo quyết định đó chạy trên máy chủ: "
+                    "hocba staff invite {code} --decided-by MÃ_HIỆU_TRƯỞNG. Người đó cũng có thể "
+                    "đăng nhập bằng cách chia sẻ số điện thoại của chính mình."
+                ).format(
+                    name=staff.full_name,
+                    roles=", ".join(Role(r).label for r in reserved),
+                    code=staff.code,
+                )
+            ) from refused
     code = secrets.token_urlsafe(12)
     expires_at = _now(now) + INVITE_LIFETIME
     async with in_transaction():
@@ -110,7 +143,8 @@ async def create_invite(actor: Actor, who: str, *, now: dt.datetime | None = Non
                 actor.label,
                 "signin.invite",
                 f"staff:{staff.id}",
-                after={"expires_at": expires_at.isoformat()},
+                after={"expires_at": expires_at.isoformat()}
+                | (decision.audited() if decision else {}),
             )
         )
     return Invite(code, staff, expires_at)

@@ -68,8 +68,11 @@ async def test_moi_an_ambiguous_name_then_moi_code(
     await admin.wait_for_message(timeout=WAIT)
     await admin.send_text("Thị")
     await admin.wait_for_message(timeout=WAIT)
-    await admin.send_text("HT01")
-    assert "Mã mời cho Đỗ Thị Hiệu (HT01)" in (await admin.wait_for_message(timeout=WAIT)).text
+    await admin.send_text("GV02")
+    assert "Mã mời cho Bùi Thị Văn (GV02)" in (await admin.wait_for_message(timeout=WAIT)).text
+    await admin.send_command("/moi", "HT01")  # the principal's account: the principal decides
+    refused = await admin.wait_for_message(timeout=WAIT)
+    assert "do Hiệu trưởng quyết định" in refused.text and "--decided-by" in refused.text
 
     teacher = await signed_in(telegram_server, "GV02", 7502)
     await teacher.send_command("/moi")  # not an admin: refused before being asked anything

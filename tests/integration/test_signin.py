@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.errors import PermissionDenied
-from core.models import AuditEvent, Role, Staff
+from core.models import AuditEvent, InviteCode, Role, Staff
 from core.rules.catalog import SchoolLevel
 from core.services import roster, signin
 from core.services.access import Actor
@@ -76,6 +76,40 @@ async def test_only_admins_create_invites(staff) -> None:
     teacher = await Actor.of_staff(hoa)
     with pytest.raises(PermissionDenied):
         await signin.create_invite(teacher, "GV02", now=NOW)
+
+
+async def test_an_invite_into_a_schools_signing_account_is_the_principals(staff, admin_of):
+    """Whoever redeems an invite acts as that person: for the principal, vice principal or
+    clerk only on the principal's decision (001 Điều 16.2, 33.2). The school's set-up, before
+    it has a principal, invites its first principal."""
+    school, _hoa, _ = staff
+    year = await school.years.all().first()
+    admin = admin_of(school)
+    set_up = await signin.create_invite(admin, "GV01", now=NOW)  # no principal yet: a teacher
+    assert set_up.staff.code == "GV01"
+    await roster.write_staff(
+        admin,
+        year,
+        [
+            roster.StaffEntry("HT01", "Đỗ Thị Hiệu", frozenset({Role.PRINCIPAL})),
+            roster.StaffEntry("VT01", "Phan Văn Thư", frozenset({Role.CLERK})),
+        ],
+    )  # the set-up: the school had no principal on record
+    principal = await Staff.get(code="HT01")
+    before = await InviteCode.all().count(), await AuditEvent.all().count()
+    for who in ("HT01", "VT01"):
+        with pytest.raises(PermissionDenied, match=f"hocba staff invite {who} --decided-by"):
+            await signin.create_invite(admin, who, now=NOW)
+    assert (await InviteCode.all().count(), await AuditEvent.all().count()) == before
+
+    invite = await signin.create_invite(admin, "VT01", decided_by=principal, now=NOW)
+    assert invite.staff.code == "VT01"
+    event = await AuditEvent.filter(action="signin.invite").order_by("-seq").first()
+    assert event.after["decided_by_staff"] == principal.id
+    teacher_decides = await Staff.get(code="GV02")
+    with pytest.raises(PermissionDenied, match="không phải Hiệu trưởng"):
+        await signin.create_invite(admin, "HT01", decided_by=teacher_decides, now=NOW)
+    assert (await signin.create_invite(admin, "GV02", now=NOW)).staff.code == "GV02"
 
 
 async def test_contact_must_be_own_and_known(staff) -> None:
