@@ -25,6 +25,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_checks import check_paths, check_signing
+from bot.config_values import PARSERS, Invalid
 from core.signing.backends import PEOPLE_BACKENDS
 
 ENV_PREFIX = "HOCBA_"
@@ -43,13 +44,10 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts a
 # Telegram posts only to HTTPS; plain HTTP is accepted for a loopback address, where a local
 # reverse proxy (or a self-hosted Bot API server, or the tests' fake server) does the posting.
 _HTTPS_URL = re.compile(r"https://[^\s/?#]+\S*|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/\S*")
-_HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 # How a moment may be written: ISO as in TOML, or the Vietnamese day-first form of the bot.
-_MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^@/]*@")
 _TOML_LOCATION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")
 MAX_CONFIG_FILE = 1 << 20
-_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 class ConfigError(Exception):
@@ -173,84 +171,6 @@ class Config:
         }
 
 
-class _Invalid(ValueError):
-    """A value of the wrong shape; the message says what is needed instead."""
-
-
-def _text(value: object, f: Field) -> str:
-    if isinstance(value, str):
-        return value
-    raise _Invalid("cần một chuỗi trong dấu nháy kép")
-
-
-def _integer(value: object, f: Field) -> int:
-    low, high = f.metadata["between"]
-    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-        return value
-    raise _Invalid(f"cần một số nguyên từ {low} đến {high}")
-
-
-def _path(value: object, f: Field) -> Path:
-    return Path(_text(value, f))
-
-
-def _paths(value: object, f: Field) -> tuple[Path, ...]:
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(Path(item) for item in value)
-    raise _Invalid('cần một danh sách đường dẫn, ví dụ ["certs/root-ca.pem"]')
-
-
-def _flag(value: object, f: Field) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _FLAGS:
-        return _FLAGS[value.strip().lower()]
-    raise _Invalid("cần true hoặc false")
-
-
-def _clock(value: object, f: Field) -> time:
-    if isinstance(value, time):  # a TOML local time: quiet_start = 21:00:00
-        return value
-    if isinstance(value, str) and (match := _HH_MM.fullmatch(value)):
-        return time(int(match[1]), int(match[2]))
-    raise _Invalid('cần giờ dạng "HH:MM", ví dụ "21:00"')
-
-
-def _moment(value: object, f: Field) -> datetime | None:
-    """A TOML date-time (2026-05-20T08:00:00) or a string "2026-05-20 08:00" (also
-    "20/05/2026 08:00"); "" = none. Without an offset it is the school's wall clock."""
-    if isinstance(value, datetime):
-        return value
-    if value == "":
-        return None
-    if isinstance(value, str):
-        for fmt in _MOMENT_FORMATS:
-            try:
-                return datetime.strptime(value.strip(), fmt)
-            except ValueError:
-                continue
-    raise _Invalid(
-        'cần ngày giờ theo giờ của trường, dạng "2026-05-20 08:00" (hoặc "20/05/2026 08:00"); '
-        '"" để dùng giờ thật'
-    )
-
-
-def _table(value: object, f: Field) -> Mapping[str, str]:
-    if isinstance(value, dict):
-        return MappingProxyType(dict(value))
-    raise _Invalid(f'cần một bảng [signing.{f.name}] dạng "mã cán bộ" = "cách ký"')
-
-
-_PARSERS: dict[object, Callable[[object, Field], object]] = {
-    str: _text,
-    int: _integer,
-    bool: _flag,
-    Path: _path,
-    tuple[Path, ...]: _paths,
-    time: _clock,
-    datetime | None: _moment,
-    Mapping[str, str]: _table,
-}
 _SECTIONS: dict[str, type] = typing.get_type_hints(Config)
 _HINTS = {name: typing.get_type_hints(cls) for name, cls in _SECTIONS.items()}
 _FIELDS = {name: {f.name: f for f in fields(cls)} for name, cls in _SECTIONS.items()}
@@ -278,8 +198,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     def take(section: str, key: str, value: object, label: str) -> None:
         f = _FIELDS[section][key]
         try:
-            settings[section][key] = _PARSERS[_HINTS[section][key]](value, f)
-        except _Invalid as exc:
+            settings[section][key] = PARSERS[_HINTS[section][key]](value, f)
+        except Invalid as exc:
             problems.append(f"{label} = {_show(value, f)}: {exc}.")
         else:
             labels[section, key] = label
