@@ -7,11 +7,12 @@ data of another school.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.errors import PermissionDenied
 from core.i18n import _
-from core.models import Role, SchoolClass, Staff, Subject, TeachingAssignment
+from core.models import Role, SchoolClass, SchoolYear, Staff, Subject, TeachingAssignment
 
 LEADERSHIP = frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL})
 # Roles that read the whole school's gradebook: leadership decides, admins run the system,
@@ -67,6 +68,24 @@ def _is_homeroom(actor: Actor, school_class: SchoolClass) -> bool:
     return actor.staff_id is not None and school_class.homeroom_id == actor.staff_id
 
 
+def write_refusal(school_class: SchoolClass, subject: Subject | None) -> PermissionDenied:
+    """Why someone who is not the sheet's teacher may not write it: a subject's marks are
+    its assigned teacher's, the homeroom part (`subject` None) the homeroom teacher's."""
+    if subject is None:
+        return PermissionDenied(
+            _(
+                "Chỉ giáo viên chủ nhiệm lớp {klass} (hoặc quản trị) được nhập rèn luyện, "
+                "số ngày nghỉ và nhận xét chung của lớp."
+            ).format(klass=school_class.name)
+        )
+    return PermissionDenied(
+        _(
+            "Bạn không được phân công dạy môn {subject} lớp {klass}, nên không nhập điểm được. "
+            "Nếu phân công sai, hãy báo quản trị học bạ số của trường."
+        ).format(subject=subject.name, klass=school_class.name)
+    )
+
+
 async def ensure_can_write_subject(
     actor: Actor, school_class: SchoolClass, subject: Subject
 ) -> None:
@@ -76,12 +95,7 @@ async def ensure_can_write_subject(
     await _ensure_same_school(actor, school_class)
     if actor.has(Role.ADMIN) or await _teaches(actor, school_class, subject):
         return
-    raise PermissionDenied(
-        _(
-            "Bạn không được phân công dạy môn {subject} lớp {klass}, nên không nhập điểm được. "
-            "Nếu phân công sai, hãy báo quản trị học bạ số của trường."
-        ).format(subject=subject.name, klass=school_class.name)
-    )
+    raise write_refusal(school_class, subject)
 
 
 async def ensure_can_write_class(actor: Actor, school_class: SchoolClass) -> None:
@@ -90,12 +104,32 @@ async def ensure_can_write_class(actor: Actor, school_class: SchoolClass) -> Non
     await _ensure_same_school(actor, school_class)
     if actor.has(Role.ADMIN) or _is_homeroom(actor, school_class):
         return
-    raise PermissionDenied(
-        _(
-            "Chỉ giáo viên chủ nhiệm lớp {klass} (hoặc quản trị) được nhập rèn luyện, "
-            "số ngày nghỉ và nhận xét chung của lớp."
-        ).format(klass=school_class.name)
+    raise write_refusal(school_class, None)
+
+
+Sheet = tuple[SchoolClass, Subject | None]  # a class's marks of a subject, or its homeroom part
+
+
+async def own_sheets(actor: Actor, sheets: Sequence[Sheet]) -> set[tuple[int, int | None]]:
+    """The (class id, subject id or None) of the sheets that are the actor's own: they teach
+    the subject in the class, or are its homeroom teacher. Two queries for any number of
+    sheets (a year's import writes 1,300); every class must be of the actor's school."""
+    years = {school_class.year_id for school_class, _subject in sheets}
+    schools = await SchoolYear.filter(id__in=years).values_list("school_id", flat=True)
+    if len(schools) != len(years) or set(schools) != {actor.school_id}:
+        raise PermissionDenied(_("Bạn không có quyền với lớp này."))
+    if actor.staff_id is None:
+        return set()
+    taught = set(
+        await TeachingAssignment.filter(
+            staff_id=actor.staff_id, school_class_id__in={c.id for c, _s in sheets}
+        ).values_list("school_class_id", "subject_id")
     )
+    return {
+        (c.id, s.id if s else None)
+        for c, s in sheets
+        if ((c.id, s.id) in taught if s else _is_homeroom(actor, c))
+    }
 
 
 async def ensure_can_read(

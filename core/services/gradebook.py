@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from core import audit
 from core.errors import InvalidValue
@@ -164,8 +165,9 @@ def validate_mark(
     return parse_score(raw)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class MarkEntry:
+class MarkEntry(NamedTuple):
+    """One mark to write (a tuple: a year's import makes 180,000)."""
+
     student_id: int
     school_class: SchoolClass
     subject: Subject
@@ -213,23 +215,6 @@ class QualityEntry:
     level: QualityLevel
 
 
-async def _authorize(
-    actor: Actor, pairs: Iterable[tuple[SchoolClass, Subject | None]]
-) -> list[on_behalf.OnBehalf]:
-    """Each sheet written is the actor's own (the assigned or homeroom teacher's), or an
-    admin's nhập hộ where the school enabled it (core.services.on_behalf, 001 Điều 17.2): those
-    come back, for `on_behalf.record` once written. `pairs` carry None for the homeroom part."""
-    seen: set[tuple[int, int | None]] = set()
-    behalf = []
-    for school_class, subject in pairs:
-        key = (school_class.id, subject.id if subject else None)
-        if key not in seen:
-            seen.add(key)
-            if done := await on_behalf.ensure_writes(actor, school_class, subject):
-                behalf.append(done)
-    return behalf
-
-
 def _ids(values: Iterable[int]) -> list[int]:
     return sorted(set(values))
 
@@ -237,7 +222,7 @@ def _ids(values: Iterable[int]) -> list[int]:
 async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
     """A year's marks are 180,000 entries: their rows are made as `upsert` takes them, not
     all at once (the cells' targets are kept to check the locks first)."""
-    behalf = await _authorize(actor, ((e.school_class, e.subject) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, e.subject) for e in entries))
     targets = [
         f"mark:{e.student_id}:{e.subject.id}:{e.term.id}:{mark_column(e.kind, e.index)}"
         for e in entries
@@ -274,7 +259,7 @@ async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
 
 
 async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Written:
-    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id},
@@ -292,7 +277,7 @@ async def write_conducts(actor: Actor, entries: Sequence[ConductEntry]) -> Writt
 
 
 async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Written:
-    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id},
@@ -309,7 +294,7 @@ async def write_absences(actor: Actor, entries: Sequence[AbsenceEntry]) -> Writt
 
 
 async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Written:
-    behalf = await _authorize(actor, ((e.school_class, e.subject) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, e.subject) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "subject_id": e.subject.id, "point": e.point},
@@ -333,7 +318,7 @@ async def write_primary(actor: Actor, entries: Sequence[PrimaryEntry]) -> Writte
 
 async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Written:
     """Qualities and competencies are judged by the homeroom teacher (Thông tư 27, Điều 6)."""
-    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "point": e.point, "quality": e.quality},
@@ -365,7 +350,7 @@ class CommentEntry:
 async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Written:
     """The homeroom teacher's comments on the students (regulation 001 Điều 24.5b and 34.5,
     000 Điều 7): the homeroom teacher or an admin, as for conduct."""
-    behalf = await _authorize(actor, ((e.school_class, None) for e in entries))
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, None) for e in entries))
     rows = [
         Row(
             key={"student_id": e.student_id, "term_id": e.term.id, "subject_id": None},

@@ -15,14 +15,14 @@ the decision and the teachers it was made for (`record`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core import audit
 from core.errors import PermissionDenied
 from core.i18n import _
 from core.models import Role, SchoolClass, Staff, Subject, TeachingAssignment
-from core.services.access import Actor, ensure_can_write_class, ensure_can_write_subject
+from core.services.access import Actor, Sheet, own_sheets, write_refusal
 from core.services.school_rules import rule_states, school_rules
 from core.services.upsert import Written
 
@@ -39,14 +39,28 @@ class OnBehalf:
     decided_by: str  # "Hiệu trưởng Đỗ Thị Hiệu", as the rule records it
 
 
-async def _teachers(school_class: SchoolClass, subject: Subject | None) -> list[Staff]:
-    """Whose sheet it is: the subject's assigned teachers, or the homeroom teacher."""
-    if subject is None:
-        return await Staff.filter(id=school_class.homeroom_id or 0)
-    ids = TeachingAssignment.filter(school_class=school_class, subject=subject).values_list(
-        "staff_id", flat=True
-    )
-    return await Staff.filter(id__in=await ids).order_by("full_name")
+async def _teachers(sheets: Sequence[Sheet]) -> dict[tuple[int, int | None], list[Staff]]:
+    """Whose each sheet is: the subject's assigned teachers, or the homeroom teacher; in
+    three queries whatever the number of sheets."""
+    classes = {c.id for c, _s in sheets}
+    subjects = {s.id for _c, s in sheets if s is not None}
+    assigned = await TeachingAssignment.filter(
+        school_class_id__in=classes, subject_id__in=subjects
+    ).values_list("school_class_id", "subject_id", "staff_id")
+    ids: dict[tuple[int, int | None], list[int]] = {}
+    for class_id, subject_id, staff_id in assigned:
+        ids.setdefault((class_id, subject_id), []).append(staff_id)
+    for c, s in sheets:
+        if s is None and c.homeroom_id:
+            ids[c.id, None] = [c.homeroom_id]
+    staff = {
+        member.id: member
+        for member in await Staff.filter(id__in={i for group in ids.values() for i in group})
+    }
+    return {
+        key: sorted((staff[i] for i in group), key=lambda member: member.full_name)
+        for key, group in ids.items()
+    }
 
 
 def _sheet(school_class: SchoolClass, subject: Subject | None) -> str:
@@ -87,27 +101,34 @@ async def _decision(school_id: int) -> str:
     return state.decided_by or ""
 
 
-async def ensure_writes(
-    actor: Actor, school_class: SchoolClass, subject: Subject | None
-) -> OnBehalf | None:
-    """`actor` may write the sheet (a subject's marks, or with `subject` None the homeroom
-    teacher's part): None when it is their own (access.py decides that), an `OnBehalf` for an
-    admin where the school enabled nhập hộ; else PermissionDenied saying whom to ask."""
+async def ensure_writes(actor: Actor, sheets: Iterable[Sheet]) -> list[OnBehalf]:
+    """`actor` may write the sheets (a class's marks of a subject, or with the subject None
+    its homeroom part): their own (access.own_sheets decides that), or, for an admin where
+    the school enabled nhập hộ, another teacher's: those come back as `OnBehalf`. Else
+    PermissionDenied naming the first sheet refused and whom to ask. An admin who is also a
+    class's teacher writes their own sheet."""
+    unique: dict[tuple[int, int | None], Sheet] = {}
+    for school_class, subject in sheets:
+        key = (school_class.id, subject.id if subject else None)
+        unique.setdefault(key, (school_class, subject))
+    if not unique:
+        return []
+    own = await own_sheets(actor, list(unique.values()))
+    others = [sheet for key, sheet in unique.items() if key not in own]
+    if not others:
+        return []
     if not actor.has(Role.ADMIN):
-        if subject is None:
-            await ensure_can_write_class(actor, school_class)
-        else:
-            await ensure_can_write_subject(actor, school_class, subject)
-        return None
-    teacher_too = Actor(actor.school_id, actor.label, actor.staff_id, actor.roles - {Role.ADMIN})
-    try:  # an admin who is also the class's teacher writes their own sheet
-        return await ensure_writes(teacher_too, school_class, subject)
-    except PermissionDenied:
-        pass
-    teachers = await _teachers(school_class, subject)
+        raise write_refusal(*others[0])
+    teachers = await _teachers(others)
     if not (await school_rules(actor.school_id)).admin_enters_marks:
-        raise PermissionDenied(_refusal(school_class, subject, teachers))
-    return OnBehalf(school_class, subject, tuple(teachers), await _decision(actor.school_id))
+        school_class, subject = others[0]
+        key = (school_class.id, subject.id if subject else None)
+        raise PermissionDenied(_refusal(school_class, subject, teachers.get(key, [])))
+    decided = await _decision(actor.school_id)
+    return [
+        OnBehalf(c, s, tuple(teachers.get((c.id, s.id if s else None), [])), decided)
+        for c, s in others
+    ]
 
 
 async def record(actor: Actor, behalf: Sequence[OnBehalf], written: Written) -> None:
@@ -115,18 +136,17 @@ async def record(actor: Actor, behalf: Sequence[OnBehalf], written: Written) -> 
     (none when the write changed nothing: a re-import leaves no trace)."""
     if not written.changed:
         return
-    for done in behalf:
-        subject = done.subject.id if done.subject else "homeroom"
-        await audit.record(
-            audit.Event(
-                actor.label,
-                "gradebook.on_behalf",
-                f"sheet:{done.school_class.id}:{subject}",
-                after={
-                    "rule": RULE,
-                    "decided_by": done.decided_by,
-                    "for": [t.full_name for t in done.teachers],
-                    "for_staff": [t.id for t in done.teachers],
-                },
-            )
+    await audit.record_many(
+        audit.Event(
+            actor.label,
+            "gradebook.on_behalf",
+            f"sheet:{done.school_class.id}:{done.subject.id if done.subject else 'homeroom'}",
+            after={
+                "rule": RULE,
+                "decided_by": done.decided_by,
+                "for": [t.full_name for t in done.teachers],
+                "for_staff": [t.id for t in done.teachers],
+            },
         )
+        for done in behalf
+    )

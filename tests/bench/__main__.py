@@ -11,8 +11,9 @@ Beside the full year's marks import it prints its two floors, measured in the sa
   into a second database holding the same school (no validation, no ORM objects).
 
 The goal (issue 12) is an import that costs at most twice the parse plus the writes, under
-250 MiB: the last lines say whether it holds. Wall-clock times on a shared machine vary; the
-floors are measured in the same run so the comparison holds.
+250 MiB (the peak measured right after the import: the results of every class, computed
+after it, are not the import's): the last lines say whether it holds. Wall-clock times on a
+shared machine vary; the floors are measured in the same run so the comparison holds.
 """
 
 from __future__ import annotations
@@ -215,8 +216,9 @@ def main() -> int:
         f"import marks {imported:.2f} s vs 2 x parse + writes = {goal:.2f} s: {verdict} "
         f"({imported / goal:.2f} of the goal)"
     )
-    memory = "met" if peak <= BUDGET_MIB else "NOT met"
-    print(f"peak {peak:.0f} MiB vs {BUDGET_MIB} MiB: {memory}")
+    importing = next(value for name, value, _d in figures if name == "  peak memory so far")
+    memory = "met" if importing <= BUDGET_MIB else "NOT met"
+    print(f"import's peak {importing:.0f} MiB vs {BUDGET_MIB} MiB: {memory}")
     clock.set_time(None)
     return 0
 

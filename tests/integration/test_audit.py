@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
 import pytest
+from tortoise.transactions import in_transaction
 
 from core import audit
 from core.db import connection, dialect
@@ -83,3 +89,54 @@ async def test_truncated_tail_changes_the_head(db: str) -> None:
     result = await audit.verify()
     assert result.ok  # a shorter chain is still a chain: the recorded head is what catches it
     assert result.head_hash != head
+
+
+_AWKWARD = [
+    None,
+    {},
+    {"score": "7.5", "verdict": None},
+    {"text": 'Lê "Bé" \\ Thị\n\t\u200b\u202e💡', "n": 10, "x": 1.25, "ok": True, "no": False},
+    {"nested": {"b": [1, "2", None], "a": {"z": 1, "ä": 2}}, "list": [], "big": 2**70},
+    {"10": 1, "9": 2, "a": -0.0, "e": 1e300},
+]
+
+
+@pytest.mark.parametrize("after", _AWKWARD)
+@pytest.mark.parametrize("before", [None, {"v": "ồ"}])
+def test_the_hash_is_the_canonical_dump_of_the_payload(before: object, after: object) -> None:
+    """Chains written before the hash was assembled field by field must still verify: it is
+    byte for byte the sorted, compact, non-ASCII dump of the whole payload."""
+    at = dt.datetime(2025, 11, 3, 9, 0, 1, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    event = audit.Event('staff:"1"', "mark.update", "mark:1:2:3:TX1 ✓", before, after)
+    payload = {
+        "seq": 123456789,
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "action": event.action,
+        "target": event.target,
+        "before": event.before,
+        "after": event.after,
+        "prev": "ab" * 32,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(canonical.encode()).hexdigest()
+    assert audit._digest(123456789, at, event, "ab" * 32) == expected
+
+
+async def test_events_appended_in_chunks_chain_as_one(db: str) -> None:
+    """A writer appends chunk after chunk from one head; the chain it leaves verifies, and
+    the values read back are the plain values that were hashed."""
+    async with in_transaction():
+        chain = await audit.Chain.open()
+        for start in (0, 3):
+            events = [
+                audit.Event("staff:1", "mark.create", f"mark:{i}", None, {"score": Decimal("7.5")})
+                for i in range(start, start + 3)
+            ]
+            await chain.append(events)
+    await audit.record(audit.Event("staff:1", "mark.update", "mark:0", {"v": 1}, {"v": 2}))
+    result = await audit.verify()
+    assert result.ok and result.checked == 7, result.problems
+    rows = await AuditEvent.all().order_by("seq")
+    assert [r.seq for r in rows] == list(range(1, 8))
+    assert rows[0].after == {"score": "7.5"} and rows[0].before is None

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from core import clock, formatting
 from core.errors import HocbaError
@@ -36,10 +35,10 @@ class _Targeted(Protocol):
     def target(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """One cell a write changes: where it is (year, term, class, subject or None for the
-    homeroom teacher's data) and `cell`, the gradebook's audit target of that cell."""
+    homeroom teacher's data) and `cell`, the gradebook's audit target of that cell. (A tuple:
+    a year's import touches 180,000 cells.)"""
 
     year_id: int
     term_id: int
