@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 
 from core.errors import InvalidValue
@@ -33,6 +32,7 @@ from core.i18n import _
 from core.rules.catalog import SchoolLevel, read_number
 from core.rules.primary import QualityLevel
 from core.rules.secondary import Level
+from core.validation import check_visible
 
 # A comment is printed in the record's box for the homeroom teacher's comment (PDF, and the XML
 # field nhanxetgvcn): 1,000 characters (some 150 words, eight printed lines) is far more than
@@ -172,16 +172,14 @@ def parse_typed_absences(text: str, *, most: int) -> tuple[int, int]:
 
 def parse_comment(raw: object) -> str:
     """A comment on a student as written, each line without stray spaces: not empty (an empty
-    cell of a sheet is "not entered", the caller's business), no control characters (no record
-    can carry them), at most MAX_COMMENT characters."""
+    cell of a sheet is "not entered", the caller's business), no control, invisible or
+    direction-changing characters (a record shows what it says, core.validation), at most
+    MAX_COMMENT characters."""
     lines = [" ".join(line.split()) for line in ("" if raw is None else str(raw)).splitlines()]
     text = "\n".join(line for line in lines if line)
     if not text:
         raise InvalidValue(_("Nhận xét đang trống: hãy viết vài câu nhận xét về học sinh."))
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
-        raise InvalidValue(
-            _("Nhận xét có ký tự điều khiển không in được: hãy gõ lại nhận xét bằng chữ thường.")
-        )
+    check_visible(text, _("Nhận xét"), newlines=True)  # no hidden or reordering characters
     if len(text) > MAX_COMMENT:
         raise InvalidValue(
             _(

@@ -111,3 +111,7 @@ def test_comments_are_bounded_and_tidied() -> None:
         homeroom.parse_comment("   ")
     with pytest.raises(InvalidValue, match="ký tự điều khiển"):
         homeroom.parse_comment("Ngoan\x07")
+    # what a comment shows is what it says: no hidden or reordering characters either
+    for hidden in ("Ngoan\u202eoãh", "Chăm\u200bngoan", "Tốt\u2066 lắm", "Giỏi\ufeff"):
+        with pytest.raises(InvalidValue, match="ký tự ẩn hoặc ký tự điều khiển"):
+            homeroom.parse_comment(hidden)
