@@ -165,6 +165,8 @@ class StaffImport(SheetImport):
             )
         if code and roles is not None:  # the principal's, vice principal's, clerk's roles
             row.verify("roles", lambda: self.grants.check(code, roles), how_to_proceed())
+        if code and (phone is not None or not row.filled("phone")):  # their sign-in number
+            row.verify("phone", lambda: self.grants.check_phone(code, phone), how_to_proceed())
         if row.ok:
             assert code and name and roles is not None
             self.entries.append(

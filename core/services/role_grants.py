@@ -102,6 +102,7 @@ class RoleGrants:
     change on (None: they may not, `refusal` says why). Loaded once, checked per row."""
 
     held: dict[str, frozenset[Role]]  # folded staff code -> the reserved roles held
+    phones: dict[str, str | None]  # folded staff code -> the stored phone of those holders
     decision: GrantDecision | None
     refusal: str = ""
 
@@ -109,17 +110,34 @@ class RoleGrants:
     async def load(cls, actor: Actor, decided_by: Staff | None) -> RoleGrants:
         rows = await StaffRole.filter(
             staff__school_id=actor.school_id, role__in=list(RESERVED)
-        ).values_list("staff__code", "role")
+        ).values_list("staff__code", "role", "staff__phone")
         held: dict[str, set[Role]] = {}
-        for code, role in rows:
+        phones: dict[str, str | None] = {}
+        for code, role, phone in rows:
             held.setdefault(fold(code), set()).add(Role(role))
+            phones[fold(code)] = phone
         frozen = {code: frozenset(roles) for code, roles in held.items()}
         try:
-            return cls(frozen, await grant_decision(actor, decided_by))
+            return cls(frozen, phones, await grant_decision(actor, decided_by))
         except PermissionDenied as refused:
             if decided_by is not None:  # a wrong decider is the whole file's problem
                 raise
-            return cls(frozen, None, str(refused))
+            return cls(frozen, phones, None, str(refused))
+
+    def check_phone(self, code: str, phone: str | None) -> None:
+        """A row changing the phone of someone who holds a reserved role: refused (InvalidValue)
+        without a decision. The phone is how a person signs in to the assistant (Telegram's
+        contact button, core.services.signin), so whoever sets the principal's number could
+        sign in, and sign, as the principal: the same decision as granting the role."""
+        held = self.held.get(fold(code), frozenset())
+        if held and self.decision is None and phone != self.phones.get(fold(code)):
+            raise InvalidValue(
+                _(
+                    "Dòng này đổi số điện thoại của {code} ({roles}): đó là số người ấy dùng để "
+                    "đăng nhập Trợ lý và ký cho trường, nên đổi số cũng là quyết định của Hiệu "
+                    "trưởng như giao vai trò (Quy chế 001 Điều 33.2)"
+                ).format(code=code, roles=_labels(held))
+            )
 
     def check(self, code: str, roles: frozenset[Role]) -> None:
         """A row giving `code` these roles: refused (InvalidValue) when it grants or withdraws

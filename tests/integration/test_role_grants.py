@@ -136,3 +136,37 @@ async def test_the_principal_decides_themselves(staffed) -> None:
     event = await _granted(Role.VICE_PRINCIPAL, "PHT01")
     assert event.actor == f"staff:{principal.id}"
     assert event.after["decided_by"] == "Hiệu trưởng Vũ Văn Hải"
+
+
+async def test_the_sign_in_phone_of_those_roles_is_the_principals_decision_too(
+    staffed, workers
+) -> None:
+    """The phone is how a person signs in (Telegram's contact button): an admin who sets the
+    principal's or the clerk's number to their own would sign, and seal, as them. A teacher's
+    number is the admins' to keep."""
+    _school, year, admin = staffed
+    rows = [list(r) for r in STAFF]
+    rows[0][4] = "0987654321"  # the principal's number replaced
+    rows[3][4] = "0987654322"  # the clerk given one
+    rows[1][4] = "0911000099"  # a teacher's number: no decision needed
+    problems = await rejected(admin, year, "staff", staff_xlsx(rows), "canbo.xlsx", workers)
+    assert len(problems) == 2
+    principal = find(problems, row=2, phrase="đổi số điện thoại của HT01 (Hiệu trưởng)")
+    assert "quyết định của Hiệu trưởng" in principal.problem
+    assert "--decided-by MÃ_HIỆU_TRƯỞNG" in principal.expected
+    find(problems, row=5, phrase="đổi số điện thoại của QT01 (Văn thư)")
+    assert (await Staff.get(code="HT01")).phone == "+84911000001"
+    assert (await Staff.get(code="GV01")).phone == "+84911000002"  # the file wrote nothing
+
+    principal_staff = await Staff.get(code="HT01")
+    await import_file(
+        admin,
+        year,
+        "staff",
+        staff_xlsx(rows),
+        "canbo.xlsx",
+        workers=workers,
+        decided_by=principal_staff,
+    )
+    assert (await Staff.get(code="HT01")).phone == "+84987654321"
+    assert (await Staff.get(code="QT01")).phone == "+84987654322"
