@@ -9,8 +9,8 @@ workers stop and the database closes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -30,7 +30,7 @@ from bot.config import Config
 from bot.fitting import FittingBot
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdateProcessor
-from bot.web import WEBHOOK_PATH, make_web_app
+from bot.web import WEBHOOK_PATH, make_web_app, start_site, until_signal
 from core.i18n import _, use_language
 from core.runtime import Runtime
 from handlers import register_all
@@ -117,11 +117,8 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
             else:
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            runner = web.AppRunner(
-                make_web_app(application, config.telegram.webhook_secret if webhook else None)
-            )
-            await runner.setup()
-            await web.TCPSite(runner, config.web.host, config.web.port).start()
+            secret = config.telegram.webhook_secret if webhook else None
+            runner = await start_site(make_web_app(runtime, application, secret), config)
             log.info(
                 "serving (%s), web on %s:%s%s",
                 config.telegram.mode,
@@ -153,16 +150,4 @@ async def _shutdown(application: Application, runner: web.AppRunner | None) -> N
 
 def run(config: Config) -> None:
     """Serve until SIGINT/SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # the ORM's start and stop notes are noise, and before a start that cannot work (the
-    # database unreachable) they would stand above the one line that says why
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(config, stop)
-
-    asyncio.run(main())
+    until_signal(functools.partial(serve, config))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -322,8 +323,12 @@ def _parser() -> argparse.ArgumentParser:
     routing.add_argument("--minutes", type=int, help=_("số phút mở ô điểm sau khi duyệt (5–240)"))
     routing.set_defaults(run=cmd_corrections_routing)
 
-    serve = commands.add_parser("serve", help=_("chạy bot Telegram"))
+    serve = commands.add_parser("serve", help=_("chạy bot Telegram (kèm cổng web)"))
     serve.set_defaults(run=None)
+    portal = commands.add_parser(
+        "web", help=_("chỉ chạy cổng web (xác thực học bạ), không cần bot Telegram")
+    )
+    portal.set_defaults(run=None)
     return parser
 
 
@@ -342,6 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 config.require_token()
                 run(config)
+                return 0
+            if args.command == "web":
+                from bot.web import serve_web, until_signal
+
+                until_signal(functools.partial(serve_web, config))
                 return 0
             if standalone := getattr(args, "standalone", None):  # opens the database itself
                 return asyncio.run(standalone(args, config))

@@ -1,4 +1,6 @@
-"""The small aiohttp server beside the bot: /healthz always, the Telegram webhook when enabled.
+"""The aiohttp server beside the bot: /healthz, the verification portal (web.portal), and the
+Telegram webhook when enabled. `hocba serve` runs it with the bot; `hocba web` alone, on the
+same [web] host and port, for a deployment that serves the portal without Telegram.
 
 Telegram signs each webhook call with the secret given to setWebhook (the
 X-Telegram-Bot-Api-Secret-Token header); a call without it is refused before it is parsed.
@@ -6,19 +8,30 @@ X-Telegram-Bot-Api-Secret-Token header); a call without it is refused before it 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hmac
 import logging
+import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.bootstrap import running
+from bot.config import Config
 from core.db import connection
+from core.runtime import Runtime
+from core.services.verification import verify_for
+from core.signing.reports import FileReport
+from web import portal
 
 log = logging.getLogger("hocba.web")
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few KB; files are fetched separately
+PORTAL_ACTOR = "web:xac-thuc"  # who read a record's status, in the audit log
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -48,9 +61,55 @@ def _webhook(application: Application, secret: str):
     return receive
 
 
-def make_web_app(application: Application, webhook_secret: str | None) -> web.Application:
-    app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+async def _verify(runtime: Runtime, data: bytes) -> FileReport:
+    return await verify_for(runtime, data, PORTAL_ACTOR)
+
+
+def make_web_app(
+    runtime: Runtime,
+    application: Application | None = None,
+    webhook_secret: str | None = None,
+) -> web.Application:
+    """/healthz and the portal; the webhook when the bot is served by one (`application`)."""
+    app = web.Application(client_max_size=MAX_UPDATE_BYTES)  # uploads are read in chunks
     app.router.add_get("/healthz", healthz)
-    if webhook_secret:
+    portal.add_routes(app, functools.partial(_verify, runtime))
+    if application is not None and webhook_secret:
         app.router.add_post(WEBHOOK_PATH, _webhook(application, webhook_secret))
     return app
+
+
+async def start_site(app: web.Application, config: Config) -> web.AppRunner:
+    """Listen on the configured [web] host and port; the runner, to clean up."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, config.web.host, config.web.port).start()
+    return runner
+
+
+async def serve_web(config: Config, stop: asyncio.Event) -> None:
+    """`hocba web`: the portal alone (no Telegram token needed), until `stop` is set."""
+    async with running(config) as runtime:
+        runner = await start_site(make_web_app(runtime), config)
+        log.info("web portal on %s:%s%s", config.web.host, config.web.port, portal.PAGE)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+def until_signal(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `serve(stop)` until SIGINT or SIGTERM sets `stop`, with the server's logging."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # the ORM's start and stop notes are noise, and before a start that cannot work (the
+    # database unreachable) they would stand above the one line that says why
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(stop)
+
+    asyncio.run(main())

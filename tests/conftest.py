@@ -88,7 +88,7 @@ TOOLS: dict[str, Callable[[], str | None]] = {
     "xmlsec1": _commands("xmlsec1", "xmlsec1"),
     "poppler": _commands("poppler-utils", "pdfsig", "pdftotext"),
     "softhsm2": softhsm.missing,
-    "chromium": _commands("chromium", "chromium"),
+    "chromium": _commands("chromium chromium-driver", "chromium", "chromedriver"),
 }
 # Fixtures that need a tool: a test using one gets the tool's marker at collection.
 FIXTURE_MARKERS = {"softhsm_token": "softhsm2"}

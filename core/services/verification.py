@@ -41,12 +41,14 @@ async def _record(report: FileReport) -> IssuedRecord | None:
     return await IssuedRecord.filter(field).order_by("-id").first()
 
 
-async def _status(record: IssuedRecord | None, report: FileReport) -> tuple[str, bool]:
-    """The status line, and whether the file is no longer (or not yet) a valid record."""
+async def _status(record: IssuedRecord | None, report: FileReport) -> tuple[str, bool, str]:
+    """The status line, whether the file is no longer (or not yet) a valid record, and the
+    status for machines (current, replaced, revoked, unknown)."""
     if not report.record:
-        return _("Tình trạng: bảng điểm môn học là tài liệu nội bộ; không tra tình trạng."), False
+        text = _("Tình trạng: bảng điểm môn học là tài liệu nội bộ; không tra tình trạng.")
+        return text, False, "unknown"
     if not report.valid:
-        return _("Tình trạng: không tra cứu, vì tệp không hợp lệ."), False
+        return _("Tình trạng: không tra cứu, vì tệp không hợp lệ."), False, "unknown"
     if record is None:
         return (
             _(
@@ -54,12 +56,13 @@ async def _status(record: IssuedRecord | None, report: FileReport) -> tuple[str,
                 "(không tra được tệp này còn hiệu lực hay không)."
             ),
             False,
+            "unknown",
         )
     head = _("Tình trạng: học bạ {code}, phiên bản {v}").format(code=record.code, v=record.version)
     if record.state is RecordState.ISSUED:
-        return _("{head}, đang có hiệu lực (bản hiện hành).").format(head=head), False
+        return _("{head}, đang có hiệu lực (bản hiện hành).").format(head=head), False, "current"
     if record.state is RecordState.SIGNING:
-        return _("{head}, CHƯA phát hành (đang ký).").format(head=head), True
+        return _("{head}, CHƯA phát hành (đang ký).").format(head=head), True, "unknown"
     newer = (
         await IssuedRecord.filter(
             student_id=record.student_id,
@@ -78,12 +81,14 @@ async def _status(record: IssuedRecord | None, report: FileReport) -> tuple[str,
                 "là phiên bản {new}). Lý do: {reason}"
             ).format(head=head, when=when, new=newer.version, reason=record.revoked_reason),
             True,
+            "replaced",
         )
     return (
         _("{head}: ĐÃ BỊ THU HỒI lúc {when}, KHÔNG còn hiệu lực. Lý do: {reason}").format(
             head=head, when=when, reason=record.revoked_reason
         ),
         True,
+        "revoked",
     )
 
 
@@ -101,7 +106,7 @@ async def verify_file(
     task = (data, as_trust(trust), known, clock.now(), current_language())
     report = await workers.run(check_document, *task) if workers else check_document(*task)
     record = await _record(report)
-    report.status, report.withdrawn = await _status(record, report)
+    report.status, report.withdrawn, report.state = await _status(record, report)
     if record is not None:
         await audit.record(
             audit.Event(

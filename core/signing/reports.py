@@ -56,6 +56,30 @@ class SignatureReport:
     def time_problem(self) -> str | None:
         return "; ".join(self.time) or None
 
+    def as_dict(self) -> dict[str, object]:
+        """The same answers for a machine (the portal's JSON API): each question's verdict
+        and its problems, in the words of `lines`."""
+
+        def check(problems: list[str]) -> dict[str, object]:
+            return {"ok": not problems, "problems": list(problems)}
+
+        return {
+            "label": self.label,
+            "role": self.role.value if self.role else None,
+            "role_label": self.role.label if self.role else None,
+            "signer": self.signer,
+            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "missing": self.missing,
+            "valid": self.ok,
+            "checks": {
+                "signature": check(self.signature),
+                "content": check(self.content),
+                "certificate": check(self.certificate),
+                "time": check(self.time),
+            },
+            "notes": list(self.notes),
+        }
+
     def lines(self) -> list[str]:
         """The report in Vietnamese, one line per question (and the checks not made)."""
 
@@ -113,6 +137,7 @@ class FileReport:
     digest: str = ""  # what its status is looked up by (core.services.verification)
     status: str = ""
     withdrawn: bool = False  # replaced, revoked, or never issued
+    state: str = "unknown"  # for machines: current, replaced, revoked or unknown
 
     @property
     def valid(self) -> bool:
@@ -122,6 +147,20 @@ class FileReport:
     @property
     def ok(self) -> bool:
         return self.valid and not self.withdrawn
+
+    def as_dict(self) -> dict[str, object]:
+        """The report for a machine (the portal's JSON API): `valid`, `status` (current,
+        replaced, revoked, unknown), every signature's four checks, and the same sentences."""
+        return {
+            "valid": self.valid,
+            "status": self.state,
+            "kind": self.kind,
+            "document": "record" if self.record else "subject_sheet",
+            "problems": list(self.problems),
+            "signatures": [s.as_dict() for s in self.signatures],
+            "status_text": self.status,
+            "conclusion": self.lines()[-1],
+        }
 
     def lines(self) -> list[str]:
         document = _("học bạ") if self.record else _("bảng điểm môn học")

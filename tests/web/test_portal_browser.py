@@ -1,0 +1,88 @@
+"""The portal in a real browser (headless Chromium): a clerk opens /xac-thuc, picks the file,
+presses «Kiểm tra» and reads the verdict, for the current record, the replaced one and a
+forgery. The page works without any script of ours."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
+
+from core.services.verification import verify_file
+from core.signing.trust import Trust
+from demo.pki import Issued
+from tests.hostile import forgery_kit
+from tests.hostile.forgery_kit import Kit, stripped
+from tests.signing import conftest as signing
+from web import portal
+
+pytestmark = pytest.mark.chromium
+
+ca, record, signers = signing.ca, signing.record, signing.signers
+kit, other_school = forgery_kit.kit, forgery_kit.other_school
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    """Debian's Chromium driven by its chromedriver; nothing is downloaded."""
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not fetch a driver
+    options = Options()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=vi"):
+        options.add_argument(argument)
+    service = Service(shutil.which("chromedriver") or "chromedriver")
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _check(driver: webdriver.Chrome, url: str, path: Path) -> tuple[str, str, str]:
+    """Open the form, upload `path`, submit; the verdict's class and text, and the status."""
+    driver.get(url)
+    driver.find_element(By.ID, "file").send_keys(str(path))
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    verdict = WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "verdict"))
+    )
+    statuses = driver.find_elements(By.ID, "status")
+    return verdict.get_attribute("class"), verdict.text, statuses[0].text if statuses else ""
+
+
+async def test_a_clerk_checks_files_in_the_browser(
+    kit: Kit, ca: Issued, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    app = web.Application()
+    trust = Trust((ca.certificate,))
+    portal.add_routes(app, lambda data: verify_file(data, trust, "web:xac-thuc"))
+    files = {"hien-hanh.xml": kit.v2, "cu.pdf": kit.pdf1, "gia.xml": stripped(kit)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/xac-thuc"))
+        await asyncio.to_thread(browser.get, url)  # the loop serves the page meanwhile
+        assert browser.title == "Xác thực học bạ số"
+        answers = {
+            name: await asyncio.to_thread(_check, browser, url, tmp_path / name) for name in files
+        }
+    kind, text, status = answers["hien-hanh.xml"]
+    assert kind == "verdict valid" and text == "Mọi chữ ký hợp lệ."
+    assert "đang có hiệu lực (bản hiện hành)" in status
+    kind, text, status = answers["cu.pdf"]
+    assert kind == "verdict withdrawn" and "KHÔNG còn hiệu lực" in text
+    assert "ĐÃ BỊ THAY THẾ" in status
+    kind, text, _status = answers["gia.xml"]
+    assert kind == "verdict invalid" and "KHÔNG có giá trị" in text
