@@ -12,6 +12,7 @@ from handlers import (
     door,
     errors,
     fallback,
+    families,
     gradesheet,
     homeroom,
     invite,
@@ -45,6 +46,7 @@ def register_all(application: Application) -> None:
     door.register(application)
     leaving.register(application)
     flows = (
+        families,  # its contact step before the staff sign-in's contact
         signin,
         invite,
         language,

@@ -135,6 +135,10 @@ class Menu:
     def share_phone() -> str:
         return _("📱 Chia sẻ số điện thoại của tôi")
 
+    @staticmethod
+    def family() -> str:
+        return _("👪 Phụ huynh lấy học bạ của con")
+
 
 class MenuButton(filters.MessageFilter):
     """A press of a main-menu button, recognised in the reader's current language (set by
@@ -198,7 +202,11 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
 
 def sign_in_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(Menu.share_phone(), request_contact=True)], [Menu.language()]],
+        [
+            [KeyboardButton(Menu.share_phone(), request_contact=True)],
+            [Menu.family()],
+            [Menu.language()],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
     )

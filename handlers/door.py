@@ -8,9 +8,9 @@ DOOR_GROUP, after the language) and answers all of them the same way: a command 
 button gets the ways to sign in with the contact keyboard, an inline button an alert saying
 so; then nothing else runs.
 
-What anyone may use passes through: /start, /help, /language, /dangxuat, /huy; the language,
-help and sign-out buttons; the language choice and «Xem tiếp»; a shared contact, plain text and
-files (the catch-all answers those, handlers/fallback.py).
+What anyone may use passes through: /start, /help, /language, /dangxuat, /huy, /phuhuynh; the
+language, help, sign-out and parents' buttons; the language choice and «Xem tiếp»; a shared
+contact, plain text and files (the catch-all answers those, handlers/fallback.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,18 @@ from handlers.context import BotContext
 from handlers.signin import sign_in_options
 
 DOOR_GROUP = -2
-PUBLIC_COMMANDS = ("start", "help", "language", "ngonngu", "dangxuat", "signout", "huy", "cancel")
+PUBLIC_COMMANDS = (
+    "start",
+    "help",
+    "language",
+    "ngonngu",
+    "dangxuat",
+    "signout",
+    "huy",
+    "cancel",
+    "phuhuynh",  # parents getting their child's records (handlers/families.py)
+    "parent",
+)
 PUBLIC_BUTTONS = (buttons.CHOOSE_LANGUAGE, buttons.MORE_PAGES)
 
 

@@ -25,8 +25,9 @@ def sign_in_options() -> str:
         "Thầy cô đăng nhập bằng một trong hai cách:\n"
         "1. Mở đường link có mã mời mà quản trị học bạ số của trường gửi;\n"
         "2. Bấm nút «Chia sẻ số điện thoại của tôi» bên dưới (số phải trùng số nhà trường "
-        "đã khai cho thầy cô)."
-    )
+        "đã khai cho thầy cô).\n\n"
+        "Phụ huynh lấy học bạ số của con: bấm «{button}» hoặc gửi /phuhuynh."
+    ).format(button=Menu.family())
 
 
 async def greet(update: Update, person: signin.Person, news: Sequence[str] = ()) -> None:

@@ -16,6 +16,7 @@ from core.models.corrections import (
     Witness,
     WitnessRole,
 )
+from core.models.families import AccessAttempt, GuardianLink
 from core.models.grades import (
     Absence,
     Comment,
@@ -53,6 +54,7 @@ from core.models.signin import InviteCode
 
 __all__ = [
     "Absence",
+    "AccessAttempt",
     "AuditEvent",
     "BatchItem",
     "BatchState",
@@ -70,6 +72,7 @@ __all__ = [
     "Enrollment",
     "Evidence",
     "Guardian",
+    "GuardianLink",
     "InviteCode",
     "IssuedRecord",
     "LateAllowance",

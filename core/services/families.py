@@ -1,0 +1,190 @@
+"""Families get their records back (001 Điều 31.2) and receive them as they are issued (Điều
+30): a guardian gives the student's personal ID and date of birth, then proves a phone the
+school registered for that student (Telegram's contact button: the contact must be their own).
+
+Nothing is said about the student until the phone matched: a wrong ID, a wrong date of birth
+and a phone that is not a guardian's get the same sentence, after the same queries. Every try
+passes the doors (core.services.doors): per account, per personal ID and per phone, with
+growing waits; the school's admins are told when a personal ID is being guessed. Every
+request, refusal and file given out is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from core import audit, clock
+from core.errors import HocbaError, InvalidValue
+from core.i18n import _
+from core.models import Guardian, GuardianLink, IssuedRecord, RecordState, Role, Staff, Student
+from core.services import doors
+from core.services.outbox import describe, notify_staff
+from core.validation import normalise_phone, parse_date, parse_national_id
+
+describe("family.guessing", lambda: _("cảnh báo có người dò mã định danh học sinh"))
+
+
+class FamilyRefused(HocbaError):
+    """The try got nothing; the message says what to do, and nothing about the student."""
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a guardian receives: the student's name and their current records' files."""
+
+    student: str
+    files: tuple[RecordFile, ...]
+
+
+def read_national_id(text: str) -> str:
+    """The student's 12-digit personal ID as the guardian typed it (what is wrong with its
+    form is said at once: that reveals nothing about anyone)."""
+    return parse_national_id(text)
+
+
+def read_born(text: str) -> dt.date:
+    born = parse_date(text)
+    if not dt.date(1990, 1, 1) <= born <= clock.today():
+        raise InvalidValue(_("Ngày sinh {date} không hợp lệ.").format(date=text.strip()))
+    return born
+
+
+def _mismatch() -> str:
+    return _(
+        "Thông tin chưa khớp với hồ sơ nhà trường đang giữ. Hãy kiểm tra mã định danh và ngày "
+        "sinh của học sinh, và chia sẻ đúng số điện thoại phụ huynh đã đăng ký với nhà trường. "
+        "Nếu số điện thoại đã đổi, hãy liên hệ văn phòng nhà trường."
+    )
+
+
+async def _refuse(
+    label: str, reason: str, keys: list[str], now: dt.datetime, school_id: int | None
+) -> FamilyRefused:
+    """Count the failure against `keys`, audit it (committed: the try fails), tell the admins
+    when a personal ID just started to wait, and return the refusal."""
+    async with in_transaction():
+        waiting = await doors.failed(keys, now)
+        await audit.record(audit.Event(label, "family.refused", "family", after={"reason": reason}))
+        guessed = [key for key in waiting if key.startswith("nid:")]
+        if guessed and school_id is not None:
+            await _alert_admins(school_id, guessed[0], now)
+    return FamilyRefused(_mismatch() if reason != "someone_elses_contact" else _contact_not_own())
+
+
+def _contact_not_own() -> str:
+    return _(
+        "Đây không phải số điện thoại của chính bạn. Hãy bấm nút «Chia sẻ số điện thoại của tôi» "
+        "để gửi số của bạn; số ấy phải là số phụ huynh đã đăng ký với nhà trường."
+    )
+
+
+async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
+    admins = await Staff.filter(school_id=school_id, active=True, roles__role=Role.ADMIN)
+    for admin in {a.id: a for a in admins}.values():
+        await notify_staff(
+            admin,
+            "family.guessing",
+            lambda: _(
+                "Cảnh báo: có người thử sai {n} lần liên tiếp để lấy học bạ theo cùng một mã "
+                "định danh học sinh (mã không ghi ở đây). Trợ lý đã bắt chờ trước lần thử tiếp "
+                "theo. Nếu phụ huynh nhờ trường giúp, hãy kiểm tra số điện thoại đã đăng ký."
+            ).format(n=doors.FREE),
+            dedupe_key=f"family.guessing:{key}:{now:%Y%m%d%H}",
+            now=now,
+        )
+
+
+async def _ensure_open(label: str, keys: list[str], now: dt.datetime) -> None:
+    """The doors' check, its refusal audited (a try while waiting is not counted again)."""
+    try:
+        await doors.ensure_open(keys, now)
+    except doors.DoorClosed:
+        await audit.record(
+            audit.Event(label, "family.refused", "family", after={"reason": "waiting"})
+        )
+        raise
+
+
+async def records_for_guardian(
+    *,
+    telegram_user_id: int,
+    national_id: str,
+    born: dt.date,
+    phone: str,
+    contact_user_id: int | None,
+    school_id: int | None,
+    now: dt.datetime | None = None,
+) -> Given:
+    """The student's current records for a guardian who proved a registered phone, who is
+    then linked to the student (later records reach them); FamilyRefused otherwise, or
+    DoorClosed while a key waits."""
+    now = now or clock.now()
+    label = f"telegram:{telegram_user_id}"
+    keys = [doors.client_key("tg", telegram_user_id), doors.secret_key("nid", national_id)]
+    if contact_user_id != telegram_user_id:
+        await _ensure_open(label, keys, now)
+        raise await _refuse(label, "someone_elses_contact", keys[:1], now, school_id)
+    try:
+        normal = normalise_phone(phone)
+    except InvalidValue:
+        normal = phone
+    keys.append(doors.secret_key("phone", normal))
+    await _ensure_open(label, keys, now)
+    students = Student.filter(national_id=national_id, born=born)
+    if school_id is not None:
+        students = students.filter(school_id=school_id)
+    student = await students.first()
+    guardian = await Guardian.filter(student_id=student.id if student else 0, phone=normal).first()
+    if student is None or guardian is None:  # the student's school is told of guessing
+        raise await _refuse(
+            label, "mismatch", keys, now, student.school_id if student else school_id
+        )
+    return await _give(student, guardian, telegram_user_id, label, now)
+
+
+async def _give(
+    student: Student, guardian: Guardian, telegram_user_id: int, label: str, now: dt.datetime
+) -> Given:
+    records = await IssuedRecord.filter(student=student, state=RecordState.ISSUED).order_by(
+        "year_id", "-version"
+    )
+    current = list({record.year_id: record for record in reversed(records)}.values())
+    async with in_transaction():
+        await GuardianLink.get_or_create(
+            telegram_user_id=telegram_user_id,
+            student=student,
+            defaults={"phone": guardian.phone, "linked_at": now},
+        )
+        given = [f"{record.code} v{record.version}" for record in current]
+        await audit.record(
+            audit.Event(
+                label,
+                "family.records_given" if current else "family.none_issued",
+                f"student:{student.id}",
+                after={"records": given, "channel": "telegram", "guardian": guardian.id},
+            )
+        )
+    if not current:
+        raise FamilyRefused(
+            _(
+                "Đã xác nhận bạn là phụ huynh của học sinh {name}. Nhà trường chưa phát hành học "
+                "bạ số nào của học sinh; khi học bạ được phát hành, Trợ lý sẽ gửi cho bạn. Nếu "
+                "cần gấp, hãy hỏi văn phòng nhà trường."
+            ).format(name=student.full_name)
+        )
+    files = []
+    for record in current:
+        stem = f"hocba_{record.code}_v{record.version}"
+        files.append(RecordFile(f"{stem}.xml", bytes(record.xml)))
+        if record.pdf:
+            files.append(RecordFile(f"{stem}.pdf", bytes(record.pdf)))
+    return Given(student.full_name, tuple(files))
