@@ -173,6 +173,9 @@ CHOOSE_LANGUAGE = Action("lang", (LANGUAGE,))
 # --- a long answer's next page (handlers/replies.py) -------------------------------------
 MORE_PAGES = Action("more", (TOKEN,))
 
+# --- a record issued for a student a guardian is linked to (core.services.families) ----------
+FAMILY_RECORD = Action("fam", (ID,))  # the issued record
+
 ALL: tuple[Action, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Action))
 
 

@@ -37,7 +37,7 @@ PUBLIC_COMMANDS = (
     "phuhuynh",  # parents getting their child's records (handlers/families.py)
     "parent",
 )
-PUBLIC_BUTTONS = (buttons.CHOOSE_LANGUAGE, buttons.MORE_PAGES)
+PUBLIC_BUTTONS = (buttons.CHOOSE_LANGUAGE, buttons.MORE_PAGES, buttons.FAMILY_RECORD)
 
 
 async def _nothing(_update: Update, _context: BotContext) -> None:

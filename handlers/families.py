@@ -2,7 +2,9 @@
 on a stranger's /start. The guardian types the student's personal ID and date of birth, then
 shares their own phone with the contact button; the core checks it against the phones the
 school registered (core.services.families) and the files come back, protected from
-forwarding. A typed phone number is not a proof: only the contact button is.
+forwarding. A typed phone number is not a proof: only the contact button is. The account is
+then linked to the student: when a later record is issued, a message with «Nhận học bạ»
+arrives, and the button gives its files (the link is checked again at the press).
 """
 
 from __future__ import annotations
@@ -10,8 +12,16 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
+from core import buttons
 from core.errors import HocbaError
 from core.i18n import _
 from core.services import families
@@ -105,11 +115,28 @@ async def contact(update: Update, context: BotContext) -> int:
         ).format(name=given.student),
         reply_markup=ReplyKeyboardRemove(),
     )
+    await _send(update, given)
+    return _end(context)
+
+
+async def _send(update: Update, given: families.Given) -> None:
+    """The record files, protected from forwarding and saving (Telegram's protect_content)."""
     for file in given.files:
         await update.effective_message.reply_document(
             InputFile(file.data, filename=file.filename), protect_content=True
         )
-    return _end(context)
+
+
+async def issued(update: Update, _context: BotContext) -> None:
+    """«Nhận học bạ» under the message that a record was issued (core.services.families)."""
+    query = update.callback_query
+    try:
+        given = await families.linked_record(update.effective_user.id, query.data)
+    except HocbaError as refused:
+        await query.answer(str(refused), show_alert=True)
+        return
+    await query.answer()
+    await _send(update, given)
 
 
 async def typed_phone(update: Update, _context: BotContext) -> int:
@@ -134,6 +161,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(issued, pattern=buttons.FAMILY_RECORD.pattern))
     application.add_handler(
         ConversationHandler(
             entry_points=[

@@ -12,19 +12,30 @@ request, refusal and file given out is an audit event.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from core import audit, clock
+from core import audit, buttons, clock
 from core.errors import HocbaError, InvalidValue
 from core.i18n import _
-from core.models import Guardian, GuardianLink, IssuedRecord, RecordState, Role, Staff, Student
+from core.models import (
+    Guardian,
+    GuardianLink,
+    IssuedRecord,
+    RecordState,
+    Role,
+    SchoolYear,
+    Staff,
+    Student,
+)
 from core.services import doors
-from core.services.outbox import describe, notify_staff
+from core.services.outbox import describe, enqueue, notify_staff
 from core.validation import normalise_phone, parse_date, parse_national_id
 
 describe("family.guessing", lambda: _("cảnh báo có người dò mã định danh học sinh"))
+describe("family.record_issued", lambda: _("thông báo học bạ mới phát hành cho phụ huynh"))
 
 
 class FamilyRefused(HocbaError):
@@ -151,6 +162,69 @@ async def records_for_guardian(
     return await _give(student, guardian, telegram_user_id, label, now)
 
 
+async def announce_issued(records: Sequence[IssuedRecord], now: dt.datetime) -> None:
+    """Tell each guardian linked to these newly issued records' students (001 Điều 30), in the
+    issuing transaction; the message's button fetches the files, the link checked again then."""
+    by_student = {record.student_id: record for record in records}
+    links = await GuardianLink.filter(student_id__in=list(by_student)).prefetch_related("student")
+    if not links:
+        return
+    years = {
+        year.id: year
+        for year in await SchoolYear.filter(id__in={r.year_id for r in by_student.values()})
+    }
+    for link in links:
+        record = by_student[link.student_id]
+        year = years[record.year_id]
+        await enqueue(
+            school_id=year.school_id,
+            kind="family.record_issued",
+            text=_(
+                "Nhà trường đã phát hành học bạ số năm học {year} của học sinh {name}. Bấm nút "
+                "dưới đây để nhận tệp XML và PDF."
+            ).format(year=year.name, name=link.student.full_name),
+            dedupe_key=f"family.issued:{record.id}:{link.telegram_user_id}",
+            chat_id=link.telegram_user_id,
+            buttons=[
+                [
+                    {
+                        "text": _("📥 Nhận học bạ"),
+                        "callback_data": buttons.FAMILY_RECORD.data(record.id),
+                    }
+                ]
+            ],
+            topic=f"record:{record.id}",
+            now=now,
+        )
+
+
+async def linked_record(telegram_user_id: int, data: str | None) -> Given:
+    """The record a guardian's «Nhận học bạ» button names (`data`, forged or not): given only
+    to an account linked to its student whose phone the school still has, while it is the
+    current version; FamilyRefused otherwise."""
+    label = f"telegram:{telegram_user_id}"
+    record_id = buttons.FAMILY_RECORD.id(data)
+    record = await IssuedRecord.get_or_none(id=record_id, state=RecordState.ISSUED)
+    link = record and await GuardianLink.get_or_none(
+        telegram_user_id=telegram_user_id, student_id=record.student_id
+    )
+    guardian = link and await Guardian.get_or_none(student_id=link.student_id, phone=link.phone)
+    if record is None or link is None or guardian is None:
+        await audit.record(
+            audit.Event(label, "family.refused", "family", after={"reason": "not_linked"})
+        )
+        raise FamilyRefused(
+            _(
+                "Không gửi được học bạ này: tài khoản chưa liên kết với học sinh, số điện thoại "
+                "không còn trong hồ sơ nhà trường, hoặc học bạ đã có bản mới. Hãy gửi /phuhuynh "
+                "để nhận bản hiện hành."
+            )
+        )
+    student = await Student.get(id=record.student_id)
+    await _audit_given(label, student, guardian, [record], "telegram")
+    return Given(student.full_name, _files([record]))
+
+
 async def _give(
     student: Student, guardian: Guardian, telegram_user_id: int, label: str, now: dt.datetime
 ) -> Given:
@@ -164,15 +238,7 @@ async def _give(
             student=student,
             defaults={"phone": guardian.phone, "linked_at": now},
         )
-        given = [f"{record.code} v{record.version}" for record in current]
-        await audit.record(
-            audit.Event(
-                label,
-                "family.records_given" if current else "family.none_issued",
-                f"student:{student.id}",
-                after={"records": given, "channel": "telegram", "guardian": guardian.id},
-            )
-        )
+        await _audit_given(label, student, guardian, current, "telegram")
     if not current:
         raise FamilyRefused(
             _(
@@ -181,10 +247,28 @@ async def _give(
                 "cần gấp, hãy hỏi văn phòng nhà trường."
             ).format(name=student.full_name)
         )
+    return Given(student.full_name, _files(current))
+
+
+async def _audit_given(
+    label: str, student: Student, guardian: Guardian, records: list[IssuedRecord], channel: str
+) -> None:
+    given = [f"{record.code} v{record.version}" for record in records]
+    await audit.record(
+        audit.Event(
+            label,
+            "family.records_given" if records else "family.none_issued",
+            f"student:{student.id}",
+            after={"records": given, "channel": channel, "guardian": guardian.id},
+        )
+    )
+
+
+def _files(records: list[IssuedRecord]) -> tuple[RecordFile, ...]:
     files = []
-    for record in current:
+    for record in records:
         stem = f"hocba_{record.code}_v{record.version}"
         files.append(RecordFile(f"{stem}.xml", bytes(record.xml)))
         if record.pdf:
             files.append(RecordFile(f"{stem}.pdf", bytes(record.pdf)))
-    return Given(student.full_name, tuple(files))
+    return tuple(files)

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
+from core import clock
 from core.db import database
 from core.models import (
     AccessAttempt,
     AuditEvent,
     Guardian,
     GuardianLink,
+    IssuedRecord,
     Notification,
     Role,
     Staff,
@@ -27,6 +29,7 @@ from core.models import (
     Student,
 )
 from core.models.records import RECORD_ORDER
+from core.services import families
 from demo.pki import Issued
 from tests.e2e.bot_harness import bot_config, running_bot
 from tests.hostile import forgery_kit
@@ -222,3 +225,29 @@ async def test_each_step_says_what_is_wrong(
         assert await GuardianLink.filter(telegram_user_id=9701).count() == 1
         assert await AuditEvent.filter(action="family.none_issued").count() == 1
         assert not await AccessAttempt.exists()  # malformed input is not a guess
+
+
+async def test_a_linked_guardian_is_sent_a_newly_issued_record(
+    telegram_server: FakeTelegramServer, school: School, record, ca_file: Path, tmp_path: Path
+) -> None:
+    """The message the issue enqueued (core.services.families.announce_issued, called by the
+    seal's step) reaches the linked account, and its button gives the files (who else may
+    press it: tests/signing/test_family_delivery.py)."""
+    config = school.config
+
+    async def linked(student: Student) -> None:
+        await GuardianLink.create(
+            telegram_user_id=9901, student=student, phone=PARENT_PHONE, linked_at=clock.now()
+        )
+        current = await IssuedRecord.get(student=student, version=2)
+        await families.announce_issued([current], clock.now())
+
+    async with running_bot(config, lambda: school.seed(linked), schedule_jobs=False):
+        parent = telegram_server.user(9901, "Phụ huynh", phone=PARENT_PHONE)
+        told = await parent.wait_for_message(lambda m: "đã phát hành" in m.content, timeout=20)
+        (data,) = told.callback_data
+        parent.mark_all_read()
+        await parent.press(data, told.message_id)
+        xml, pdf = await parent.wait_for_messages(2, timeout=20)
+    assert (xml.document.data, pdf.document.data) == (school.kit.v2, school.kit.pdf2)
+    assert xml.raw.get("has_protected_content") and pdf.raw.get("has_protected_content")

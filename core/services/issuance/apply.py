@@ -35,6 +35,7 @@ from core.models import (
     Staff,
 )
 from core.models.records import RECORD_ORDER
+from core.services import families
 from core.services.issuance.batches import renew
 from core.signing.worker import Document
 
@@ -91,6 +92,7 @@ async def apply_chunk(
     actor = f"staff:{batch.signer_id}"
     signature = {"role": role.value, "signer": signer_name, "batch": batch.id, **approved}
     events: list[audit.Event] = []
+    issued: list[IssuedRecord] = []
     async with in_transaction():
         for item, (xml, pdf) in zip(items, signed, strict=True):
             document_of(item, role)  # still waiting, now that the chunk is back
@@ -100,10 +102,13 @@ async def apply_chunk(
                 kind, target = "sheet", f"sheet:{item.sheet.id}"
             else:
                 events += await _advance(item.record, role, xml, pdf, moment, actor)
+                if item.record.state is RecordState.ISSUED:
+                    issued.append(item.record)
                 kind, target = "record", f"record:{item.record.id}"
             events.append(audit.Event(actor, f"{kind}.sign", target, after=signature))
         await BatchItem.filter(id__in=[i.id for i in items]).update(done=True)
         await audit.record_many(events)
+        await families.announce_issued(issued, moment)  # 001 Điều 30: the families hear of it
         await renew(batch, done=await BatchItem.filter(batch=batch, done=True).count())
 
 
