@@ -18,6 +18,7 @@ from bot.bootstrap import running
 from bot.cli_certs import add_certs_commands
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
+from bot.cli_families import add_family_commands
 from bot.cli_own_token import add_sign_command
 from bot.cli_records import add_records_commands
 from bot.cli_reminders import add_reminder_commands
@@ -305,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_verify)
 
     add_template_commands(commands)
+    add_family_commands(commands)
     add_deadline_commands(commands)
     add_reminder_commands(commands)
     add_database_commands(commands)

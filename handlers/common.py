@@ -139,6 +139,10 @@ class Menu:
     def family() -> str:
         return _("👪 Phụ huynh lấy học bạ của con")
 
+    @staticmethod
+    def family_requests() -> str:
+        return _("👪 Yêu cầu của phụ huynh")
+
 
 class MenuButton(filters.MessageFilter):
     """A press of a main-menu button, recognised in the reader's current language (set by
@@ -164,6 +168,7 @@ _LABELS: dict[Feature, Callable[[], str]] = {
     Feature.CORRECTION_REQUEST: Menu.correction_request,
     Feature.CORRECTION_REQUESTS: Menu.correction_requests,
     Feature.SIGN_RECORDS: Menu.sign_records,
+    Feature.FAMILY_REQUESTS: Menu.family_requests,  # handlers/families.py
     Feature.LANGUAGE: Menu.language,
     Feature.HELP: Menu.help,
     Feature.SIGN_OUT: Menu.sign_out,

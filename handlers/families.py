@@ -10,6 +10,7 @@ arrives, and the button gives its files (the link is checked again at the press)
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -24,8 +25,9 @@ from telegram.ext import (
 from core import buttons
 from core.errors import HocbaError
 from core.i18n import _
-from core.services import families
-from handlers.common import TYPED, Menu, MenuButton
+from core.services import families, family_requests
+from handlers import replies
+from handlers.common import TYPED, Menu, MenuButton, require_actor
 from handlers.context import BotContext
 from handlers.leaving import Leave
 
@@ -127,6 +129,14 @@ async def _send(update: Update, given: families.Given) -> None:
         )
 
 
+async def requests(update: Update, context: BotContext) -> None:
+    """The admins' list of families' recent requests (core.services.family_requests)."""
+    lines = await family_requests.recent_requests(await require_actor(update))
+    heading = _("Yêu cầu lấy học bạ của phụ huynh gần đây (mới nhất trước):")
+    body = "\n".join(line.line() for line in lines) or _("Chưa có yêu cầu nào.")
+    await replies.reply(update, context, html.escape(f"{heading}\n{body}"))
+
+
 async def issued(update: Update, _context: BotContext) -> None:
     """«Nhận học bạ» under the message that a record was issued (core.services.families)."""
     query = update.callback_query
@@ -162,6 +172,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(issued, pattern=buttons.FAMILY_RECORD.pattern))
+    application.add_handler(MessageHandler(MenuButton(Menu.family_requests), requests))
     application.add_handler(
         ConversationHandler(
             entry_points=[

@@ -84,7 +84,8 @@ async def _refuse(
     when a personal ID just started to wait, and return the refusal."""
     async with in_transaction():
         waiting = await doors.failed(keys, now)
-        await audit.record(audit.Event(label, "family.refused", "family", after={"reason": reason}))
+        after = {"reason": reason, "school": school_id}
+        await audit.record(audit.Event(label, "family.refused", "family", after=after))
         guessed = [key for key in waiting if key.startswith("nid:")]
         if guessed and school_id is not None:
             await _alert_admins(school_id, guessed[0], now)
@@ -114,14 +115,15 @@ async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
         )
 
 
-async def _ensure_open(label: str, keys: list[str], now: dt.datetime) -> None:
+async def _ensure_open(
+    label: str, keys: list[str], now: dt.datetime, school_id: int | None
+) -> None:
     """The doors' check, its refusal audited (a try while waiting is not counted again)."""
     try:
         await doors.ensure_open(keys, now)
     except doors.DoorClosed:
-        await audit.record(
-            audit.Event(label, "family.refused", "family", after={"reason": "waiting"})
-        )
+        after = {"reason": "waiting", "school": school_id}
+        await audit.record(audit.Event(label, "family.refused", "family", after=after))
         raise
 
 
@@ -142,14 +144,14 @@ async def records_for_guardian(
     label = f"telegram:{telegram_user_id}"
     keys = [doors.client_key("tg", telegram_user_id), doors.secret_key("nid", national_id)]
     if contact_user_id != telegram_user_id:
-        await _ensure_open(label, keys, now)
+        await _ensure_open(label, keys, now, school_id)
         raise await _refuse(label, "someone_elses_contact", keys[:1], now, school_id)
     try:
         normal = normalise_phone(phone)
     except InvalidValue:
         normal = phone
     keys.append(doors.secret_key("phone", normal))
-    await _ensure_open(label, keys, now)
+    await _ensure_open(label, keys, now, school_id)
     students = Student.filter(national_id=national_id, born=born)
     if school_id is not None:
         students = students.filter(school_id=school_id)

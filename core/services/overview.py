@@ -38,6 +38,7 @@ class Feature(StrEnum):
     CORRECTION_REQUEST = "correction_request"
     CORRECTION_REQUESTS = "correction_requests"
     SIGN_RECORDS = "sign_records"
+    FAMILY_REQUESTS = "family_requests"  # families' requests for their records (admins)
     LANGUAGE = "language"
     HELP = "help"
     SIGN_OUT = "sign_out"
@@ -56,6 +57,8 @@ def menu(actor: Actor) -> list[list[Feature]]:
         rows.append([Feature.SCHOOL_PROGRESS, Feature.SCHOOL])
     if actor.has(Role.ADMIN, *LEADERSHIP):
         rows.append([Feature.LOCKS] + ([Feature.INVITE] if actor.has(Role.ADMIN) else []))
+    if actor.has(Role.ADMIN):
+        rows.append([Feature.FAMILY_REQUESTS])
     # correction requests: teachers ask, admins and leadership act
     corrections = [Feature.CORRECTION_REQUEST] if actor.has(*TEACHING) else []
     if actor.has(Role.ADMIN, *LEADERSHIP):

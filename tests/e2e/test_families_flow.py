@@ -7,6 +7,9 @@ a wrong phone get byte-identical answers; the sixth guess waits, and the admins 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +124,17 @@ async def test_a_guardian_gets_the_current_record(
     for role in RECORD_ORDER:
         assert xmlsec_verify(tmp_path / "hocba.xml", ca_file, role.signature_id), role
     assert pdfsig(tmp_path / "hocba.pdf").count("Signature is Valid") == 2
+    listed = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--school", "THCS-DA", "requests"],
+        env={**os.environ, "HOCBA_DATABASE_URL": config.database.url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    listed = listed.stdout
+    assert "telegram:9501" in listed and record.full_name in listed
+    assert f"đã nhận {record.record_code} v2 (telegram)" in listed
     async with database(config.database.url):
         link = await GuardianLink.get(telegram_user_id=9501).prefetch_related("student")
         assert link.student.national_id == record.national_id and link.phone == PARENT_PHONE
@@ -134,7 +148,9 @@ async def test_no_one_learns_anything_without_the_registered_phone(
     config = school.config
 
     async def admin(student: Student) -> None:
-        admin = await Staff.create(school_id=student.school_id, code="QT09", full_name="Quản Trị")
+        admin = await Staff.create(
+            school_id=student.school_id, code="QT09", full_name="Quản Trị", telegram_user_id=9690
+        )
         await StaffRole.create(staff=admin, role=Role.ADMIN)
 
     born = record.born.strftime("%d/%m/%Y")
@@ -169,6 +185,16 @@ async def test_no_one_learns_anything_without_the_registered_phone(
         late = telegram_server.user(9620, "Người lạ cuối", phone="+84912000920")
         await _family(late, record.national_id, born)
         assert "Đã thử sai nhiều lần" in await _answer(late)
+
+        admin = telegram_server.user(9690, "Quản Trị")  # the school sees every try
+        await admin.send_command("start")
+        await admin.wait_for_message(timeout=10)
+        admin.mark_all_read()
+        await admin.press_reply("👪 Yêu cầu của phụ huynh")
+        listed = (await admin.wait_for_message(timeout=10)).content
+        assert listed.count("telegram:96") == 11 and "đang phải chờ" in listed
+        assert "thông tin không khớp" in listed and "không phải của người gửi" in listed
+        assert record.full_name not in listed  # no student named before a phone matched
     async with database(config.database.url):
         assert not await GuardianLink.exists()
         assert not await AuditEvent.filter(action="family.records_given").exists()
