@@ -118,7 +118,7 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             secret = config.telegram.webhook_secret if webhook else None
-            runner = await start_site(make_web_app(runtime, application, secret), config)
+            runner = await start_site(make_web_app(runtime, config, application, secret), config)
             log.info(
                 "serving (%s), web on %s:%s%s",
                 config.telegram.mode,

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config_checks import check_paths, check_signing
+from bot.config_checks import check_families, check_paths, check_signing
 from bot.config_values import PARSERS, Invalid
 from core.signing.backends import PEOPLE_BACKENDS
 
@@ -136,6 +136,17 @@ class StagingConfig:
 
 
 @dataclass(frozen=True)
+class FamiliesConfig:
+    # How a parent on the web (/lay-lai-hoc-ba) receives the one-time code
+    # (core.services.family_web): "clerk" (the school's clerks are sent it in the bot, to read
+    # out or print for the parent), "telegram" (the chat of a guardian linked in the bot), or
+    # "sms" (an SMS gateway: sms_url, with sms_token as its bearer token).
+    code_channel: str = "clerk"
+    sms_url: str = ""
+    sms_token: str = field(default="", metadata=_SECRET)
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     # Demonstration mode: people's and the seal's keys may be PKCS#12 files on the server (the
     # test PKI of `hocba demo`), and `hocba issue` signs the whole chain with them. Never on a
@@ -155,6 +166,7 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     staging: StagingConfig = field(default_factory=StagingConfig)
+    families: FamiliesConfig = field(default_factory=FamiliesConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
 
     def require_token(self) -> str:
@@ -244,6 +256,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     _check(settings, label, problems)
     if not problems:  # a value of the wrong type has no path or module to look at
         check_signing(settings, label, problems)
+        check_families(settings, label, problems)
         check_paths(settings, label, problems)
     if problems:
         raise ConfigError(problems)

@@ -91,6 +91,28 @@ def check_signing(settings: dict[str, dict[str, Any]], label: Label, problems: l
         )
 
 
+CODE_CHANNELS = ("clerk", "telegram", "sms")
+
+
+def check_families(settings: dict[str, dict[str, Any]], label: Label, problems: list[str]) -> None:
+    """How a parent on the web gets their one-time code: a known channel, and the SMS
+    gateway's https address when it is SMS."""
+    families = settings["families"]
+    channel = families["code_channel"]
+    if channel not in CODE_CHANNELS:
+        problems.append(
+            f"{label('families', 'code_channel')} = {_quote(channel)}: cần một trong "
+            + ", ".join(_quote(c) for c in CODE_CHANNELS)
+            + " (mã một lần gửi cho phụ huynh lấy lại học bạ trên web)."
+        )
+    url = families["sms_url"]
+    if (channel == "sms" or url) and not _SERVICE_URL.fullmatch(url):
+        problems.append(
+            f"{label('families', 'sms_url')} = {_quote(url)}: cần địa chỉ https:// của cổng gửi "
+            'tin nhắn SMS, ví dụ "https://sms.example.vn/api/send".'
+        )
+
+
 def check_paths(settings: dict[str, dict[str, Any]], label: Label, problems: list[str]) -> None:
     """The database file, the file store, the trust roots and revocation lists: each must be
     what it is for."""

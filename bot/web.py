@@ -23,9 +23,10 @@ from bot.bootstrap import running
 from bot.config import Config
 from core.db import connection
 from core.runtime import Runtime
+from core.services.code_channels import channel_for
 from core.services.verification import verify_for
 from core.signing.reports import FileReport
-from web import portal
+from web import portal, recovery
 
 log = logging.getLogger("hocba.web")
 WEBHOOK_PATH = "/telegram"
@@ -67,13 +68,19 @@ async def _verify(runtime: Runtime, data: bytes) -> FileReport:
 
 def make_web_app(
     runtime: Runtime,
+    config: Config,
     application: Application | None = None,
     webhook_secret: str | None = None,
 ) -> web.Application:
-    """/healthz and the portal; the webhook when the bot is served by one (`application`)."""
+    """/healthz, the portal and the families' page; the webhook when the bot is served by one
+    (`application`)."""
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)  # uploads are read in chunks
     app.router.add_get("/healthz", healthz)
     portal.add_routes(app, functools.partial(_verify, runtime))
+    families = config.families
+    channel = channel_for(families.code_channel, families.sms_url, families.sms_token)
+    recovery.add_routes(app, recovery.FamilyDoor(channel, runtime.school_id))
+    log.info("/lay-lai-hoc-ba: one-time codes go by %s", channel.label())
     if application is not None and webhook_secret:
         app.router.add_post(WEBHOOK_PATH, _webhook(application, webhook_secret))
     return app
@@ -90,7 +97,7 @@ async def start_site(app: web.Application, config: Config) -> web.AppRunner:
 async def serve_web(config: Config, stop: asyncio.Event) -> None:
     """`hocba web`: the portal alone (no Telegram token needed), until `stop` is set."""
     async with running(config) as runtime:
-        runner = await start_site(make_web_app(runtime), config)
+        runner = await start_site(make_web_app(runtime, config), config)
         log.info("web portal on %s:%s%s", config.web.host, config.web.port, portal.PAGE)
         try:
             await stop.wait()

@@ -26,7 +26,8 @@ button{font-size:1rem;padding:.5rem 1.2rem}footer{margin-top:2rem;color:#555;fon
 """
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
+    """A whole page of the portal: its title, the body (HTML already escaped), the footer."""
     footer = escape(_("Học bạ số — cổng xác thực của trường."))
     return (
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
@@ -55,7 +56,7 @@ def upload_page(action: str) -> str:
         "bị thay đổi, chứng thư số hợp lệ, thời điểm ký hợp lệ; và cho biết học bạ còn hiệu lực, "
         "đã bị thay thế hay đã bị thu hồi. Tệp chỉ được kiểm tra, không được lưu lại."
     )
-    return _page(_("Xác thực học bạ số"), f"<p>{escape(intro)}</p>{_form(action)}")
+    return page(_("Xác thực học bạ số"), f"<p>{escape(intro)}</p>{_form(action)}")
 
 
 def _verdict(report: FileReport) -> tuple[str, str]:
@@ -107,10 +108,10 @@ def report_page(report: FileReport, action: str) -> str:
     parts += [_signature(s) for s in report.signatures]
     again = escape(_("Kiểm tra tệp khác"))
     parts.append(f"<h2>{again}</h2>{_form(action)}")
-    return _page(_("Kết quả xác thực học bạ số"), "".join(parts))
+    return page(_("Kết quả xác thực học bạ số"), "".join(parts))
 
 
 def refusal_page(message: str, action: str) -> str:
     """A file that could not be checked (too big, not a record, no file): why, and the form."""
     body = f'<p class="verdict invalid" id="verdict">{escape(message)}</p>{_form(action)}'
-    return _page(_("Không kiểm tra được tệp"), body)
+    return page(_("Không kiểm tra được tệp"), body)

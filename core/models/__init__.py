@@ -16,7 +16,7 @@ from core.models.corrections import (
     Witness,
     WitnessRole,
 )
-from core.models.families import AccessAttempt, GuardianLink
+from core.models.families import AccessAttempt, DownloadLink, FamilyCode, GuardianLink
 from core.models.grades import (
     Absence,
     Comment,
@@ -69,8 +69,10 @@ __all__ = [
     "CorrectionSettings",
     "DeadlineSetting",
     "Delegation",
+    "DownloadLink",
     "Enrollment",
     "Evidence",
+    "FamilyCode",
     "Guardian",
     "GuardianLink",
     "InviteCode",

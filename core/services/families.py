@@ -77,7 +77,7 @@ def _mismatch() -> str:
     )
 
 
-async def _refuse(
+async def refuse(
     label: str, reason: str, keys: list[str], now: dt.datetime, school_id: int | None
 ) -> FamilyRefused:
     """Count the failure against `keys`, audit it (committed: the try fails), tell the admins
@@ -99,9 +99,26 @@ def _contact_not_own() -> str:
     )
 
 
+async def match(
+    national_id: str, born: dt.date, phone: str, school_id: int | None
+) -> tuple[Student | None, Guardian | None]:
+    """The student these details are, and their guardian with this (normalised) phone: the
+    same two queries whether or not anything matches, so the answer's time tells nothing."""
+    students = Student.filter(national_id=national_id, born=born)
+    if school_id is not None:
+        students = students.filter(school_id=school_id)
+    student = await students.first()
+    guardian = await Guardian.filter(student_id=student.id if student else 0, phone=phone).first()
+    return student, guardian
+
+
+async def staff_with_role(school_id: int, role: Role) -> list[Staff]:
+    """The school's active staff holding `role`, each once."""
+    return list(await Staff.filter(school_id=school_id, active=True, roles__role=role).distinct())
+
+
 async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
-    admins = await Staff.filter(school_id=school_id, active=True, roles__role=Role.ADMIN)
-    for admin in {a.id: a for a in admins}.values():
+    for admin in await staff_with_role(school_id, Role.ADMIN):
         await notify_staff(
             admin,
             "family.guessing",
@@ -115,9 +132,7 @@ async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
         )
 
 
-async def _ensure_open(
-    label: str, keys: list[str], now: dt.datetime, school_id: int | None
-) -> None:
+async def ensure_open(label: str, keys: list[str], now: dt.datetime, school_id: int | None) -> None:
     """The doors' check, its refusal audited (a try while waiting is not counted again)."""
     try:
         await doors.ensure_open(keys, now)
@@ -144,21 +159,17 @@ async def records_for_guardian(
     label = f"telegram:{telegram_user_id}"
     keys = [doors.client_key("tg", telegram_user_id), doors.secret_key("nid", national_id)]
     if contact_user_id != telegram_user_id:
-        await _ensure_open(label, keys, now, school_id)
-        raise await _refuse(label, "someone_elses_contact", keys[:1], now, school_id)
+        await ensure_open(label, keys, now, school_id)
+        raise await refuse(label, "someone_elses_contact", keys[:1], now, school_id)
     try:
         normal = normalise_phone(phone)
     except InvalidValue:
         normal = phone
     keys.append(doors.secret_key("phone", normal))
-    await _ensure_open(label, keys, now, school_id)
-    students = Student.filter(national_id=national_id, born=born)
-    if school_id is not None:
-        students = students.filter(school_id=school_id)
-    student = await students.first()
-    guardian = await Guardian.filter(student_id=student.id if student else 0, phone=normal).first()
+    await ensure_open(label, keys, now, school_id)
+    student, guardian = await match(national_id, born, normal, school_id)
     if student is None or guardian is None:  # the student's school is told of guessing
-        raise await _refuse(
+        raise await refuse(
             label, "mismatch", keys, now, student.school_id if student else school_id
         )
     return await _give(student, guardian, telegram_user_id, label, now)
@@ -230,10 +241,7 @@ async def linked_record(telegram_user_id: int, data: str | None) -> Given:
 async def _give(
     student: Student, guardian: Guardian, telegram_user_id: int, label: str, now: dt.datetime
 ) -> Given:
-    records = await IssuedRecord.filter(student=student, state=RecordState.ISSUED).order_by(
-        "year_id", "-version"
-    )
-    current = list({record.year_id: record for record in reversed(records)}.values())
+    current = await _current(student.id)
     async with in_transaction():
         await GuardianLink.get_or_create(
             telegram_user_id=telegram_user_id,
@@ -250,6 +258,19 @@ async def _give(
             ).format(name=student.full_name)
         )
     return Given(student.full_name, _files(current))
+
+
+async def _current(student_id: int) -> list[IssuedRecord]:
+    """The student's current issued record of each year."""
+    records = await IssuedRecord.filter(student_id=student_id, state=RecordState.ISSUED).order_by(
+        "year_id", "-version"
+    )
+    return list({record.year_id: record for record in reversed(records)}.values())
+
+
+async def current_files(student_id: int) -> tuple[RecordFile, ...]:
+    """The files of the student's current records (XML, then PDF, of each year)."""
+    return _files(await _current(student_id))
 
 
 async def _audit_given(

@@ -45,11 +45,16 @@ def _outcome(event: AuditEvent) -> str:
         return _("đã nhận {records}").format(records=", ".join(after.get("records", [])))
     if event.action == "family.none_issued":
         return _("đã xác nhận phụ huynh; chưa có học bạ phát hành")
+    if event.action == "family.code_sent":
+        return _("đã gửi mã một lần ({how})").format(how=after.get("code_channel", ""))
+    if event.action == "family.code_redeemed":
+        return _("đã nhập đúng mã; mở đường dẫn tải")
     return {
         "mismatch": _("từ chối: thông tin không khớp"),
         "someone_elses_contact": _("từ chối: số điện thoại không phải của người gửi"),
         "waiting": _("từ chối: đang phải chờ sau nhiều lần thử sai"),
         "not_linked": _("từ chối: tài khoản không được nhận học bạ này"),
+        "wrong_code": _("từ chối: mã một lần không đúng, đã dùng hoặc hết hạn"),
     }.get(after.get("reason", ""), _("từ chối"))
 
 

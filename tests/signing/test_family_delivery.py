@@ -44,7 +44,7 @@ async def test_the_issue_reaches_the_linked_guardian(demo, runtime) -> None:
     ]
 
     for who, pressed in ((STRANGER, data), (PARENT, "fam:999999"), (PARENT, "fam:1:2")):
-        with pytest.raises(Exception, match="Không gửi được|không còn hiệu lực"):
+        with pytest.raises(Exception, match=r"Không gửi được|không còn hiệu lực"):
             await families.linked_record(who, pressed)
     await guardian.delete()  # the school removed the phone: the link no longer opens
     with pytest.raises(FamilyRefused):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, FamiliesConfig, load_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 MODULE = Path(__file__)  # an existing file where a PKCS#11 library's path is expected
@@ -247,7 +247,8 @@ qqq = 1
         "zzz: khóa nằm ngoài mọi mục — mỗi khóa phải nằm dưới một mục như [telegram].",
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
-        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging], [demo].",
+        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging], [families], "
+        "[demo].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
@@ -608,3 +609,22 @@ def test_paths_that_cannot_work_name_what_to_do(tmp_path: Path) -> None:
         "dạng PEM, -----BEGIN CERTIFICATE-----, hoặc DER, do nhà cung cấp chứng thư số gửi); "
         "kiểm tra đường dẫn trong [trust] roots.",
     ]
+
+
+def test_families_code_channel_is_known_and_sms_needs_its_gateway(tmp_path: Path) -> None:
+    assert problems(environ={"HOCBA_FAMILIES_CODE_CHANNEL": "email"}) == [
+        'HOCBA_FAMILIES_CODE_CHANNEL = "email": cần một trong "clerk", "telegram", "sms" (mã một '
+        "lần gửi cho phụ huynh lấy lại học bạ trên web)."
+    ]
+    (found,) = problems(write(tmp_path, '[families]\ncode_channel = "sms"\n'))
+    assert found.startswith('[families] sms_url = "": cần địa chỉ https:// của cổng gửi')
+    config = load_config(
+        environ={
+            "HOCBA_FAMILIES_CODE_CHANNEL": "sms",
+            "HOCBA_FAMILIES_SMS_URL": "https://sms.example.vn/api/send",
+            "HOCBA_FAMILIES_SMS_TOKEN": "bi-mat",
+        }
+    )
+    assert config.families.code_channel == "sms"
+    assert config.redacted()["families"]["sms_token"] == "***"
+    assert FamiliesConfig().code_channel == "clerk"  # works with nothing more configured

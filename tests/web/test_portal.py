@@ -116,7 +116,7 @@ async def test_an_oversized_upload_is_refused_without_being_held(client: TestCli
     assert response.status == 413 and "Tệp quá lớn" in await response.text()
 
     async def chunked():
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
         for _ in range(60):
             yield b"%" * (1 << 20)
 

@@ -20,13 +20,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
+from core.models import Guardian, Student
 from core.services.verification import verify_file
 from core.signing.trust import Trust
 from demo.pki import Issued
 from tests.hostile import forgery_kit
 from tests.hostile.forgery_kit import Kit, stripped
 from tests.signing import conftest as signing
-from web import portal
+from tests.web.test_recovery import FakeCodes
+from web import portal, recovery
 
 pytestmark = pytest.mark.chromium
 
@@ -35,10 +37,17 @@ kit, other_school = forgery_kit.kit, forgery_kit.other_school
 
 
 @pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
-    """Debian's Chromium driven by its chromedriver; nothing is downloaded."""
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """Debian's Chromium driven by its chromedriver (nothing is fetched); files it downloads
+    land in tmp_path/downloads."""
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not fetch a driver
     options = Options()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     options.binary_location = shutil.which("chromium") or "chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=vi"):
         options.add_argument(argument)
@@ -86,3 +95,50 @@ async def test_a_clerk_checks_files_in_the_browser(
     assert "ĐÃ BỊ THAY THẾ" in status
     kind, text, _status = answers["gia.xml"]
     assert kind == "verdict invalid" and "KHÔNG có giá trị" in text
+
+
+def _recover(
+    driver: webdriver.Chrome, url: str, details: dict[str, str], codes: FakeCodes
+) -> list[str]:
+    """Fill the details, then the code the channel carried; click every file link."""
+    driver.get(url)
+    for name, value in details.items():
+        driver.find_element(By.ID, name).send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "sent"))
+    )
+    driver.find_element(By.ID, "code").send_keys(codes.sent[-1].code)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    files = WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "files"))
+    )
+    links = files.find_elements(By.TAG_NAME, "a")
+    names = [link.text for link in links]
+    for link in links:
+        link.click()
+    return names
+
+
+async def test_a_parent_recovers_the_files_in_the_browser(
+    kit: Kit, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    student = await Student.get(national_id=kit.record.national_id)
+    await Guardian.create(student=student, full_name="Bố", relation="Bố", phone="+84912000444")
+    codes = FakeCodes()
+    app = web.Application()
+    recovery.add_routes(app, recovery.FamilyDoor(codes, None))
+    details = {
+        "national_id": kit.record.national_id,
+        "born": kit.record.born.strftime("%d/%m/%Y"),
+        "phone": "0912 000 444",
+    }
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/lay-lai-hoc-ba"))
+        names = await asyncio.to_thread(_recover, browser, url, details, codes)
+        downloads = tmp_path / "downloads"
+        for _ in range(100):  # the browser writes the files as it receives them
+            if sorted(p.name for p in downloads.iterdir()) == sorted(names):
+                break
+            await asyncio.sleep(0.1)
+    assert [(downloads / name).read_bytes() for name in names] == [kit.v2, kit.pdf2]
