@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-signing bench-reminders bench-latency lint demo clean locales locales-extract locales-update
+.PHONY: run test bench bench-signing bench-reminders bench-latency bench-portal lint demo clean locales locales-extract locales-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (python3 --version).")'
@@ -20,7 +20,7 @@ run: $(STAMP) locales
 test: $(STAMP) locales
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) bench-signing bench-reminders bench-latency
+bench: $(STAMP) bench-signing bench-reminders bench-latency bench-portal
 	$(BIN)/python -m tests.bench
 
 # Issue a 1,500-student school through the signing chain (file keys, then a SoftHSM2 token).
@@ -32,6 +32,9 @@ bench-latency: $(STAMP) locales
 	$(BIN)/python -m tests.bench.latency
 
 # A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
+bench-portal: $(STAMP) locales
+	$(BIN)/python -m tests.bench.portal
+
 bench-reminders: $(STAMP)
 	$(BIN)/python -m tests.bench.reminders
 
