@@ -1,8 +1,7 @@
-"""Hostile uploads to the verification portal (issue 14, "Bad input"): a 50 MB body sent without
-a length, a zip
-bomb named as a record, a PDF with a DOCTYPE-laden XML inside a multipart envelope of many
-parts, a form without the file. Each is refused with its Vietnamese reason, in bounded time
-and memory, and writes nothing; the server keeps answering the genuine record after them."""
+"""Hostile uploads to the verification portal (issue 14, "Bad input"): a 50 MB body sent
+without a length, a zip bomb named as a record, a DOCTYPE-laden XML among 500 form parts, a
+form without the file. Each is refused with its Vietnamese reason, in bounded time and
+memory, and writes nothing; the server keeps answering the genuine record after them."""
 
 from __future__ import annotations
 
