@@ -77,7 +77,10 @@ async def ensure_open(keys: Sequence[str], now: dt.datetime) -> None:
 
 async def failed(keys: Sequence[str], now: dt.datetime) -> list[str]:
     """Count a failed try against each key; the keys this failure made wait for the first
-    time in the window (the school is told when a personal ID is being guessed)."""
+    time in the window (the school is told when a personal ID is being guessed). Failures
+    older than the window count for nothing any more and are dropped here, so the table holds
+    about an hour of them."""
+    await AccessAttempt.filter(at__lt=now - WINDOW).delete()
     await AccessAttempt.bulk_create([AccessAttempt(key=key, at=now) for key in keys])
     recent = await _recent(keys, now)
     return [key for key in keys if len(recent.get(key, ())) == FREE]

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from core.models import AccessAttempt
 from core.services import doors
 from core.services.doors import DoorClosed
 
@@ -43,4 +44,7 @@ async def test_a_key_that_waits_closes_the_door_for_every_try_naming_it(db: str)
     with pytest.raises(DoorClosed):
         await doors.ensure_open([guessed], T0 + dt.timedelta(minutes=3))
     await doors.ensure_open([guessed], T0 + dt.timedelta(minutes=4, seconds=1))
-    await doors.ensure_open([guessed], T0 + doors.WINDOW + dt.timedelta(minutes=3))  # forgotten
+    later = T0 + doors.WINDOW + dt.timedelta(minutes=3)
+    await doors.ensure_open([guessed], later)  # forgotten
+    await doors.failed([other], later)  # and dropped: the table holds about an hour
+    assert await AccessAttempt.all().values_list("key", flat=True) == [other]
