@@ -63,6 +63,7 @@ def read_national_id(text: str) -> str:
 
 
 def read_born(text: str) -> dt.date:
+    """A student's date of birth as typed (05/09/2013), refused when it cannot be one."""
     born = parse_date(text)
     if not dt.date(1990, 1, 1) <= born <= clock.today():
         raise InvalidValue(_("Ngày sinh {date} không hợp lệ.").format(date=text.strip()))
