@@ -179,6 +179,8 @@ async def records_for_guardian(
 async def announce_issued(records: Sequence[IssuedRecord], now: dt.datetime) -> None:
     """Tell each guardian linked to these newly issued records' students (001 Điều 30), in the
     issuing transaction; the message's button fetches the files, the link checked again then."""
+    if not records:  # most chunks of a batch issue nothing: no query for them
+        return
     by_student = {record.student_id: record for record in records}
     links = await GuardianLink.filter(student_id__in=list(by_student)).prefetch_related("student")
     if not links:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,7 @@ from core.workers import WorkerPool
 from demo.pki import CA_FILE
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
-from tests.telegram_fake.fixtures import free_port
+from tests.web.serving import hocba_web
 
 CLIENTS = 50
 DURATION = 15.0
@@ -119,29 +117,14 @@ def _figures(latencies: list[float]) -> str:
 
 
 async def _serve_and_load(url: str, ca_file: Path, files: Path, now: str, samples) -> list[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOCBA_")}
-    env |= {
+    env = {
         "HOCBA_DATABASE_URL": url,
         "HOCBA_TRUST_ROOTS": str(ca_file),
         "HOCBA_STORAGE_DIR": str(files),
-        "HOCBA_WEB_PORT": str(port),
         "HOCBA_STAGING_NOW": now,
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "web"], env=env, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
     lines = []
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{base}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
+    async with hocba_web(env) as base:
         for kind, data, name, bare in samples:
             count, latencies, failures = await _load(base, data, name)
             cores = os.cpu_count() or 1
@@ -151,9 +134,6 @@ async def _serve_and_load(url: str, ca_file: Path, files: Path, now: str, sample
                 f"{failures} wrong answers; bare verifier {bare:.1f}/s on one core, "
                 f"{bare * cores:.1f}/s on {cores} (the ceiling)"
             )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
     return lines
 
 

@@ -6,11 +6,6 @@ nothing. `hocba web` serves it alone, without Telegram, from the configuration."
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +19,7 @@ from demo.pki import Issued
 from tests.hostile import forgery_kit
 from tests.hostile.forgery_kit import XXE, Kit, counts, stripped
 from tests.signing import conftest as signing
-from tests.telegram_fake.fixtures import free_port
+from tests.web.serving import hocba_web
 from web import portal
 
 # the test PKI, record and school, shared (pytest finds fixtures by module name)
@@ -131,36 +126,15 @@ async def test_an_oversized_upload_is_refused_without_being_held(client: TestCli
 async def test_hocba_web_serves_the_portal_alone(kit: Kit, ca_file: Path, sqlite_db: str) -> None:
     """`hocba web`: no Telegram token, the configured trust, the [web] port; the school's
     database answers the status."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOCBA_")}
-    env |= {
+    env = {
         "HOCBA_DATABASE_URL": sqlite_db,
         "HOCBA_TRUST_ROOTS": str(ca_file),
-        "HOCBA_WEB_HOST": "127.0.0.1",
-        "HOCBA_WEB_PORT": str(port),
         "HOCBA_WORKERS_PROCESSES": "1",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "web"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(150):
-                try:
-                    async with session.get(f"{base}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail(f"hocba web did not start: {server.stderr.read1().decode()}")
-            async with session.post(f"{base}/api/v1/xac-thuc", data=_form(kit.v2)) as response:
-                answer = await response.json()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(30) == 0
+    async with (
+        hocba_web(env) as base,
+        aiohttp.ClientSession() as session,
+        session.post(f"{base}/api/v1/xac-thuc", data=_form(kit.v2)) as response,
+    ):
+        answer = await response.json()
     assert answer["valid"] is True and answer["status"] == "current"
