@@ -36,7 +36,9 @@ MOMENT = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).replace(
 
 @pytest.fixture(scope="module")
 def ca() -> Issued:
-    return make_ca()
+    """Valid from before MOMENT whatever the hour the test runs (a CA valid "from yesterday"
+    counted from now is not yet valid at yesterday's 07:30 UTC once today's has passed)."""
+    return make_ca(not_before=MOMENT - dt.timedelta(days=3))
 
 
 @pytest.fixture
