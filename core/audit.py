@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from tortoise.transactions import in_transaction
 
 from core import clock
-from core.bulk import insert_ready
+from core.bulk import bound, insert_ready
 from core.db import connection, dialect
 from core.i18n import _
 from core.models import AuditEvent
@@ -72,12 +72,13 @@ def _plain(value: Any) -> Any:
 # The canonical JSON of a hashed event: what `json.dumps(payload, sort_keys=True,
 # ensure_ascii=False, separators=(",", ":"))` writes for the payload of seq, at, actor, action,
 # target, before, after and prev. Written out field by field (the keys in sorted order), it
-# costs a third of the whole dumps, and the before/after texts are the ones stored.
+# costs a third of the whole dumps, and the before/after texts are the ones stored. It is cut
+# before the previous hash: a chain's events repeat a few heads (the same actor, action and
+# values), each written once (`Chain`), and only the tail differs from one event to the next.
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 _TEXT = json.encoder.encode_basestring  # how that encoder writes a string
-_CANONICAL = (
-    '{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"prev":%s,"seq":%d,"target":%s}'
-)
+_HEAD = '{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"prev":'
+_TAIL = '%s,"seq":%d,"target":%s}'
 
 
 def _json(value: Any) -> str:
@@ -89,24 +90,46 @@ def _at_text(at: dt.datetime) -> str:
     return _TEXT(at.astimezone(dt.UTC).isoformat(timespec="microseconds"))
 
 
-def _hash(seq: int, at: str, event: Event, before: str, after: str, prev_hash: str) -> str:
-    """SHA-256 of the canonical payload; `at`, `before` and `after` are already JSON text."""
-    canonical = _CANONICAL % (
-        _TEXT(event.action),
-        _TEXT(event.actor),
-        after,
-        at,
-        before,
-        _TEXT(prev_hash),
-        seq,
-        _TEXT(event.target),
-    )
+def _head(at: str, event: Event, before: str, after: str) -> str:
+    """The canonical text up to the previous hash; `at`, `before`, `after` are JSON text."""
+    return _HEAD % (_TEXT(event.action), _TEXT(event.actor), after, at, before)
+
+
+def _sealed(head: str, seq: int, target: str, prev_hash: str) -> str:
+    """SHA-256 of the canonical payload: its head, then the previous hash, seq and target."""
+    canonical = head + _TAIL % (_TEXT(prev_hash), seq, _TEXT(target))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _digest(seq: int, at: dt.datetime, event: Event, prev_hash: str) -> str:
     """The hash of a stored event (its before/after as read back), as `verify` checks it."""
-    return _hash(seq, _at_text(at), event, _json(event.before), _json(event.after), prev_hash)
+    head = _head(_at_text(at), event, _json(event.before), _json(event.after))
+    return _sealed(head, seq, event.target, prev_hash)
+
+
+_UNKEYED = object()
+
+
+def _key(value: Any) -> Any:
+    """A key that only values with the same stored text share, for a flat dict of plain values
+    (every gradebook write); `_UNKEYED` for anything else. A Decimal is keyed by its text: 7.5
+    and 7.50 are equal, and one dict key, but not one text; the type is part of the key, as
+    True == 1 == 1.0 are one dict key with three texts (so a name must be a str)."""
+    if value is None:
+        return None
+    if type(value) is not dict:
+        return _UNKEYED
+    parts = []
+    for name, item in value.items():
+        kind = type(item)
+        if type(name) is not str:
+            return _UNKEYED
+        if kind is Decimal:
+            item = str(item)
+        elif kind not in _JSON_NATIVE and not (isinstance(item, str) and isinstance(item, Enum)):
+            return _UNKEYED
+        parts.append((name, kind, item))
+    return tuple(parts)
 
 
 async def record(*events: Event) -> None:
@@ -124,6 +147,7 @@ async def record_many(events: Iterable[Event]) -> None:
         await chain.append(pending)
 
 
+_HEADS = 4096  # the distinct heads a chain keeps: marks repeat a few dozen; names do not repeat
 _COLUMNS = ("seq", "at", "actor", "action", "target", "before", "after", "prev_hash", "hash")
 
 
@@ -139,7 +163,11 @@ class Chain:
         self.seq = seq
         self.prev = prev
         self._at = _at_text(at)
-        self._at_db = AuditEvent._meta.fields_map["at"].to_db_value(at, None)
+        self._at_db = bound(AuditEvent._meta.db)(
+            AuditEvent._meta.fields_map["at"].to_db_value(at, None)
+        )
+        # (actor, action, before's key, after's key) -> (before text, after text, head)
+        self._heads: dict[tuple[Any, ...], tuple[str, str, str]] = {}
 
     @classmethod
     async def open(cls) -> Chain:
@@ -150,14 +178,26 @@ class Chain:
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
         return cls(seq, prev, clock.now())
 
+    def _texts(self, event: Event) -> tuple[str, str, str]:
+        """The event's stored before and after texts and its canonical head, each written once
+        per distinct (actor, action, before, after) of the chain."""
+        key = (event.actor, event.action, _key(event.before), _key(event.after))
+        known = self._heads.get(key) if _UNKEYED not in key else None
+        if known is None:
+            before, after = _json(_plain(event.before)), _json(_plain(event.after))
+            known = (before, after, _head(self._at, event, before, after))
+            if _UNKEYED not in key and len(self._heads) < _HEADS:
+                self._heads[key] = known
+        return known
+
     async def append(self, events: Iterable[Event]) -> None:
         """Chain `events` after the head (which moves past them) and insert them."""
         rows = []
-        seq, prev, at, at_db = self.seq, self.prev, self._at, self._at_db
+        seq, prev, at_db, texts = self.seq, self.prev, self._at_db, self._texts
         for event in events:
             seq += 1
-            before, after = _json(_plain(event.before)), _json(_plain(event.after))
-            digest = _hash(seq, at, event, before, after, prev)
+            before, after, head = texts(event)
+            digest = _sealed(head, seq, event.target, prev)
             rows.append(
                 (
                     seq,

@@ -42,7 +42,7 @@ from core.rules.secondary import (
 from core.services import on_behalf
 from core.services.access import Actor, ensure_can_read
 from core.services.locks import Touch, ensure_writable
-from core.services.upsert import Row, Written, upsert
+from core.services.upsert import Row, Shape, Written, upsert, upsert_cells
 
 MarkValue = Decimal | Verdict
 Column = tuple[MarkKind, int]
@@ -219,9 +219,16 @@ def _ids(values: Iterable[int]) -> list[int]:
     return sorted(set(values))
 
 
+_MARK = Shape(
+    ("student_id", "subject_id", "term_id", "kind", "index"),
+    ("score", "verdict"),
+    ("updated_by_id",),
+)
+
+
 async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
-    """A year's marks are 180,000 entries: their rows are made as `upsert` takes them, not
-    all at once (the cells' targets are kept to check the locks first)."""
+    """A year's marks are 180,000 entries: their rows are made as `upsert_cells` takes them,
+    not all at once (the cells' targets are kept to check the locks first)."""
     behalf = await on_behalf.ensure_writes(actor, ((e.school_class, e.subject) for e in entries))
     targets = [
         f"mark:{e.student_id}:{e.subject.id}:{e.term.id}:{mark_column(e.kind, e.index)}"
@@ -230,21 +237,13 @@ async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
     touched = [Touch.of(e, target) for e, target in zip(entries, targets, strict=True)]
     await ensure_writable(actor, touched)  # refused in a locked scope
     del touched
+    meta = (actor.staff_id,)
     rows = (
-        Row(
-            key={
-                "student_id": e.student_id,
-                "subject_id": e.subject.id,
-                "term_id": e.term.id,
-                "kind": e.kind,
-                "index": e.index,
-            },
-            values={
-                "score": e.value if isinstance(e.value, Decimal) else None,
-                "verdict": e.value if isinstance(e.value, Verdict) else None,
-            },
-            target=target,
-            meta={"updated_by_id": actor.staff_id},
+        (
+            (e.student_id, e.subject.id, e.term.id, e.kind, e.index),
+            (e.value, None) if isinstance(e.value, Decimal) else (None, e.value),
+            target,
+            meta,
         )
         for e, target in zip(entries, targets, strict=True)
     )
@@ -253,7 +252,7 @@ async def write_marks(actor: Actor, entries: Sequence[MarkEntry]) -> Written:
         "subject_id__in": _ids(e.subject.id for e in entries),
         "term_id__in": _ids(e.term.id for e in entries),
     }
-    written = await upsert(Mark, rows, scope=scope, actor=actor.label, action="mark")
+    written = await upsert_cells(Mark, _MARK, rows, scope=scope, actor=actor.label, action="mark")
     await on_behalf.record(actor, behalf, written)
     return written
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -17,7 +17,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.bulk import insert
+from core.bulk import columns, insert
 
 CHUNK = 2000  # rows written, with their audit events, at a time
 
@@ -53,11 +53,57 @@ class Written:
         return self.created + self.updated
 
 
+Cells = tuple[tuple[Any, ...], tuple[Any, ...], str, tuple[Any, ...]]
+"""A row as `upsert_cells` takes it: its key, values and meta in the order of a `Shape`, and
+its target. (Plain tuples: a year's marks are 180,000 rows, and a dict, or even a named tuple,
+per row costs more than the row's insert.)"""
+
+
+class Shape(NamedTuple):
+    """The field names of the key, values and meta of every row of one upsert."""
+
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    meta: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: Row) -> Shape:
+        return cls(tuple(row.key), tuple(row.values), tuple(row.meta))
+
+    def cells(self, row: Row) -> Cells:
+        return (
+            tuple(map(row.key.__getitem__, self.keys)),
+            tuple(map(row.values.__getitem__, self.values)),
+            row.target,
+            tuple(map(row.meta.__getitem__, self.meta)),
+        )
+
+
 async def upsert(
     model: type[Model], rows: Iterable[Row], *, scope: dict[str, Any], actor: str, action: str
 ) -> Written:
     """Create or update `rows` of `model`; `scope` is a filter covering every row's key, so the
-    existing rows are read in one query. Runs in one transaction with its audit events.
+    existing rows are read in one query. Runs in one transaction with its audit events. Every
+    row has the fields of the first one."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return Written()
+    shape = Shape.of(first)
+    cells = map(shape.cells, chain((first,), iterator))
+    return await upsert_cells(model, shape, cells, scope=scope, actor=actor, action=action)
+
+
+async def upsert_cells(
+    model: type[Model],
+    shape: Shape,
+    rows: Iterable[Cells],
+    *,
+    scope: dict[str, Any],
+    actor: str,
+    action: str,
+) -> Written:
+    """`upsert` of rows given as tuples in the order of `shape`.
 
     Rows are taken CHUNK at a time (they may come from a generator): a year of marks is
     180,000 rows, and holding each one's insert and its audit event at once would cost
@@ -69,7 +115,7 @@ async def upsert(
     first = next(iterator, None)
     if first is None:
         return result
-    plan = _Plan(model, first, actor, action)
+    plan = _Plan(model, shape, actor, action)
     await plan.read_existing(scope)
     async with in_transaction():
         log = await audit.Chain.open()
@@ -84,25 +130,26 @@ async def upsert(
 
 
 class _Plan:
-    """What one upsert compares and writes: the field names (taken from its first row, as
-    every row of one call has the same), and the rows already stored, by key."""
+    """What one upsert compares and writes, and the rows already stored, by key (read as
+    tuples converted once per distinct value: a re-imported year of marks compares 180,000)."""
 
-    def __init__(self, model: type[Model], first: Row, actor: str, action: str):
+    def __init__(self, model: type[Model], shape: Shape, actor: str, action: str):
         self.model = model
-        self.keys = tuple(first.key)
-        self.values = tuple(first.values)
-        self.meta = tuple(first.meta)
-        self.columns = (*self.keys, *self.values, *self.meta)
+        self.shape = shape
+        self.columns = (*shape.keys, *shape.values, *shape.meta)
         self.actor, self.action = actor, action
-        self.existing: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}  # key: id, values
 
     async def read_existing(self, scope: dict[str, Any]) -> None:
-        stored = await self.model.filter(**scope).values_list("id", *self.keys, *self.values)
-        width = len(self.keys)
-        self.existing = {tuple(r[1 : 1 + width]): r for r in stored}
+        keys, values = self.shape.keys, self.shape.values
+        ids, *stored = await columns(self.model.filter(**scope).values_list("id", *keys, *values))
+        width = len(keys)
+        keys_of = zip(*stored[:width], strict=True)
+        values_of = zip(*stored[width:], strict=True) if self.shape.values else repeat((), len(ids))
+        self.existing = dict(zip(keys_of, zip(ids, values_of, strict=True), strict=True))
 
     def split(
-        self, rows: list[Row], result: Written
+        self, rows: list[Cells], result: Written
     ) -> tuple[list[tuple[Any, ...]], list[tuple[int, dict[str, Any]]], list[audit.Event]]:
         """The chunk's new rows (as values of `columns`), its updates (id, changed values) and
         the audit events of both; unchanged rows are counted and write nothing."""
@@ -110,24 +157,24 @@ class _Plan:
         updates: list[tuple[int, dict[str, Any]]] = []
         events: list[audit.Event] = []
         actor, created, updated = self.actor, f"{self.action}.create", f"{self.action}.update"
-        offset = 1 + len(self.keys)
-        for row in rows:
-            key = tuple(map(row.key.__getitem__, self.keys))
-            old = self.existing.get(key)
+        names, metas, existing = self.shape.values, self.shape.meta, self.existing
+        for key, values, target, meta in rows:
+            old = existing.get(key)
             if old is None:
-                values = tuple(map(row.values.__getitem__, self.values))
-                creates.append((*key, *values, *map(row.meta.__getitem__, self.meta)))
-                events.append(audit.Event(actor, created, row.target, None, row.values))
+                creates.append(key + values + meta)
+                events.append(
+                    audit.Event(actor, created, target, None, dict(zip(names, values, strict=True)))
+                )
                 continue
-            before = dict(zip(self.values, old[offset:], strict=True))
-            changed = {k: v for k, v in row.values.items() if before[k] != v}
-            if not changed:
+            row_id, stored = old
+            if stored == values:
                 result.unchanged += 1
                 continue
-            updates.append((old[0], changed | row.meta))
-            events.append(
-                audit.Event(actor, updated, row.target, {k: before[k] for k in changed}, changed)
-            )
+            differ = [i for i, (v, new) in enumerate(zip(stored, values, strict=True)) if v != new]
+            before = {names[i]: stored[i] for i in differ}
+            changed = {names[i]: values[i] for i in differ}
+            updates.append((row_id, changed | dict(zip(metas, meta, strict=True))))
+            events.append(audit.Event(actor, updated, target, before, changed))
         result.created += len(creates)
         result.updated += len(updates)
         return creates, updates, events

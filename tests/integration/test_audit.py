@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.db import connection, dialect
 from core.models import AuditEvent
+from core.rules.secondary import Verdict
 
 
 async def _append(n: int) -> None:
@@ -140,3 +141,37 @@ async def test_events_appended_in_chunks_chain_as_one(db: str) -> None:
     rows = await AuditEvent.all().order_by("seq")
     assert [r.seq for r in rows] == list(range(1, 8))
     assert rows[0].after == {"score": "7.5"} and rows[0].before is None
+
+
+async def test_a_chain_writes_each_head_once_and_each_value_as_given(db: str) -> None:
+    """A writer's events repeat a few heads (actor, action, values), each written once; values
+    that are equal but written apart (7.5 and 7.50; 1, 1.0 and True; a text and the enum of
+    that text) keep their own stored text, and every hash is the one `verify` recomputes."""
+    values: list[dict[object, object] | None] = [
+        {"score": Decimal("7.5"), "verdict": None},
+        {"score": Decimal("7.50"), "verdict": None},
+        {"score": Decimal("7.5"), "verdict": None},
+        {"n": 1},
+        {"n": 1.0},
+        {"n": True},
+        {"v": Verdict.PASS},
+        {"v": "Đ"},
+        {1: "a"},
+        {True: "a"},
+        {"nested": {"a": [1]}},
+        {"nested": {"a": [1.0]}},
+        None,
+    ]
+    async with in_transaction():
+        chain = await audit.Chain.open()
+        await chain.append(
+            audit.Event("staff:1", "mark.update", f"mark:{i}", {"v": 0}, after)
+            for i, after in enumerate(values)
+        )
+    result = await audit.verify()
+    assert result.ok and result.checked == len(values), result.problems
+    rows = await AuditEvent.all().order_by("seq")
+    assert [r.after for r in rows] == [
+        None if v is None else json.loads(json.dumps(v, default=str)) for v in values
+    ]
+    assert all(r.before == {"v": 0} for r in rows)
