@@ -31,10 +31,11 @@ bench-signing: $(STAMP)
 bench-latency: $(STAMP) locales
 	$(BIN)/python -m tests.bench.latency
 
-# A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
+# Portal verifications per second of a record XML and PDF, 50 concurrent clients on loopback.
 bench-portal: $(STAMP) locales
 	$(BIN)/python -m tests.bench.portal
 
+# A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
 bench-reminders: $(STAMP)
 	$(BIN)/python -m tests.bench.reminders
 

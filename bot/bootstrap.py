@@ -33,6 +33,7 @@ from core.errors import NotFound
 from core.i18n import _
 from core.runtime import Runtime
 from core.services.issuance import BatchRunner
+from core.services.lookup_codes import Portal
 from core.services.reminders import QuietHours
 from core.services.schools import find_school
 from core.signing.backends import KEY_FOLDER_CA, SigningSettings
@@ -104,6 +105,7 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         zone=clock.zone(),
         workers=workers,
         batches=BatchRunner(signing, workers),
+        portal=Portal(config.web.portal_url),
     )
 
 

@@ -77,7 +77,7 @@ async def issue_class(
     if not runtime.signing.demo:
         return await _seal_signed(runtime, school, school_class, sealed_by)
     admin = Actor.command_line(school.id)
-    await issuance.prepare_class(admin, school_class, runtime.workers)
+    await issuance.prepare_class(admin, school_class, runtime.workers, runtime.portal)
     teachers = await Staff.filter(assignments__school_class=school_class).distinct()
     for teacher in teachers:
         if await _waits(await Actor.of_staff(teacher), school_class, SignatureRole.SUBJECT_TEACHER):
@@ -180,7 +180,7 @@ async def cmd_close(args: argparse.Namespace, config: Config, runtime: Runtime) 
         )
     decider = await find_staff(school.id, args.decided_by)
     closed = await issuance.close_and_prepare(
-        admin, school_class.id, runtime.workers, decided_by=decider
+        admin, school_class.id, runtime.workers, runtime.portal, decided_by=decider
     )
     assert isinstance(closed, issuance.Closed)  # a named decision needs no confirmation
     _print_review(issuance.Review(closed.lists, True, None))
@@ -193,7 +193,7 @@ async def cmd_prepare(args: argparse.Namespace, config: Config, runtime: Runtime
     first signers; nothing is signed here. A re-run after a stop carries on."""
     school, school_class = await _class(args, config)
     prepared = await issuance.prepare_class(
-        Actor.command_line(school.id), school_class, runtime.workers
+        Actor.command_line(school.id), school_class, runtime.workers, runtime.portal
     )
     if not prepared.documents:
         print(_("Lớp {klass}: học bạ đã được lập từ trước.").format(klass=school_class.name))

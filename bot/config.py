@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config_checks import check_families, check_paths, check_signing
+from bot.config_checks import check_families, check_paths, check_signing, check_web
 from bot.config_values import PARSERS, Invalid
 from core.signing.backends import PEOPLE_BACKENDS
 
@@ -92,6 +92,12 @@ class TelegramConfig:
 class WebConfig:
     host: str = "127.0.0.1"
     port: int = field(default=8080, metadata={"between": (1, 65535)})
+    public_url: str = ""  # where the portal is reached from outside; "": http://host:port
+
+    @property
+    def portal_url(self) -> str:
+        """The address records' QR codes lead to (core.services.record_lookup)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     if not problems:  # a value of the wrong type has no path or module to look at
         check_signing(settings, label, problems)
         check_families(settings, label, problems)
+        check_web(settings, label, problems)
         check_paths(settings, label, problems)
     if problems:
         raise ConfigError(problems)

@@ -113,6 +113,21 @@ def check_families(settings: dict[str, dict[str, Any]], label: Label, problems: 
         )
 
 
+# The portal's address as a phone opens it from a QR code: a scheme and a host, maybe a path.
+_PUBLIC_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+
+
+def check_web(settings: dict[str, dict[str, Any]], label: Label, problems: list[str]) -> None:
+    """The portal's public address, printed in every record's QR code, must be one a phone can
+    open: once records carry it, it cannot be changed on them."""
+    url = settings["web"]["public_url"]
+    if url and not _PUBLIC_URL.fullmatch(url):
+        problems.append(
+            f"{label('web', 'public_url')} = {_quote(url)}: cần địa chỉ của cổng tra cứu mà người "
+            'ngoài trường mở được, ví dụ "https://hocba.thcs-abc.edu.vn" (không có ? hay #).'
+        )
+
+
 def check_paths(settings: dict[str, dict[str, Any]], label: Label, problems: list[str]) -> None:
     """The database file, the file store, the trust roots and revocation lists: each must be
     what it is for."""

@@ -26,7 +26,7 @@ from core.runtime import Runtime
 from core.services.code_channels import channel_for
 from core.services.verification import verify_for
 from core.signing.reports import FileReport
-from web import portal, recovery
+from web import lookup, portal, recovery
 
 log = logging.getLogger("hocba.web")
 WEBHOOK_PATH = "/telegram"
@@ -77,6 +77,7 @@ def make_web_app(
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)  # uploads are read in chunks
     app.router.add_get("/healthz", healthz)
     portal.add_routes(app, functools.partial(_verify, runtime))
+    lookup.add_routes(app)
     families = config.families
     channel = channel_for(families.code_channel, families.sms_url, families.sms_token)
     recovery.add_routes(app, recovery.FamilyDoor(channel, runtime.school_id))

@@ -94,3 +94,8 @@ def date_time(value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
 def roman(term: int) -> str:
     """A term's number as schools write it: "học kỳ I", "HK II"."""
     return {1: "I", 2: "II"}[term]
+
+
+def grouped(code: str, size: int = 4, sep: str = " ") -> str:
+    """A code as printed for people to type back: 1234 5678, ABCD-EFGH-JKMN."""
+    return sep.join(code[i : i + size] for i in range(0, len(code), size))

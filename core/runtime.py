@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.services.issuance.runner import BatchRunner
+from core.services.lookup_codes import Portal
 from core.services.reminders import QuietHours
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
@@ -32,4 +33,5 @@ class Runtime:
     zone: dt.tzinfo
     workers: WorkerPool
     batches: BatchRunner
+    portal: Portal  # where records' QR codes lead ([web] public_url)
     trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)

@@ -103,7 +103,11 @@ async def confirm(update: Update, context: BotContext) -> None:
         return
     actor, close = taken
     result = await issuance.close_and_prepare(
-        actor, close["class_id"], context.runtime.workers, confirm=close["stamp"]
+        actor,
+        close["class_id"],
+        context.runtime.workers,
+        context.runtime.portal,
+        confirm=close["stamp"],
     )
     if isinstance(result, issuance.Review):
         await _show(update, context, result)

@@ -18,6 +18,6 @@ from core.services.issuance.reissue import reissue_corrected
 def schedule(application: Application, runtime: Runtime, *, interval: float = 60) -> None:
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await expire_sessions(clock.now(), runtime.files, runtime.workers, runtime.signing)
-        await reissue_corrected(runtime.workers, clock.now())
+        await reissue_corrected(runtime.workers, runtime.portal, clock.now())
 
     application.job_queue.run_repeating(job, interval=interval, first=10, name="corrections")

@@ -86,7 +86,7 @@ def _commands(package: str, *names: str) -> Callable[[], str | None]:
 TOOLS: dict[str, Callable[[], str | None]] = {
     "postgres": _postgres_missing,
     "xmlsec1": _commands("xmlsec1", "xmlsec1"),
-    "poppler": _commands("poppler-utils", "pdfsig", "pdftotext"),
+    "poppler": _commands("poppler-utils", "pdfsig", "pdftotext", "pdftoppm"),
     "softhsm2": softhsm.missing,
     "chromium": _commands("chromium chromium-driver", "chromium", "chromedriver"),
 }

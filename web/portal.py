@@ -72,6 +72,12 @@ async def _report(request: web.Request) -> FileReport:
         raise _Refused(422, str(refused)) from None
 
 
+def client_of(request: web.Request) -> str:
+    """Who is trying, for the doors that count failures (core.services.doors): the address the
+    request came from (behind a reverse proxy, configure it to pass the client's own)."""
+    return request.remote or "unknown"
+
+
 async def upload_page(_request: web.Request) -> web.Response:
     return web.Response(text=pages.upload_page(PAGE), content_type="text/html")
 

@@ -1,8 +1,7 @@
 """`/lay-lai-hoc-ba`: a parent gets their child's record files back on the web (001 Điều
 31.2), for families Telegram does not reach: the details, then the one-time code sent to the
 registered phone, then time-limited download links (core.services.family_web decides it all;
-these routes only read the forms and draw the pages). The web client is known by the address
-the request came from (behind a reverse proxy, configure it to pass the client's own)."""
+these routes only read the forms and draw the pages)."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from core.services import family_web
 from core.services.doors import DoorClosed
 from core.services.family_web import CodeChannel
 from web import recovery_pages as pages
+from web.portal import client_of
 
 _TYPES = {".xml": "application/xml", ".pdf": "application/pdf"}
 
@@ -34,10 +34,6 @@ def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, content_type="text/html", status=status)
 
 
-def _client(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
 async def details(_request: web.Request) -> web.Response:
     return _html(pages.details_page())
 
@@ -48,7 +44,7 @@ async def ask_code(request: web.Request) -> web.Response:
     door = request.app[DOOR]
     try:
         requested = await family_web.request_code(
-            _client(request), national_id, born, phone, door.channel, door.school_id
+            client_of(request), national_id, born, phone, door.channel, door.school_id
         )
     except DoorClosed as closed:
         return _html(pages.refused_page(str(closed)), 429)
@@ -61,7 +57,7 @@ async def give_code(request: web.Request) -> web.Response:
     form = await request.post()
     token, code = str(form.get("token", "")), str(form.get("code", ""))
     try:
-        opened = await family_web.redeem(_client(request), token, code)
+        opened = await family_web.redeem(client_of(request), token, code)
     except DoorClosed as closed:
         return _html(pages.refused_page(str(closed)), 429)
     except HocbaError as refused:
@@ -72,7 +68,7 @@ async def give_code(request: web.Request) -> web.Response:
 async def file(request: web.Request) -> web.Response:
     token, name = request.match_info["token"], request.match_info["name"]
     try:
-        found = await family_web.download(_client(request), token, name)
+        found = await family_web.download(client_of(request), token, name)
     except HocbaError as refused:
         return _html(pages.refused_page(str(refused)), 404)
     kind = _TYPES.get(name[-4:], "application/octet-stream")

@@ -96,6 +96,13 @@ class IssuedRecord(Model):
     school_class = fields.ForeignKeyField("models.SchoolClass", related_name="records")
     code = fields.CharField(max_length=64, index=True, description="madinhdanhhocba")
     version = fields.SmallIntField(default=1)
+    lookup_code = fields.CharField(
+        max_length=12,
+        null=True,
+        unique=True,
+        description="matracuu: the portal's key to this version (its QR code); its access code "
+        "is in the signed XML. None: issued before records carried one",
+    )
     state = fields.CharEnumField(RecordState, max_length=10, default=RecordState.SIGNING)
     next_role = fields.CharEnumField(SignatureRole, max_length=4, null=True)
     data_hash = fields.CharField(max_length=64, description="SHA-256 of the canonical data")

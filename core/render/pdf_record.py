@@ -22,9 +22,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.formatting import grouped
 from core.i18n import _
 from core.models.records import SignatureRole
 from core.render.fonts import register_reportlab_fonts
+from core.render.qr import QrCode
 from core.render.xml_record import PDF_SIGNERS_FILE, StudentRecord, build_pdf_signers
 from core.rules import secondary as tt22
 
@@ -44,14 +46,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": ParagraphStyle("body", fontName=regular, fontSize=10, leading=14),
         "cell": ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11),
         "head": ParagraphStyle("head", fontName=bold, fontSize=9, leading=11, alignment=1),
+        "small": ParagraphStyle("small", fontName=regular, fontSize=8, leading=10, alignment=1),
     }
-
-
-def _label(choice: type, value: str) -> str:
-    try:
-        return choice(value).label
-    except ValueError:
-        return value
 
 
 def _score(value: str) -> str:
@@ -85,27 +81,7 @@ def render_record_pdf(record: StudentRecord) -> bytes:
             "centre",
         ),
         Spacer(1, 4 * mm),
-        p(
-            _("Họ và tên: <b>{name}</b>   Giới tính: {gender}").format(
-                name=record.full_name, gender=record.gender
-            )
-        ),
-        p(
-            _("Ngày sinh: {born}   Nơi sinh: {place}   Dân tộc: {ethnicity}").format(
-                born=record.born.strftime("%d/%m/%Y"),
-                place=record.birthplace,
-                ethnicity=record.ethnicity,
-            )
-        ),
-        p(_("Mã định danh cá nhân: {id}").format(id=record.national_id)),
-        p(
-            _("Trường: {school} ({code}), {district}, {province}").format(
-                school=record.school.name,
-                code=record.school.code,
-                district=record.school.district,
-                province=record.school.province,
-            )
-        ),
+        *_about(record, p),
         Spacer(1, 4 * mm),
     ]
     rows = [
@@ -134,9 +110,9 @@ def render_record_pdf(record: StudentRecord) -> bytes:
     summary = [
         [p(h, "head") for h in ("", _("HK I"), _("HK II"), _("Cả năm"))],
         [p(_("Kết quả học tập"), "cell")]
-        + [p(_label(tt22.Level, v), "cell") for v in record.learning],
+        + [p(tt22.Level.label_of(v), "cell") for v in record.learning],
         [p(_("Kết quả rèn luyện"), "cell")]
-        + [p(_label(tt22.Level, v), "cell") for v in record.conduct],
+        + [p(tt22.Level.label_of(v), "cell") for v in record.conduct],
     ]
     table = Table(summary, colWidths=[55 * mm, 30 * mm, 30 * mm, 30 * mm])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
@@ -146,12 +122,12 @@ def render_record_pdf(record: StudentRecord) -> bytes:
         p(_("Tổng số ngày nghỉ: {days}").format(days=record.absent_days)),
         p(
             _("Kết quả cuối năm: {promotion}").format(
-                promotion=_label(tt22.Promotion, record.promotion)
+                promotion=tt22.Promotion.label_of(record.promotion)
             )
         ),
     ]
     if record.title:
-        story.append(p(_("Danh hiệu: {title}").format(title=_label(tt22.Title, record.title))))
+        story.append(p(_("Danh hiệu: {title}").format(title=tt22.Title.label_of(record.title))))
     if record.homeroom_comment:
         story.append(
             p(_("Nhận xét của giáo viên chủ nhiệm: {text}").format(text=record.homeroom_comment))
@@ -180,6 +156,47 @@ def render_record_pdf(record: StudentRecord) -> bytes:
     )
     document.build(story)
     return _attach_signer_list(out.getvalue(), record)
+
+
+def _about(record: StudentRecord, p) -> list:
+    """The student and the school; beside them, the QR code of the record's page on the portal
+    and the access code that page asks for (core.services.record_lookup)."""
+    about = [
+        p(
+            _("Họ và tên: <b>{name}</b>   Giới tính: {gender}").format(
+                name=record.full_name, gender=record.gender
+            )
+        ),
+        p(
+            _("Ngày sinh: {born}   Nơi sinh: {place}   Dân tộc: {ethnicity}").format(
+                born=record.born.strftime("%d/%m/%Y"),
+                place=record.birthplace,
+                ethnicity=record.ethnicity,
+            )
+        ),
+        p(_("Mã định danh cá nhân: {id}").format(id=record.national_id)),
+        p(
+            _("Trường: {school} ({code}), {district}, {province}").format(
+                school=record.school.name,
+                code=record.school.code,
+                district=record.school.district,
+                province=record.school.province,
+            )
+        ),
+    ]
+    if record.lookup is None:  # a record built before records carried one
+        return about
+    codes = _("Mã tra cứu: {code}<br/>Mã truy cập: <b>{access}</b>").format(
+        code=grouped(record.lookup.code, sep="-"), access=grouped(record.lookup.access)
+    )
+    code = Table([[QrCode(record.lookup.url, 30 * mm)], [p(codes, "small")]], colWidths=[46 * mm])
+    code.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    side = Table([[about, code]], colWidths=[134 * mm, 46 * mm])
+    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    how = _(
+        "Tra cứu tình trạng học bạ: quét mã QR hoặc mở {url}, rồi nhập mã truy cập in dưới mã QR."
+    ).format(url=record.lookup.url)
+    return [side, p(how, "small")]
 
 
 def _signer_table(record: StudentRecord, p) -> Table:

@@ -53,6 +53,16 @@ class ListedSigner:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """How a record is looked up on the school's portal (001 Điều 22.1, mã số tra cứu): its
+    code, the access code printed beside the PDF's QR code, and the page's address."""
+
+    code: str
+    access: str
+    url: str
+
+
+@dataclass(frozen=True)
 class SubjectLine:
     """One subject of a student's year: term and year results as the record prints them."""
 
@@ -93,6 +103,7 @@ class StudentRecord:
     title: str | None
     homeroom_comment: str = ""
     signers: tuple[ListedSigner, ...] = ()  # homeroom teacher, principal, seal (Điều 24.5)
+    lookup: Lookup | None = None  # None: a record issued before records carried one
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,11 @@ def build_record(record: StudentRecord) -> bytes:
     if record.replaces_version is not None:
         _add(data, "thaythephienban", record.replaces_version)
     _add(data, "ngaylap", record.created.isoformat())
+    if record.lookup is not None:
+        lookup = _add(data, "tracuu")
+        _add(lookup, "matracuu", record.lookup.code)
+        _add(lookup, "mabaomat", record.lookup.access)
+        _add(lookup, "diachi", record.lookup.url)
     _school(data, record.school)
     student = _add(data, "hocsinh")
     for tag, value in (
@@ -387,6 +403,9 @@ def record_from_xml(root: etree._Element) -> StudentRecord:
         for s in results.iterfind("h:monhoc", {"h": NS})
     )
     replaces = t("h:thaythephienban")
+    lookup = None
+    if data.find("h:tracuu", {"h": NS}) is not None:
+        lookup = Lookup(t("h:tracuu/h:matracuu"), t("h:tracuu/h:mabaomat"), t("h:tracuu/h:diachi"))
     return StudentRecord(
         record_code=t("h:madinhdanhhocba"),
         version=int(t("h:phienban")),
@@ -418,4 +437,5 @@ def record_from_xml(root: etree._Element) -> StudentRecord:
         title=t("h:ketqua/h:danhhieu") or None,
         homeroom_comment=t("h:nhanxetgvcn"),
         signers=signers_from_xml(data),
+        lookup=lookup,
     )

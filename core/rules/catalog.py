@@ -42,6 +42,15 @@ class Choice(StrEnum):
         raise NotImplementedError
 
     @classmethod
+    def label_of(cls, code: str) -> str:
+        """The wording of a code as a record holds it; a code that is none of this list's (read
+        from a file made elsewhere) is shown as written."""
+        try:
+            return cls(code).label
+        except ValueError:
+            return code
+
+    @classmethod
     def parse(cls, text: str) -> Self:
         """The member `text` names: its code, its label, or the label's initials ("HTT").
 

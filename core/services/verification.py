@@ -29,7 +29,7 @@ from core.signing.reports import FileReport
 from core.signing.trust import Trust, as_trust
 from core.workers import WorkerPool
 
-__all__ = ["MAX_FILE_BYTES", "FileReport", "too_big", "verify_file", "verify_for"]
+__all__ = ["MAX_FILE_BYTES", "FileReport", "status_of", "too_big", "verify_file", "verify_for"]
 
 
 async def _record(report: FileReport) -> IssuedRecord | None:
@@ -58,6 +58,12 @@ async def _status(record: IssuedRecord | None, report: FileReport) -> tuple[str,
             False,
             "unknown",
         )
+    return await status_of(record)
+
+
+async def status_of(record: IssuedRecord) -> tuple[str, bool, str]:
+    """A record version's status line, whether it is no longer (or not yet) in force, and the
+    status for machines: what the portal says of an uploaded file and of a looked-up code."""
     head = _("Tình trạng: học bạ {code}, phiên bản {v}").format(code=record.code, v=record.version)
     if record.state is RecordState.ISSUED:
         return _("{head}, đang có hiệu lực (bản hiện hành).").format(head=head), False, "current"

@@ -61,6 +61,7 @@ from demo.pki import write_school_pki
 from demo.school import create_demo
 from demo.signing import demo_signing
 from tests.bench import signing as bench_signing
+from tests.portal import PORTAL
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.fixtures import free_port
 
@@ -158,6 +159,7 @@ def _record(
         "len_lop",
         None,
         signers=signers,
+        lookup=PORTAL.new_lookup(),  # the QR code every issued PDF carries
     )
 
 

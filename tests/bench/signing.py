@@ -43,6 +43,7 @@ from core.signing.keys import Signer
 from core.signing.pades import BOXES, FIELD_NAMES, stamp_style
 from core.signing.trust import fingerprint
 from demo.pki import SEAL_CODE, Person, load_or_make_ca, pkcs12_path, write_school_pki
+from tests.portal import PORTAL
 
 SCHOOL = fmt.SchoolInfo("THCS-BENCH", "Trường THCS Bench", "Trung học cơ sở", "Hà Nội", "Ba Vì")
 PASSWORD = "bench"
@@ -103,6 +104,7 @@ def _record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentRecord:
         "len_lop",
         None,
         signers=signers,
+        lookup=PORTAL.new_lookup(),  # the QR code every issued PDF carries
     )
 
 

@@ -21,6 +21,7 @@ from core.services.frozen import RecordsFrozen
 from core.services.issuance.reissue import reissue_corrected
 from tests.corrections.conftest import School
 from tests.corrections.test_flow import mark_of, opened
+from tests.portal import PORTAL
 
 BINH = "Trần Thị Bình"
 
@@ -71,10 +72,12 @@ async def test_only_the_correction_cell_of_a_closed_class_is_written(school: Sch
 
     intent = await RecordRevision.get(request_id=request.id)
     assert intent.done_at is None
-    [reissued] = await reissue_corrected(school.workers)  # no record yet: nothing to replace
+    [reissued] = await reissue_corrected(
+        school.workers, PORTAL
+    )  # no record yet: nothing to replace
     assert reissued.record_id is None
     assert (await RecordRevision.get(id=intent.id)).done_at is not None
-    assert await reissue_corrected(school.workers) == []
+    assert await reissue_corrected(school.workers, PORTAL) == []
 
 
 async def test_a_correction_of_an_open_class_leaves_no_revision(school: School) -> None:

@@ -23,6 +23,7 @@ from core.workers import WorkerPool
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
 from tests.e2e.bot_harness import bot_config, running_bot
+from tests.portal import PORTAL
 from tests.signing.conftest import ISSUING_2025_2026
 from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
@@ -56,7 +57,7 @@ async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, worke
             workers,
             [csc.root],
         )
-        await issuance.prepare_class(admin, school_class, workers)
+        await issuance.prepare_class(admin, school_class, workers, PORTAL)
     async with running_bot(dataclasses.replace(config, signing=signing)) as config:
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"

@@ -52,6 +52,7 @@ from core.signing.trust import Trust
 from core.signing.xmldsig import add_signature
 from demo.pki import Issued, issue
 from tests.hostile.conftest import bounded
+from tests.portal import PORTAL
 from tests.signing.conftest import SCHOOL, listed
 from tests.signing.oracles import signed_pdf, signed_record
 
@@ -81,6 +82,10 @@ def other_school(ca: Issued) -> dict[str, Signer]:
         "ht": signer("Vũ Quang Huy", "Hiệu trưởng"),
         "dv": signer(OTHER.name),
     }
+
+
+# version 1's own lookup (each version has one); version 2 has the record fixture's
+V1_LOOKUP = fmt.Lookup("M4RK2VXHQ8ZA", "11223344", PORTAL.address("M4RK2VXHQ8ZA"))
 
 
 @dataclass
@@ -123,7 +128,7 @@ async def seed_school(ca: Issued, signers, other_school, record) -> Kit:
         gender="female",
     )
     now = clock.now()
-    v1 = dataclasses.replace(record, version=1)
+    v1 = dataclasses.replace(record, version=1, lookup=V1_LOOKUP)
     v2 = dataclasses.replace(
         record,
         version=2,
@@ -141,6 +146,7 @@ async def seed_school(ca: Issued, signers, other_school, record) -> Kit:
             school_class=school_class,
             code=data.record_code,
             version=data.version,
+            lookup_code=data.lookup.code if data.lookup else None,
             state=RecordState.ISSUED if current else RecordState.REVOKED,
             data_hash=data_hash(xml),
             xml=xml,

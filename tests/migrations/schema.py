@@ -46,12 +46,21 @@ async def _sqlite() -> Schema:
         described[f"{table}.foreign_keys"] = sorted(
             row[1:] for row in await _rows(f"PRAGMA foreign_key_list('{table}')")
         )
-        indexes = sorted(await _rows(f"PRAGMA index_list('{table}')"), key=lambda row: row[1])
-        for _seq, name, *flags in indexes:
+        for _seq, name, unique, origin, partial in await _rows(f"PRAGMA index_list('{table}')"):
             # Columns by name: an index on an expression (or a quoted name SQLite took for a
             # string) shows None here instead of a column.
             columns = [row[2] for row in await _rows(f"PRAGMA index_info('{name}')")]
-            described.setdefault(f"{table}.indexes", []).append((name, *flags, *columns))
+            if name.startswith(("sqlite_autoindex_", "uid_")):
+                # A uniqueness constraint, whichever way it was made: declared in CREATE TABLE,
+                # SQLite numbers it (sqlite_autoindex_<table>_<n>); added to an existing table
+                # (AddField: SQLite cannot add a UNIQUE column), Tortoise creates it as
+                # uid_<...>. Both enforce the same, and neither is ever dropped by its name.
+                name, origin = "unique", "u"
+            described.setdefault(f"{table}.indexes", []).append(
+                (name, unique, origin, partial, *columns)
+            )
+        if f"{table}.indexes" in described:
+            described[f"{table}.indexes"].sort(key=repr)
     described["triggers"] = await _rows(
         "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
     )

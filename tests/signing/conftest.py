@@ -25,6 +25,7 @@ from core.workers import WorkerPool
 from demo.pki import SEAL_CODE, Issued, issue, make_ca, pem
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
+from tests.portal import PORTAL
 from tests.signing import softhsm
 from tests.signing.csc_server import CscServer, register_remote_certificate, start_csc
 
@@ -106,6 +107,7 @@ def record(signers: dict[str, Signer]) -> fmt.StudentRecord:
         title=None,
         homeroom_comment="Chăm ngoan, tiến bộ rõ rệt.",
         signers=listed(signers, "gvcn", "ht", "dv"),
+        lookup=fmt.Lookup("K7QX3M9P2TAB", "20260620", PORTAL.address("K7QX3M9P2TAB")),
     )
 
 

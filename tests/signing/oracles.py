@@ -7,6 +7,9 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
+import zxingcpp
+from PIL import Image
+
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
 from core.render.pdf_record import render_record_pdf
@@ -90,3 +93,28 @@ def report(
     return check_document(
         data, trust, school_registry(signers), now or dt.datetime.now(dt.UTC), "vi"
     )
+
+
+def qr_codes(pdf: bytes, folder: Path) -> list[str]:
+    """The QR codes on a PDF's first page as a phone's camera would read them: the page drawn
+    by poppler's pdftoppm at 150 dpi, decoded by zxing-cpp (neither knows our code)."""
+    path = folder / "page.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        [
+            tool("pdftoppm"),
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(path),
+            str(folder / "page"),
+        ],
+        check=True,
+    )
+    with Image.open(folder / "page.png") as page:
+        return [code.text for code in zxingcpp.read_barcodes(page)]

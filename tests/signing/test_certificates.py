@@ -139,7 +139,9 @@ async def test_a_key_other_than_the_registered_one_signs_nothing(demo, runtime) 
     """The homeroom teacher's key file replaced by one the register does not know: the batch
     fails, saying why, and no record moves on."""
     config, school, school_class = demo
-    await issuance.prepare_class(Actor.command_line(school.id), school_class, runtime.workers)
+    await issuance.prepare_class(
+        Actor.command_line(school.id), school_class, runtime.workers, runtime.portal
+    )
     teacher = await Staff.get(id=school_class.homeroom_id)
     actor = await Actor.of_staff(teacher)
     for sheet_signer in await Staff.filter(assignments__school_class=school_class).distinct():

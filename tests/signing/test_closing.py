@@ -53,23 +53,29 @@ async def test_an_incomplete_class_is_refused_with_what_is_missing(demo, runtime
     _config, school, _class = demo
     other = await find_class(await latest_year(school), "6B")
     with pytest.raises(InvalidValue) as refused:
-        await issuance.close_and_prepare(await _principal(school), other.id, runtime.workers)
+        await issuance.close_and_prepare(
+            await _principal(school), other.id, runtime.workers, runtime.portal
+        )
     text = str(refused.value)
     assert text.startswith("Lớp 6B còn ") and "chưa chốt được" in text
     assert "• 1. " in text and "HKII" in text  # by student, naming the cells
     assert not await IssuedRecord.filter(school_class=other).exists()
     teacher = await Actor.of_staff(await Staff.get(school=school, code="GV010"))
     with pytest.raises(PermissionDenied):
-        await issuance.close_and_prepare(teacher, other.id, runtime.workers)
+        await issuance.close_and_prepare(teacher, other.id, runtime.workers, runtime.portal)
     with pytest.raises(NotFound):
-        await issuance.close_and_prepare(await _principal(school), 999_999, runtime.workers)
+        await issuance.close_and_prepare(
+            await _principal(school), 999_999, runtime.workers, runtime.portal
+        )
 
 
 async def test_each_signer_is_told_when_their_step_opens(demo, runtime):
     _config, school, school_class = demo
     principal = await _principal(school)
     assert "6A" in [c.name for c in await issuance.classes_to_close(principal)]
-    closed = await issuance.close_and_prepare(principal, school_class.id, runtime.workers)
+    closed = await issuance.close_and_prepare(
+        principal, school_class.id, runtime.workers, runtime.portal
+    )
     assert closed.documents == 40 + await SubjectSheetDoc.filter(school_class=school_class).count()
     sheets = await _told(SignatureRole.SUBJECT_TEACHER)
     assert sorted(closed.told) == sorted(
@@ -77,7 +83,9 @@ async def test_each_signer_is_told_when_their_step_opens(demo, runtime):
     )
     assert all("bảng điểm môn chờ thầy/cô ký" in text for text in sheets.values())
     assert await _told(SignatureRole.HOMEROOM) == {}  # the sheets come first
-    again = await issuance.close_and_prepare(principal, school_class.id, runtime.workers)
+    again = await issuance.close_and_prepare(
+        principal, school_class.id, runtime.workers, runtime.portal
+    )
     assert again.documents == 0 and again.told == ()
     assert "6A" not in [c.name for c in await issuance.classes_to_close(principal)]
 
@@ -186,7 +194,7 @@ async def test_the_seal_is_the_clerks_unless_the_principal_gives_it_to_an_admin(
     which is the principal's decision (the rule `seal_operator`)."""
     _config, school, school_class = demo
     principal = await _principal(school)
-    await issuance.close_and_prepare(principal, school_class.id, runtime.workers)
+    await issuance.close_and_prepare(principal, school_class.id, runtime.workers, runtime.portal)
     await issue_class(runtime, school, school_class, stop_before=SignatureRole.SEAL)
     admin = await Actor.of_staff(
         await Staff.filter(school=school, roles__role=Role.ADMIN)

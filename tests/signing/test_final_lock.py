@@ -51,7 +51,7 @@ async def test_the_final_lock_refuses_preparing_signing_and_revising(demo, runti
 
     clock.set_time(final + SECOND)  # prepared too late: nothing is made
     with pytest.raises(ScopeLocked) as refused:
-        await issuance.prepare_class(admin, school_class, runtime.workers)
+        await issuance.prepare_class(admin, school_class, runtime.workers, runtime.portal)
     frozen(refused)
     assert not await IssuedRecord.exists(school_class=school_class)
 
@@ -61,7 +61,9 @@ async def test_the_final_lock_refuses_preparing_signing_and_revising(demo, runti
 
     # a record replaced one minute before the lock; its homeroom teacher's batch started in time
     clock.set_time(final - dt.timedelta(minutes=1))
-    new = await issuance.revise(admin, first, "Sửa điểm Toán theo biên bản số 3", runtime.workers)
+    new = await issuance.revise(
+        admin, first, "Sửa điểm Toán theo biên bản số 3", runtime.workers, runtime.portal
+    )
     homeroom = await Actor.of_staff(await Staff.get(id=school_class.homeroom_id))
     started = await issuance.begin(
         homeroom, school_class.id, SignatureRole.HOMEROOM, runtime.signing
@@ -79,7 +81,7 @@ async def test_the_final_lock_refuses_preparing_signing_and_revising(demo, runti
         await issuance.start_batch(homeroom, school_class, SignatureRole.HOMEROOM, "pkcs12")
     frozen(refused)
     with pytest.raises(ScopeLocked) as refused:  # replacing another record
-        await issuance.revise(admin, second, "Sửa điểm Văn", runtime.workers)
+        await issuance.revise(admin, second, "Sửa điểm Văn", runtime.workers, runtime.portal)
     frozen(refused)
     with pytest.raises(ScopeLocked) as refused:  # `hocba issue` in demo mode
         await issue_class(runtime, school, school_class)

@@ -175,12 +175,14 @@ async def test_issued_frozen_corrected_reissued_and_checked(
     intent = await RecordRevision.get(request_id=request_id)  # committed with the close
     assert intent.done_at is None and await walk.records() == [v1]
 
-    [done] = await reissue_corrected(walk.runtime.workers)
+    [done] = await reissue_corrected(walk.runtime.workers, walk.runtime.portal)
     v2 = await IssuedRecord.get(id=done.record_id)
     assert (v2.version, v2.state) == (2, RecordState.SIGNING) and f"SĐ-{request_id}" in (
         v2.correction_reason
     )
-    assert await reissue_corrected(walk.runtime.workers) == []  # once, however often it runs
+    assert (
+        await reissue_corrected(walk.runtime.workers, walk.runtime.portal) == []
+    )  # once, however often it runs
     assert await issue_class(walk.runtime, walk.school, walk.school_class) == 40
 
     old, new = await walk.records()
@@ -210,8 +212,10 @@ async def test_a_crash_after_the_new_version_started_gives_one_version(walk: Wal
         await Staff.get(school=walk.school, roles__role=Role.PRINCIPAL)
     )
     [v1] = await walk.records()
-    started = await revise(principal, v1, reason_of(request.request), walk.runtime.workers)
-    [done] = await reissue_corrected(walk.runtime.workers)
+    started = await revise(
+        principal, v1, reason_of(request.request), walk.runtime.workers, walk.runtime.portal
+    )
+    [done] = await reissue_corrected(walk.runtime.workers, walk.runtime.portal)
     assert done.record_id == started.id
     assert [r.version for r in await walk.records()] == [1, 2]
     assert (await RecordRevision.get(id=intent.id)).done_at is not None

@@ -26,9 +26,11 @@ from core.models import (
     Staff,
 )
 from core.models.records import RECORD_ORDER
+from core.render.xml_record import parse_own, record_from_xml
 from core.services import issuance
 from core.services.access import Actor
 from core.services.issuance import batches
+from core.services.record_lookup import look_up
 from core.services.verification import verify_file
 from core.signing.backends import SEAL_CODE, pkcs12_path
 from core.signing.trust import load_roots
@@ -36,7 +38,9 @@ from core.signing.trust import load_roots
 
 async def test_order_and_rights_are_checked_in_core(demo, runtime):
     _config, school, school_class = demo
-    await issuance.prepare_class(Actor.command_line(school.id), school_class, runtime.workers)
+    await issuance.prepare_class(
+        Actor.command_line(school.id), school_class, runtime.workers, runtime.portal
+    )
     homeroom = await Actor.of_staff(await Staff.get(id=school_class.homeroom_id))
     with pytest.raises(NotFound):  # subject sheets are not signed yet
         await issuance.start_batch(homeroom, school_class, SignatureRole.HOMEROOM, "pkcs12")
@@ -63,12 +67,23 @@ async def test_issue_export_revise_verify(demo, runtime, tmp_path: Path):
         code = SEAL_CODE if event.after["role"] == SignatureRole.SEAL.value else staff.code
         assert (event.after["backend"], event.after["key"]) == ("pkcs12", f"{code}.p12")
     old_pdf = first.pdf
+    lookups = {r.lookup_code: record_from_xml(parse_own(r.xml)).lookup for r in await _class(demo)}
+    assert len(lookups) == 40  # each record its own lookup code, the one its signed data holds
+    assert all(lookup and lookup.code == code for code, lookup in lookups.items())
+    assert all(
+        lookup.url == f"{runtime.portal.url}/xac-thuc/{lookup.code}" for lookup in lookups.values()
+    )
 
     admin = Actor.command_line(school.id)
     with pytest.raises(PermissionDenied):
-        await issuance.revise(admin.__class__(school.id, "x"), first, "sai điểm", runtime.workers)
-    new = await issuance.revise(admin, first, "Sửa điểm Toán theo biên bản số 3", runtime.workers)
+        await issuance.revise(
+            admin.__class__(school.id, "x"), first, "sai điểm", runtime.workers, runtime.portal
+        )
+    new = await issuance.revise(
+        admin, first, "Sửa điểm Toán theo biên bản số 3", runtime.workers, runtime.portal
+    )
     assert new.version == 2 and new.state is RecordState.SIGNING
+    assert new.lookup_code not in lookups  # a new version, a new lookup code
     assert await issue_class(runtime, school, school_class) == 40
     old = await IssuedRecord.get(id=first.id)
     assert old.state is RecordState.REVOKED and "biên bản số 3" in old.revoked_reason
@@ -80,12 +95,20 @@ async def test_issue_export_revise_verify(demo, runtime, tmp_path: Path):
     current = await IssuedRecord.get(id=new.id)
     now_pdf = await verify_file(current.pdf, roots, "test")
     assert now_pdf.ok and "hiện hành" in now_pdf.status, "\n".join(now_pdf.lines())
+    old_lookup = lookups[first.lookup_code]
+    assert old_lookup is not None  # the old PDF's QR code now tells it was replaced
+    assert (await look_up("192.0.2.1", old_lookup.code, old_lookup.access)).state == "replaced"
 
     out = tmp_path / "out"
     namespace = argparse.Namespace(klass="6A", dir=str(out), school=None, year=None)
     await cmd_export(namespace, config, runtime)
     assert len(list(out.glob("*.xml"))) == 40 and len(list(out.glob("*.pdf"))) == 40
     assert (out / "ca.pem").is_file()
+
+
+async def _class(demo) -> list[IssuedRecord]:
+    _config, _school, school_class = demo
+    return await IssuedRecord.filter(school_class=school_class)
 
 
 async def _homeroom_batch(demo, runtime) -> SigningBatch:

@@ -44,6 +44,7 @@ from core.signing.backends import SEAL_CODE, SigningSettings, open_signer, signe
 from core.signing.keys import SignerUnavailable
 from core.workers import WorkerPool
 from demo.pki import Issued, issue, load_or_make_ca, make_ca, pem
+from tests.portal import PORTAL
 from tests.signing import softhsm
 from tests.signing.conftest import ISSUING_2025_2026
 from tests.signing.csc_server import CscServer, start_csc
@@ -214,7 +215,7 @@ async def test_production_issue_seals_only_what_the_people_signed(
     _config, school, school_class = demo
     admin = Actor.command_line(school.id)
     await register(demo, remote, tokens, workers)
-    await issuance.prepare_class(admin, school_class, workers)
+    await issuance.prepare_class(admin, school_class, workers, PORTAL)
     people = await signers(school_class)
     operator = await Staff.get(school=school, code="GV003")  # an admin, not (yet) the clerk
     env = console(sqlite_db, tmp_path, tokens)
@@ -278,7 +279,7 @@ async def test_production_issue_seals_only_what_the_people_signed(
 async def test_each_signature_names_the_person_who_approved_it(demo, remote, tokens, workers):
     _config, school, school_class = demo
     await register(demo, remote, tokens, workers)
-    await issuance.prepare_class(Actor.command_line(school.id), school_class, workers)
+    await issuance.prepare_class(Actor.command_line(school.id), school_class, workers, PORTAL)
     people = await signers(school_class)
     settings = production(remote, tokens)
     start = await last_seq()
@@ -315,7 +316,7 @@ async def test_a_person_on_their_own_token_signs_only_with_their_pin(
     homeroom = people[SignatureRole.HOMEROOM][0]
     own = own_token(tokens, demo_keys, homeroom.full_name, school.name)
     await register(demo, remote, tokens, workers, **{homeroom.code: own})
-    await issuance.prepare_class(Actor.command_line(school.id), school_class, workers)
+    await issuance.prepare_class(Actor.command_line(school.id), school_class, workers, PORTAL)
     settings = production(remote, tokens, people={homeroom.code: "pkcs11"})
     for person in people[SignatureRole.SUBJECT_TEACHER]:  # the homeroom teacher's own: later
         if person.id != homeroom.id and await waiting_documents(

@@ -14,11 +14,13 @@ from core.signing.pades import sign_pdf
 from core.signing.pdf_verify import verify_pdf
 from core.signing.trust import Trust, fingerprint, load_roots
 from tests.signing.conftest import tool
-from tests.signing.oracles import report, signed_pdf
+from tests.signing.oracles import qr_codes, report, signed_pdf
 
 
 @pytest.mark.poppler
 async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_path):
+    """What the page shows (text and the QR code, read back as a phone would) and both PAdES
+    signatures, checked by pdfsig and by pyhanko's validator."""
     pdf = await signed_pdf(record, signers)
     path = tmp_path / "record.pdf"
     path.write_bytes(pdf)
@@ -33,12 +35,15 @@ async def test_pdf_signed_by_principal_and_seal(record, signers, ca_file, tmp_pa
         "Chăm ngoan, tiến bộ rõ rệt.",
         "Vân tay chứng thư",
         fingerprint(signers["ht"].certificate),  # the signer list, printed (Điều 4.1)
+        "Mã tra cứu: K7QX-3M9P-2TAB",  # beside the QR code (001 Điều 22.1, mã số tra cứu)...
+        "Mã truy cập: 2026 0620",  # ...with the code its page asks for (issue 14)
     ):
         assert expected in text
     out = subprocess.run(
         [tool("pdfsig"), "-nocert", str(path)], capture_output=True, text=True, check=False
     ).stdout
     assert out.count("Signature Validation: Signature is Valid.") == 2
+    assert qr_codes(pdf, tmp_path) == ["https://hocba.example.vn/xac-thuc/K7QX3M9P2TAB"]
     assert "Trần Đức Thắng" in out and "HieuTruong" in out and "DauNhaTruong" in out
     reports = await verify_pdf(pdf, load_roots([ca_file]))
     assert [r.role for r in reports] == [SignatureRole.PRINCIPAL, SignatureRole.SEAL]

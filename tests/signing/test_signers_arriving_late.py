@@ -20,7 +20,7 @@ async def _arrive(staff: Staff, telegram_user_id: int) -> outbox.Arrival:
 async def test_a_step_signed_meanwhile_lapses_the_next_still_waits(demo, runtime):
     _config, school, school_class = demo
     principal = await Actor.of_staff(await Staff.get(school=school, roles__role=Role.PRINCIPAL))
-    await issuance.close_and_prepare(principal, school_class.id, runtime.workers)
+    await issuance.close_and_prepare(principal, school_class.id, runtime.workers, runtime.portal)
     sheet = (
         await SubjectSheetDoc.filter(school_class=school_class)
         .exclude(teacher_id=school_class.homeroom_id)

@@ -23,6 +23,7 @@ from core.services import corrections, gradebook, issuance, promotion
 from core.services.issuance.closing import CONFIRM_WINDOW
 from core.services.promotion import COMPLETED, NOT_COMPLETED
 from tests.conftest import DURING_2025_2026
+from tests.portal import PORTAL
 from tests.signing.year_end import YearEnd, build_primary, build_secondary
 
 P = tt22.Promotion
@@ -117,7 +118,7 @@ async def test_a_primary_class_completes_or_trains_in_the_summer(db: str, worker
     )
     review = await issuance.review(principal, primary.classes["1A"].id)
     closed = await issuance.close_and_prepare(
-        principal, primary.classes["1A"].id, workers, confirm=review.stamp
+        principal, primary.classes["1A"].id, workers, PORTAL, confirm=review.stamp
     )
     assert isinstance(closed, issuance.Closed) and closed.now
     assert closed.documents is None  # primary records are not issued yet: the lists are final
@@ -155,7 +156,7 @@ async def test_only_the_principal_or_the_delegated_vice_principal_closes(
     assert [c.name for c in await issuance.to_close(vice)] == ["6A", "6B"]
     review = await issuance.review(vice, class_id)
     assert review.stamp is not None
-    closed = await issuance.close_and_prepare(vice, class_id, workers, confirm=review.stamp)
+    closed = await issuance.close_and_prepare(vice, class_id, workers, PORTAL, confirm=review.stamp)
     assert isinstance(closed, issuance.Closed) and closed.now and closed.documents
     assert sorted(closed.told) == ["Hoàng Văn Toán", "Ngô Chủ Nhiệm"]  # the sheets' signers
     event = await AuditEvent.get(action="class.close")
@@ -187,7 +188,7 @@ async def test_a_close_with_data_missing_changes_nothing(school: YearEnd, worker
         "1. Bùi Thị Hải: Toán HKII: CK; Số ngày nghỉ HKII (ghi 0 nếu không nghỉ)",
     )
     with pytest.raises(InvalidValue) as refused:
-        await issuance.close_and_prepare(principal, school.classes["6B"].id, workers)
+        await issuance.close_and_prepare(principal, school.classes["6B"].id, workers, PORTAL)
     assert str(refused.value) == (
         "Lớp 6B còn 1 học sinh chưa đủ kết quả, chưa chốt được:\n"
         "• 1. Bùi Thị Hải: Toán HKII: CK; Số ngày nghỉ HKII (ghi 0 nếu không nghỉ)"
@@ -297,7 +298,9 @@ async def test_a_closed_class_without_documents_gets_them(school: YearEnd, worke
     review = await issuance.review(principal, six_a.id)
     assert review.closed and review.stamp is not None
     assert "Học bạ của lớp chưa được lập" in review.notes()[-1]
-    closed = await issuance.close_and_prepare(principal, six_a.id, workers, confirm=review.stamp)
+    closed = await issuance.close_and_prepare(
+        principal, six_a.id, workers, PORTAL, confirm=review.stamp
+    )
     assert isinstance(closed, issuance.Closed) and not closed.now and closed.documents
     assert closed.summary()[0].startswith("Lớp 6A đã chốt năm học từ trước; đã lập")
     assert (await issuance.review(principal, six_a.id)).stamp is None

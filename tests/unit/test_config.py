@@ -628,3 +628,16 @@ def test_families_code_channel_is_known_and_sms_needs_its_gateway(tmp_path: Path
     assert config.families.code_channel == "sms"
     assert config.redacted()["families"]["sms_token"] == "***"
     assert FamiliesConfig().code_channel == "clerk"  # works with nothing more configured
+
+
+def test_the_portal_address_in_qr_codes_is_one_a_phone_opens(tmp_path: Path) -> None:
+    for bad in ("hocba.thcs-abc.edu.vn", "https://hocba.vn/?x=1", "ftp://hocba.vn", "https://"):
+        (found,) = problems(environ={"HOCBA_WEB_PUBLIC_URL": bad})
+        assert found.startswith(f'HOCBA_WEB_PUBLIC_URL = "{bad}": cần địa chỉ của cổng tra cứu')
+    config = load_config(
+        write(tmp_path, '[web]\npublic_url = "https://hocba.thcs-abc.edu.vn"\n', "portal.toml")
+    )
+    assert config.web.portal_url == "https://hocba.thcs-abc.edu.vn"
+    assert load_config(environ={"HOCBA_WEB_PORT": "8090"}).web.portal_url == (
+        "http://127.0.0.1:8090"  # unset: the served address, reachable inside the school only
+    )

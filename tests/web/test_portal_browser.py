@@ -1,10 +1,12 @@
 """The portal in a real browser (headless Chromium): a clerk opens /xac-thuc, picks the file,
 presses «Kiểm tra» and reads the verdict, for the current record, the replaced one and a
-forgery. The page works without any script of ours."""
+forgery; someone follows a PDF's QR code with and without its access code; a parent recovers
+the files. The pages work without any script of ours."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestServer, unused_port
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -20,14 +22,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
+from core.formatting import grouped
 from core.models import Guardian, Student
+from core.services.lookup_codes import Portal
 from core.services.verification import verify_file
 from core.signing.trust import Trust
 from demo.pki import Issued
 from tests.hostile import forgery_kit
 from tests.hostile.forgery_kit import Kit, stripped
 from tests.signing import conftest as signing
+from tests.signing.oracles import qr_codes
 from tests.web.test_recovery import FakeCodes
+from web import lookup as lookup_routes
 from web import portal, recovery
 
 pytestmark = pytest.mark.chromium
@@ -142,3 +148,47 @@ async def test_a_parent_recovers_the_files_in_the_browser(
                 break
             await asyncio.sleep(0.1)
     assert [(downloads / name).read_bytes() for name in names] == [kit.v2, kit.pdf2]
+
+
+def _follow(driver: webdriver.Chrome, url: str, access: str) -> tuple[str, str]:
+    """Open the QR code's address, give `access`; the page's notice or status, and its text."""
+    driver.get(url)
+    driver.find_element(By.ID, "access").send_keys(access)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    shown = WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#notice, #status"))
+    )
+    return shown.get_attribute("id"), driver.find_element(By.TAG_NAME, "body").text
+
+
+@pytest.mark.poppler
+async def test_a_pdf_qr_code_leads_to_its_record_with_the_access_code(
+    sqlite_db: str,
+    ca: Issued,
+    signers,
+    other_school,
+    record,
+    browser: webdriver.Chrome,
+    tmp_path: Path,
+) -> None:
+    """The QR code is read off the rendered PDF page, as a phone would; the page it opens shows
+    nothing without the access code printed beside it, and the record with it."""
+    port = unused_port()
+    lookup = Portal(f"http://127.0.0.1:{port}").new_lookup()
+    kit = await forgery_kit.seed_school(
+        ca, signers, other_school, dataclasses.replace(record, lookup=lookup)
+    )
+    [url] = qr_codes(kit.pdf2, tmp_path)
+    assert url == lookup.url
+    app = web.Application()
+    lookup_routes.add_routes(app)
+    async with TestServer(app, host="127.0.0.1", port=port):
+        await asyncio.to_thread(browser.get, url)
+        assert browser.title == "Tra cứu học bạ số"
+        assert kit.record.full_name not in browser.page_source
+        wrong = await asyncio.to_thread(_follow, browser, url, "12345678")
+        right = await asyncio.to_thread(_follow, browser, url, grouped(lookup.access))
+    assert wrong[0] == "notice" and "không đúng" in wrong[1]
+    assert kit.record.full_name not in wrong[1]
+    assert right[0] == "status" and "đang có hiệu lực" in right[1]
+    assert kit.record.full_name in right[1] and kit.record.record_code in right[1]

@@ -53,6 +53,7 @@ from core.services.access import Actor
 from core.services.calendar import load_calendar
 from core.services.issuance.deciders import Decision, decides, decision_of, refusal
 from core.services.issuance.prepare import prepare_class
+from core.services.lookup_codes import Portal
 from core.services.outbox import describe, notify_staff
 from core.services.promotion import ClassLists, class_lists
 from core.services.schools import current_year, find_class
@@ -377,6 +378,7 @@ async def close_and_prepare(
     actor: Actor,
     class_id: int,
     workers: WorkerPool,
+    portal: Portal,
     *,
     confirm: str | None = None,
     decided_by: Staff | None = None,
@@ -390,7 +392,7 @@ async def close_and_prepare(
     done = (closure.school_class.name, closure.lists, closure.now)
     if await _level(school_class) is SchoolLevel.PRIMARY:
         return Closed(*done, None, (), closure.told)
-    prepared = await prepare_class(actor, school_class, workers)
+    prepared = await prepare_class(actor, school_class, workers, portal)
     return Closed(*done, prepared.documents, prepared.told, closure.told)
 
 

@@ -9,7 +9,7 @@ core.services.issuance.closing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -34,6 +34,7 @@ from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents, school_of
 from core.services.locks import ensure_before_final
+from core.services.lookup_codes import Portal
 from core.services.school_rules import school_rules
 from core.workers import WorkerPool
 
@@ -56,10 +57,13 @@ class Prepared:
     told: tuple[str, ...]
 
 
-async def prepare_class(actor: Actor, school_class: SchoolClass, workers: WorkerPool) -> Prepared:
-    """Build the class's sheets and its students' first records (once), and tell the first
-    signers; when they exist already nothing happens (so a re-run is harmless). Registrar,
-    admin or leadership (Điều 24.4: học vụ khởi tạo), once the year is closed (closing.py)."""
+async def prepare_class(
+    actor: Actor, school_class: SchoolClass, workers: WorkerPool, portal: Portal
+) -> Prepared:
+    """Build the class's sheets and its students' first records (once), each record with its
+    own lookup code for `portal` (its QR code), and tell the first signers; when they exist
+    already nothing happens (so a re-run is harmless). Registrar, admin or leadership (Điều
+    24.4: học vụ khởi tạo), once the year is closed (closing.py)."""
     await ensure_can_read(actor, school_class)
     if not actor.has(Role.ADMIN, Role.REGISTRAR, *LEADERSHIP):
         raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc Ban giám hiệu được lập học bạ."))
@@ -70,8 +74,10 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
     if await IssuedRecord.exists(school_class=school_class):
         return Prepared(0, ())
     built = await build_class(actor, school_class)
+    lookups = {student_id: portal.new_lookup() for student_id in built.records}
+    data = {sid: replace(record, lookup=lookups[sid]) for sid, record in built.records.items()}
     records, sheets = await workers.run(
-        render_documents, list(built.records.values()), [p.sheet for p in built.sheets]
+        render_documents, list(data.values()), [p.sheet for p in built.sheets]
     )
     year = await school_class.year
     async with in_transaction():
@@ -94,15 +100,14 @@ async def prepare_class(actor: Actor, school_class: SchoolClass, workers: Worker
                 student_id=student_id,
                 year=year,
                 school_class=school_class,
-                code=data.record_code,
-                version=data.version,
+                code=record.record_code,
+                version=record.version,
+                lookup_code=lookups[student_id].code,
                 next_role=SignatureRole.HOMEROOM,
                 data_hash=digest,
                 xml=xml,
             )
-            for (student_id, data), (xml, digest) in zip(
-                built.records.items(), records, strict=True
-            )
+            for (student_id, record), (xml, digest) in zip(data.items(), records, strict=True)
         ]
         await IssuedRecord.bulk_create(rows)
         told = await announce_sheets(school_class, "prepare")

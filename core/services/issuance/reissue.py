@@ -44,6 +44,7 @@ from core.services.issuance.announce import announce_next
 from core.services.issuance.build import build_class
 from core.services.issuance.drift import compare, issued_data
 from core.services.issuance.revise import revise
+from core.services.lookup_codes import Portal
 from core.workers import WorkerPool
 
 log = logging.getLogger("hocba.issuance.reissue")
@@ -99,7 +100,9 @@ async def _finish(
             )
 
 
-async def _one(row: RecordRevision, workers: WorkerPool, now: dt.datetime) -> Reissued:
+async def _one(
+    row: RecordRevision, workers: WorkerPool, portal: Portal, now: dt.datetime
+) -> Reissued:
     request = await CorrectionRequest.get(id=row.request_id)  # type: ignore[attr-defined]
     school_class = await SchoolClass.get(id=request.school_class_id)  # type: ignore[attr-defined]
     student_id = request.student_id  # type: ignore[attr-defined]
@@ -123,19 +126,21 @@ async def _one(row: RecordRevision, workers: WorkerPool, now: dt.datetime) -> Re
     if not compare(issued_data(latest), built.records[student_id]):
         await _finish(row, None, school_class, now)  # the record already says it
         return Reissued(request.id, None)
-    new = await revise(actor, latest, reason, workers)
+    new = await revise(actor, latest, reason, workers, portal)
     await _finish(row, new, school_class, now)
     return Reissued(request.id, new.id)
 
 
-async def reissue_corrected(workers: WorkerPool, now: dt.datetime | None = None) -> list[Reissued]:
+async def reissue_corrected(
+    workers: WorkerPool, portal: Portal, now: dt.datetime | None = None
+) -> list[Reissued]:
     """The job: every correction of a closed class not yet carried into its record. A row
     that fails stays for the next run, with the reason kept."""
     now = now or clock.now()
     done = []
     for row in await RecordRevision.filter(done_at__isnull=True).order_by("id"):
         try:
-            done.append(await _one(row, workers, now))
+            done.append(await _one(row, workers, portal, now))
         except Exception as error:  # one row's failure must not hold back the others
             log.exception("correction %s: record not re-issued yet", row.request_id)  # type: ignore[attr-defined]
             await RecordRevision.filter(id=row.id).update(

@@ -7,6 +7,8 @@ previous version with the reason (core.services.issuance.apply).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -16,15 +18,16 @@ from core.models import IssuedRecord, RecordState, Role, SchoolClass, SignatureR
 from core.services.access import Actor, ensure_can_read
 from core.services.issuance.build import build_class, render_documents
 from core.services.locks import ensure_before_final
+from core.services.lookup_codes import Portal
 from core.workers import WorkerPool
 
 
 async def revise(
-    actor: Actor, record: IssuedRecord, reason: str, workers: WorkerPool
+    actor: Actor, record: IssuedRecord, reason: str, workers: WorkerPool, portal: Portal
 ) -> IssuedRecord:
     """Start the next version of an issued record from the gradebook as it is now (after a
-    correction); it goes through the whole signing chain again, and its issue revokes this
-    one with `reason`."""
+    correction), with its own lookup code for `portal`; it goes through the whole signing
+    chain again, and its issue revokes this one with `reason`."""
     if not actor.has(Role.PRINCIPAL, Role.ADMIN):
         raise PermissionDenied(_("Chỉ hiệu trưởng hoặc quản trị được lập phiên bản thay thế."))
     if record.state is not RecordState.ISSUED:
@@ -34,7 +37,8 @@ async def revise(
     await ensure_before_final(record.year_id)  # 001 Điều 25.3–4: no replacing after 15/8
     school_class = await SchoolClass.get(id=record.school_class_id)
     built = await build_class(actor, school_class, only_student=record.student_id)
-    data = built.records[record.student_id]
+    lookup = portal.new_lookup()
+    data = replace(built.records[record.student_id], lookup=lookup)
     [(xml, digest)], _sheets = await workers.run(render_documents, [data], [])
     async with in_transaction():
         new = await IssuedRecord.create(
@@ -43,6 +47,7 @@ async def revise(
             school_class=school_class,
             code=data.record_code,
             version=data.version,
+            lookup_code=lookup.code,
             next_role=SignatureRole.HOMEROOM,
             data_hash=digest,
             xml=xml,
