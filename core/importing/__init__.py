@@ -258,6 +258,7 @@ async def _run(
             ]
         )
     await importer.finish()
+    importer.duplicates.forget()
     if importer.problems:
         # A value given once for a whole sheet ("Môn: Tin học" not taught in the grade) fails
         # on every row the same way; it is reported once.

@@ -279,3 +279,11 @@ class Duplicates:
     def where(self, key: Hashable) -> Location:
         row, column = self._first[key]
         return row.location(column)
+
+    def forget(self) -> None:
+        """Let the rows go once every row was checked. A row refers back to its importer (its
+        sheet asks the importer whom the row is about), and the importer holds these rows: a
+        cycle that only Python's cyclic collector would free, and imports pause it
+        (`core.importing`); broken here, a year's rows and entries are freed as the import
+        ends."""
+        self._first.clear()

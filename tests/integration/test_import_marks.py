@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
 import pytest
 
 from core.errors import PermissionDenied
 from core.importing import import_file
+from core.importing.rows import RowView
 from core.models import AuditEvent, Mark, MarkKind, PrimaryAssessment, Staff, Subject
 from core.rules.primary import SubjectLevel, TestPoint
 from core.rules.secondary import Verdict
@@ -117,6 +119,20 @@ async def test_long_sheet_of_scored_and_comment_subjects(school, workers) -> Non
     )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 13)
     assert await AuditEvent.all().count() == audit
+
+
+async def test_the_checked_rows_die_with_the_import(school, workers) -> None:
+    """Imports pause Python's cyclic collector, so what an import made must be freed by
+    reference counting alone: no row of the file outlives it in a reference cycle."""
+    _school, year, admin = school
+    rows = [HEADER, ("6A", AN, "Nguyễn Văn An", "Toán", "I", 8, 7.5, None, None, 7, 8.5)]
+    gc.collect()
+    gc.disable()
+    try:
+        await import_file(admin, year, "marks", xlsx({"Điểm": rows}), "diem.xlsx", workers=workers)
+        assert not [o for o in gc.get_objects() if type(o) is RowView]
+    finally:
+        gc.enable()
 
 
 async def test_teacher_template_with_titles_and_merged_header(school, workers) -> None:
