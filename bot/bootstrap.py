@@ -32,6 +32,9 @@ from core.db import DatabaseUnavailable, close_database, open_database
 from core.errors import NotFound
 from core.i18n import _
 from core.runtime import Runtime
+from core.services.backups.destinations import S3Settings
+from core.services.backups.making import BackupPlan
+from core.services.backups.retention import Keep
 from core.services.issuance import BatchRunner
 from core.services.lookup_codes import Portal
 from core.services.reminders import QuietHours
@@ -106,6 +109,23 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         workers=workers,
         batches=BatchRunner(signing, workers),
         portal=Portal(config.web.portal_url),
+        backup=backup_plan(config),
+    )
+
+
+def backup_plan(config: Config) -> BackupPlan:
+    """What `hocba backup` and the backup job write, where, and what they keep ([backup])."""
+    section = config.backup
+    return BackupPlan(
+        database_url=config.database.url,
+        files=config.storage.dir,
+        destinations=section.destinations,
+        s3=S3Settings(
+            section.s3_endpoint, section.s3_access_key, section.s3_secret_key, section.s3_region
+        ),
+        keep=Keep(section.keep_daily, section.keep_weekly),
+        overdue=dt.timedelta(hours=section.overdue_hours),
+        at=section.at,
     )
 
 

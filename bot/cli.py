@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.bootstrap import running
+from bot.cli_backup import add_backup_commands
 from bot.cli_certs import add_certs_commands
 from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
@@ -313,6 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     add_certs_commands(commands)
     add_rules_commands(commands)
     add_records_commands(commands)
+    add_backup_commands(commands)
 
     fixes = commands.add_parser("corrections", help=_("phiếu đề nghị sửa điểm"))
     fixes_sub = fixes.add_subparsers(dest="corrections_command", required=True, metavar="LỆNH")

@@ -153,6 +153,21 @@ class FamiliesConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    # Backups of the database and the file store (001 Điều 20.4: in several places, off-site
+    # and in the cloud too): every destination gets each archive; core.services.backups.
+    destinations: tuple[str, ...] = ("var/backups",)  # folders, or s3://bucket/prefix
+    at: time = time(2, 30)  # every day, on the school's clock
+    keep_daily: int = field(default=7, metadata={"between": (1, 366)})
+    keep_weekly: int = field(default=5, metadata={"between": (0, 520)})
+    overdue_hours: int = field(default=36, metadata={"between": (1, 24 * 31)})
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = field(default="", metadata=_SECRET)
+    s3_region: str = ""
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     # Demonstration mode: people's and the seal's keys may be PKCS#12 files on the server (the
     # test PKI of `hocba demo`), and `hocba issue` signs the whole chain with them. Never on a
@@ -173,6 +188,7 @@ class Config:
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     staging: StagingConfig = field(default_factory=StagingConfig)
     families: FamiliesConfig = field(default_factory=FamiliesConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
 
     def require_token(self) -> str:
@@ -250,6 +266,10 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
                 settings[section][key] = _absolute(settings[section][key], base)
             elif hint == tuple[Path, ...]:
                 settings[section][key] = tuple(_absolute(p, base) for p in settings[section][key])
+    settings["backup"]["destinations"] = tuple(
+        place if place.startswith("s3://") else str(_absolute(Path(place), base))
+        for place in settings["backup"]["destinations"]
+    )
     settings["database"]["url"] = _absolute_sqlite(settings["database"]["url"], base)
     if settings["demo"]["enabled"]:  # the demo's keys, unless a backend is named
         for key in ("backend", "seal"):
@@ -340,7 +360,7 @@ def _from_env(raw: str, hint: object) -> object:
             return int(raw)
         except ValueError:
             return raw
-    if hint == tuple[Path, ...]:
+    if hint in (tuple[Path, ...], tuple[str, ...]):
         return [item.strip() for item in raw.split(",") if item.strip()]
     return raw
 

@@ -46,6 +46,12 @@ def _paths(value: object, f: Field) -> tuple[Path, ...]:
     raise Invalid('cần một danh sách đường dẫn, ví dụ ["certs/root-ca.pem"]')
 
 
+def _texts(value: object, f: Field) -> tuple[str, ...]:
+    if isinstance(value, list) and value and all(isinstance(i, str) and i.strip() for i in value):
+        return tuple(item.strip() for item in value)
+    raise Invalid('cần một danh sách không rỗng, ví dụ ["var/backups", "s3://hocba/truong"]')
+
+
 def _flag(value: object, f: Field) -> bool:
     if isinstance(value, bool):
         return value
@@ -93,6 +99,7 @@ PARSERS: dict[object, Callable[[object, Field], object]] = {
     bool: _flag,
     Path: _path,
     tuple[Path, ...]: _paths,
+    tuple[str, ...]: _texts,
     time: _clock,
     datetime | None: _moment,
     Mapping[str, str]: _table,

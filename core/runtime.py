@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.services.backups.making import BackupPlan
 from core.services.issuance.runner import BatchRunner
 from core.services.lookup_codes import Portal
 from core.services.reminders import QuietHours
@@ -34,4 +35,5 @@ class Runtime:
     workers: WorkerPool
     batches: BatchRunner
     portal: Portal  # where records' QR codes lead ([web] public_url)
+    backup: BackupPlan  # what backups take, where they go, what is kept ([backup])
     trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)

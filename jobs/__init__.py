@@ -2,7 +2,7 @@
 
 Each job module exposes `schedule(application, runtime)` and a plain `run(...)` the tests and
 the command line can call on a chosen clock. The outbox delivery always runs; the timed rounds
-(reminders, locks, correction sessions, certificate expiry) can be left to a test.
+(reminders, locks, correction sessions, certificate expiry, backups) can be left to a test.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from telegram.ext import Application
 
 from core.runtime import Runtime
-from jobs import cert_expiry, corrections, locks, outbox, reminders, signing
+from jobs import backup, cert_expiry, corrections, locks, outbox, reminders, signing
 
 
 def schedule_all(
@@ -28,3 +28,4 @@ def schedule_all(
         locks.schedule(application, runtime)
         corrections.schedule(application, runtime)
         cert_expiry.schedule(application, runtime)
+        backup.schedule(application, runtime)

@@ -87,6 +87,7 @@ TOOLS: dict[str, Callable[[], str | None]] = {
     "postgres": _postgres_missing,
     "xmlsec1": _commands("xmlsec1", "xmlsec1"),
     "poppler": _commands("poppler-utils", "pdfsig", "pdftotext", "pdftoppm"),
+    "pgtools": _commands("postgresql-client", "pg_dump", "pg_restore", "psql"),
     "softhsm2": softhsm.missing,
     "chromium": _commands("chromium chromium-driver", "chromium", "chromedriver"),
 }

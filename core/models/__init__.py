@@ -1,6 +1,7 @@
 """Tortoise models of the record core; `core.db` registers this package as the "models" app."""
 
 from core.models.audit import AuditEvent
+from core.models.backups import BackupRun
 from core.models.botstate import BotState
 from core.models.calendar import DeadlineSetting, TestDate
 from core.models.certificates import CertificateKind, SigningCertificate
@@ -56,6 +57,7 @@ __all__ = [
     "Absence",
     "AccessAttempt",
     "AuditEvent",
+    "BackupRun",
     "BatchItem",
     "BatchState",
     "BotState",

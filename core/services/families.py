@@ -128,7 +128,7 @@ async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
                 "định danh học sinh (mã không ghi ở đây). Trợ lý đã bắt chờ trước lần thử tiếp "
                 "theo. Nếu phụ huynh nhờ trường giúp, hãy kiểm tra số điện thoại đã đăng ký."
             ).format(n=doors.FREE),
-            dedupe_key=f"family.guessing:{key}:{now:%Y%m%d%H}",
+            dedupe_key=f"family.guessing:{key}:{now:%Y%m%d%H}:{admin.id}",  # one per admin
             now=now,
         )
 

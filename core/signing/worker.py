@@ -87,6 +87,12 @@ def _signer(settings: SigningSettings, school_code: str, code: str) -> Signer:
     return signer
 
 
+def school_seal(settings: SigningSettings, school_code: str) -> Signer:
+    """The school's seal as this worker keeps it open, for what the school seals that is not a
+    record (a backup's manifest, core.services.backups)."""
+    return _signer(settings, school_code, SEAL_CODE)
+
+
 def sign_documents(
     settings: SigningSettings,
     school_code: str,

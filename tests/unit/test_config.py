@@ -248,7 +248,7 @@ qqq = 1
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
         "[telegram], [web], [signing], [trust], [reminders], [workers], [staging], [families], "
-        "[demo].",
+        "[backup], [demo].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
