@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-signing bench-reminders bench-latency bench-portal lint demo clean locales locales-extract locales-update
+.PHONY: run test bench bench-signing bench-reminders bench-latency bench-portal bench-backup lint demo clean locales locales-extract locales-update
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cần Python 3.11 trở lên (python3 --version).")'
@@ -20,7 +20,7 @@ run: $(STAMP) locales
 test: $(STAMP) locales
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) bench-signing bench-reminders bench-latency bench-portal
+bench: $(STAMP) bench-signing bench-reminders bench-latency bench-portal bench-backup
 	$(BIN)/python -m tests.bench
 
 # Issue a 1,500-student school through the signing chain (file keys, then a SoftHSM2 token).
@@ -34,6 +34,10 @@ bench-latency: $(STAMP) locales
 # Portal verifications per second of a record XML and PDF, 50 concurrent clients on loopback.
 bench-portal: $(STAMP) locales
 	$(BIN)/python -m tests.bench.portal
+
+# Back up and restore a 1,500-student school, beside sqlite3's backup and tarfile (~2 min).
+bench-backup: $(STAMP)
+	$(BIN)/python -m tests.bench.backups
 
 # A reminder round for 2,000 teachers, delivered through the fake Telegram server (~90 s).
 bench-reminders: $(STAMP)

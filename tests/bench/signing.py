@@ -75,7 +75,7 @@ def _listed(signers: dict[SignatureRole, Signer]) -> tuple[fmt.ListedSigner, ...
     )
 
 
-def _record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentRecord:
+def sample_record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentRecord:
     subjects = tuple(
         fmt.SubjectLine(f"M{i}", f"Môn học số {i}", True, "7.5", "8.0", "7.8", "Nguyễn Văn Giáo")
         for i in range(12)
@@ -128,7 +128,7 @@ async def _issue(numbers: range, signers: dict[SignatureRole, Signer]) -> Counte
     listed = _listed(signers)
     for n in numbers:
         start = time.perf_counter()
-        xml, pdf = fmt.build_record(_record(n, listed)), None
+        xml, pdf = fmt.build_record(sample_record(n, listed)), None
         timings["render"] += time.perf_counter() - start
         for role in RECORD_ORDER:
             xml, pdf = await sign_record_step(xml, pdf, role, signers[role], moment, timings)
@@ -230,7 +230,7 @@ def compare_with_bare(settings: SigningSettings) -> None:
         timings: Counter[str] = Counter()
         for n in numbers:
             start = time.perf_counter()
-            xml = fmt.build_record(_record(n, listed))
+            xml = fmt.build_record(sample_record(n, listed))
             pdf = render_record_pdf(fmt.record_from_xml(fmt.parse_own(xml)))
             middle = time.perf_counter()
             for role in RECORD_ORDER:
