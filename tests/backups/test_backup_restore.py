@@ -189,6 +189,8 @@ async def test_bad_archives_are_refused_before_anything_is_touched(
     for path in bad.values():  # each refused, naming what is wrong
         with pytest.raises(InvalidValue, match=r"hỏng|không khớp|thiếu|Niêm phong"):
             check(path)
+    with pytest.raises(InvalidValue, match="Không có tệp sao lưu"):
+        check(tmp_path / "typo.tar.gz")
     with pytest.raises(InvalidValue, match="không phải của trường OTHER"):
         check(good, "OTHER")
 

@@ -172,6 +172,10 @@ def _damaged(name: str) -> InvalidValue:
 def unpack(archive: Path, folder: Path, trust: Trust, now: dt.datetime) -> Unpacked:
     """Check `archive` and unpack its members into `folder` (which must be empty); InvalidValue
     saying what is wrong otherwise (the folder may then hold a part: the caller discards it)."""
+    if not archive.is_file():
+        raise InvalidValue(
+            _("Không có tệp sao lưu «{path}»: kiểm tra lại đường dẫn.").format(path=archive)
+        )
     try:
         with tarfile.open(archive, "r|gz") as stream:
             return _read(stream, folder, trust, now)
