@@ -8,20 +8,54 @@ half-written file under a valid name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from core.errors import InvalidValue, NotFound
 from core.i18n import _
 
+_CHUNK = 1024 * 1024
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def write_atomically(data: BinaryIO, target: Path) -> None:
+    """Write `data` to `target` through a temporary file beside it, synced then renamed, so
+    `target` either does not exist or holds every byte (a stored file, a backup archive, a
+    restored database). Raises OSError, with nothing left."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(data, out, _CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    sync_folder(target.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename durable (best effort: some file systems cannot sync a directory)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class FileStore:
@@ -41,12 +75,7 @@ class FileStore:
         path = self._path(digest)
         if path.exists():
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp.name, path)
+        write_atomically(io.BytesIO(data), path)
         return digest
 
     def get(self, digest: str) -> bytes:

@@ -149,6 +149,16 @@ async def ensure_can_read(
     )
 
 
+async def staff_with(school_id: int, *roles: Role) -> list[Staff]:
+    """The school's active staff holding any of `roles`, each once, in a stable order: who a
+    notice of the school goes to."""
+    return list(
+        await Staff.filter(school_id=school_id, active=True, roles__role__in=list(roles))
+        .distinct()
+        .order_by("id")
+    )
+
+
 def ensure_admin(actor: Actor) -> None:
     if not actor.has(Role.ADMIN):
         raise PermissionDenied(_("Việc này cần quyền quản trị học bạ số của trường."))

@@ -21,7 +21,7 @@ import aiohttp
 from core import formatting
 from core.i18n import _
 from core.models import GuardianLink, Role
-from core.services.families import staff_with_role
+from core.services.access import staff_with
 from core.services.family_web import CodeChannel, CodeDelivery
 from core.services.outbox import describe, enqueue, notify_staff
 
@@ -48,9 +48,7 @@ class ClerkCodes:
 
     async def send(self, delivery: CodeDelivery) -> None:
         school = delivery.school_id
-        staff = await staff_with_role(school, Role.CLERK) or await staff_with_role(
-            school, Role.ADMIN
-        )
+        staff = await staff_with(school, Role.CLERK) or await staff_with(school, Role.ADMIN)
         for member in staff:
             await notify_staff(
                 member,

@@ -27,11 +27,11 @@ from core.models import (
     RecordState,
     Role,
     SchoolYear,
-    Staff,
     Student,
 )
 from core.services import doors
-from core.services.outbox import describe, enqueue, notify_staff
+from core.services.access import staff_with
+from core.services.outbox import describe, enqueue, notify_each
 from core.validation import normalise_phone, parse_date, parse_national_id
 
 describe("family.guessing", lambda: _("cảnh báo có người dò mã định danh học sinh"))
@@ -113,24 +113,18 @@ async def match(
     return student, guardian
 
 
-async def staff_with_role(school_id: int, role: Role) -> list[Staff]:
-    """The school's active staff holding `role`, each once."""
-    return list(await Staff.filter(school_id=school_id, active=True, roles__role=role).distinct())
-
-
 async def _alert_admins(school_id: int, key: str, now: dt.datetime) -> None:
-    for admin in await staff_with_role(school_id, Role.ADMIN):
-        await notify_staff(
-            admin,
-            "family.guessing",
-            lambda: _(
-                "Cảnh báo: có người thử sai {n} lần liên tiếp để lấy học bạ theo cùng một mã "
-                "định danh học sinh (mã không ghi ở đây). Trợ lý đã bắt chờ trước lần thử tiếp "
-                "theo. Nếu phụ huynh nhờ trường giúp, hãy kiểm tra số điện thoại đã đăng ký."
-            ).format(n=doors.FREE),
-            dedupe_key=f"family.guessing:{key}:{now:%Y%m%d%H}:{admin.id}",  # one per admin
-            now=now,
-        )
+    await notify_each(
+        await staff_with(school_id, Role.ADMIN),
+        "family.guessing",
+        lambda: _(
+            "Cảnh báo: có người thử sai {n} lần liên tiếp để lấy học bạ theo cùng một mã "
+            "định danh học sinh (mã không ghi ở đây). Trợ lý đã bắt chờ trước lần thử tiếp "
+            "theo. Nếu phụ huynh nhờ trường giúp, hãy kiểm tra số điện thoại đã đăng ký."
+        ).format(n=doors.FREE),
+        dedupe_key=f"family.guessing:{key}:{now:%Y%m%d%H}",
+        now=now,
+    )
 
 
 async def ensure_open(label: str, keys: list[str], now: dt.datetime, school_id: int | None) -> None:

@@ -22,8 +22,6 @@ import contextlib
 import errno
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +34,10 @@ from minio.error import InvalidResponseError, S3Error, ServerError
 
 from core.errors import HocbaError, InvalidValue, NotFound
 from core.i18n import _
+from core.storage import sync_folder, write_atomically
 
 ARCHIVE_SUFFIX = ".tar.gz"
 S3_SCHEME = "s3://"
-_CHUNK = 1024 * 1024
 # A bucket name as S3 defines it (3 to 63 lower-case letters, digits, dots and hyphens), checked
 # when the configuration is read rather than at 2:30 in the night on the first upload.
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -114,34 +112,6 @@ def _check_name(name: str) -> None:
         raise InvalidValue(_("«{name}» không phải là tên một bản sao lưu.").format(name=name[:120]))
 
 
-def _write_atomically(data: BinaryIO, target: Path) -> None:
-    """Write `data` to `target` through a temporary file beside it, synced then renamed, so
-    `target` either does not exist or holds every byte. Raises OSError, with nothing left."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(data, out, _CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(target.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable (best effort: some file systems cannot sync a directory)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _folder_problem(place: str, exc: OSError) -> HocbaError:
     """The one sentence a school's administrator can act on, for an OSError at `place`."""
     code = exc.errno
@@ -176,7 +146,7 @@ def _folder_problem(place: str, exc: OSError) -> HocbaError:
 def _fetch_into(data: BinaryIO, target: Path) -> None:
     """Write a fetched archive to the local file `target`, whole or not at all."""
     try:
-        _write_atomically(data, target)
+        write_atomically(data, target)
     except OSError as exc:
         raise HocbaError(
             _(
@@ -201,7 +171,7 @@ class LocalFolder:
         _check_name(name)
         with source.open("rb") as data:  # the caller's own file: its errors are the caller's
             try:
-                _write_atomically(data, self.folder / name)
+                write_atomically(data, self.folder / name)
             except OSError as exc:
                 raise _folder_problem(self.label, exc) from None
 
@@ -240,7 +210,7 @@ class LocalFolder:
             (self.folder / name).unlink(missing_ok=True)
         except OSError as exc:
             raise _folder_problem(self.label, exc) from None
-        _sync_folder(self.folder)
+        sync_folder(self.folder)
 
 
 def _missing(name: str, label: str) -> NotFound:

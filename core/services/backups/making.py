@@ -28,12 +28,12 @@ from core.errors import HocbaError
 from core.formatting import date_time
 from core.i18n import _, current_language, use_language
 from core.models import BackupRun, Role, School
+from core.services.access import staff_with
 from core.services.backups import archive
 from core.services.backups.destinations import S3Settings, destination
 from core.services.backups.retention import Keep, archive_name, to_delete
 from core.services.backups.snapshot import kind_of, snapshot
-from core.services.families import staff_with_role
-from core.services.outbox import notify_staff
+from core.services.outbox import notify_each
 from core.signing.backends import SigningSettings
 from core.signing.worker import school_seal
 from core.workers import WorkerPool
@@ -126,7 +126,7 @@ async def back_up(
     folder = Path(tempfile.mkdtemp(prefix=".backup-", dir=plan.files.parent))
     written, failed = [], []
     try:
-        made = await workers.run(
+        made = await workers.run_batch(  # bulk work: never ahead of what a person waits for
             build_archive,
             signing,
             school.code,
@@ -165,9 +165,7 @@ def _failed(run: BackupRun):
 
 
 async def _tell_admins(school: School, kind: str, text, key: str, now: dt.datetime) -> None:
-    """Each admin once per `key` (a dedupe key is one message: one per admin)."""
-    for admin in await staff_with_role(school.id, Role.ADMIN):
-        await notify_staff(admin, kind, text, dedupe_key=f"{key}:{admin.id}", now=now)
+    await notify_each(await staff_with(school.id, Role.ADMIN), kind, text, dedupe_key=key, now=now)
 
 
 async def check_overdue(plan: BackupPlan, school: School, now: dt.datetime | None = None) -> bool:

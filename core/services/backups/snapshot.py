@@ -8,7 +8,6 @@ never on the bot's event loop.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from core.errors import HocbaError, InvalidValue
 from core.i18n import _
+from core.storage import write_atomically
 
 
 def kind_of(url: str) -> str:
@@ -124,11 +124,8 @@ def restore(url: str, source: Path) -> None:
     """Put the snapshot `source` into the empty database at `url`."""
     ensure_empty(url)
     if kind_of(url) == "sqlite":
-        path = _sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staged = path.with_name(path.name + ".restoring")
-        shutil.copyfile(source, staged)
-        os.replace(staged, path)
+        with source.open("rb") as snapshot_file:
+            write_atomically(snapshot_file, _sqlite_path(url))
         return
     address, _schema = _postgres(url)  # objects return to the schema they were dumped from
     listing = subprocess.run(

@@ -17,7 +17,7 @@ from core import clock
 from core.errors import HocbaError, InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import CorrectionRequest, Evidence, Role, Staff, Witness, WitnessRole
-from core.services.access import Actor
+from core.services.access import Actor, staff_with
 from core.services.corrections.notices import (
     ask_teacher,
     invite_witnesses,
@@ -25,7 +25,7 @@ from core.services.corrections.notices import (
     tell,
     topic_of,
 )
-from core.services.corrections.routing import deciders, principal_behind, staff_with
+from core.services.corrections.routing import deciders, principal_behind
 from core.services.corrections.session import name_witnesses
 from core.services.corrections.states import Move, possible, record, transition
 from core.services.corrections.submit import add_evidence, check_evidence, check_reason

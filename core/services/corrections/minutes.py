@@ -24,10 +24,9 @@ from core.formatting import roman
 from core.i18n import _, current_language
 from core.models import RequestState, Role, Staff, Witness, WitnessRole
 from core.render.minutes import ChangeLine, MinutesFacts, WitnessLine, render_minutes
-from core.services.access import Actor
+from core.services.access import Actor, staff_with
 from core.services.corrections.cells import cell_words, shown
 from core.services.corrections.notices import tell, topic_of
-from core.services.corrections.routing import staff_with
 from core.services.corrections.views import RequestView, view_for
 from core.signing.backends import SigningSettings
 from core.signing.worker import Sealed, seal_minutes

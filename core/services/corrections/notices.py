@@ -19,7 +19,8 @@ from core import buttons
 from core.i18n import _
 from core.models import CorrectionRequest, Notification, RequestState, Role, Staff, Witness
 from core.services import outbox
-from core.services.corrections.routing import deciders, staff_with
+from core.services.access import staff_with
+from core.services.corrections.routing import deciders
 from core.services.corrections.views import RequestView, decision_choices
 from core.services.outbox import Attachment, Button, notify_staff
 from core.services.outbox.lapse import Applies

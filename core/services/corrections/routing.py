@@ -17,7 +17,7 @@ from core import audit, clock
 from core.errors import InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import CorrectionSettings, Delegation, Role, Staff
-from core.services.access import Actor
+from core.services.access import Actor, staff_with
 from core.services.signin import find_staff
 
 ACTOR = "corrections"  # the audit label of the flow acting by itself
@@ -58,14 +58,6 @@ async def set_routing(
             )
         )
     return found
-
-
-async def staff_with(school_id: int, *roles: Role) -> list[Staff]:
-    return list(
-        await Staff.filter(school_id=school_id, active=True, roles__role__in=list(roles))
-        .distinct()
-        .order_by("id")
-    )
 
 
 async def deciders(school_id: int) -> list[Staff]:

@@ -36,7 +36,7 @@ from core.models import (
     WitnessRole,
 )
 from core.services import locks
-from core.services.access import LEADERSHIP, Actor
+from core.services.access import LEADERSHIP, Actor, staff_with
 from core.services.corrections.cells import Cell, shown
 from core.services.corrections.minutes import draw_up, tell_unsealed
 from core.services.corrections.notices import button, tell, topic_of
@@ -44,7 +44,6 @@ from core.services.corrections.routing import (
     deciders,
     principal_behind,
     settings_of,
-    staff_with,
     system,
 )
 from core.services.corrections.states import Move, record, transition

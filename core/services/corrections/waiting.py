@@ -33,7 +33,7 @@ from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.i18n import _
 from core.models import CorrectionRequest, RequestState, Role, Staff, Witness, WitnessRole
 from core.services import outbox
-from core.services.access import Actor
+from core.services.access import Actor, staff_with
 from core.services.corrections.notices import (
     WITNESS,
     ask_teacher,
@@ -41,7 +41,7 @@ from core.services.corrections.notices import (
     tell,
     topic_of,
 )
-from core.services.corrections.routing import deciders, principal_behind, staff_with
+from core.services.corrections.routing import deciders, principal_behind
 from core.services.corrections.session import (
     WITNESS_ROLES,
     ensure_can_witness,

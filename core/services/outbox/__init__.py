@@ -38,6 +38,7 @@ from core.services.outbox.enqueue import (
     Button,
     Keyboard,
     enqueue,
+    notify_each,
     notify_staff,
 )
 from core.services.outbox.failures import ACTOR, ALERT_KIND, EXCERPT_LENGTH, fail, retry_later
@@ -71,6 +72,7 @@ __all__ = [
     "enqueue",
     "fail",
     "mark_sent",
+    "notify_each",
     "notify_staff",
     "recipient_chat",
     "release_for",

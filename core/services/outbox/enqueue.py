@@ -9,7 +9,7 @@ recipient's language when it is enqueued (`notify_staff`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -109,6 +109,20 @@ async def enqueue(
         },
     )
     return notification
+
+
+async def notify_each(
+    staff: Iterable[Staff],
+    kind: str,
+    text: str | Callable[[], str],
+    *,
+    dedupe_key: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """The same message to each of `staff`, once each: a dedupe key is one message, so each
+    person's is `dedupe_key` with their id (the school's admins all told of one event)."""
+    for person in staff:
+        await notify_staff(person, kind, text, dedupe_key=f"{dedupe_key}:{person.id}", now=now)
 
 
 async def notify_staff(
