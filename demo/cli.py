@@ -8,7 +8,7 @@ import datetime as dt
 from core import clock
 from core.i18n import _
 from core.runtime import Runtime
-from demo.school import COMPLETE_CLASS, create_demo
+from demo.school import COMPLETE_CLASS, COMPLETE_CLASSES, SECONDARY, create_demo
 from demo.signing import demo_signing
 
 
@@ -25,15 +25,23 @@ async def run(args: argparse.Namespace, runtime: Runtime) -> int:
         print(_("Đã tạo trường mẫu {name} ({code}).").format(name=school.name, code=school.code))
     if not created:
         print(_("Các trường mẫu đã có sẵn; không tạo lại."))
-    issuing = await demo_signing(runtime.signing.pkcs12_dir, runtime.signing.pkcs12_password)
+    moments = await demo_signing(runtime.signing.pkcs12_dir, runtime.signing.pkcs12_password)
     print(_("Xem kết quả một lớp: hocba results {klass}").format(klass=COMPLETE_CLASS))
-    if issuing is not None:
+    for spec, class_name in COMPLETE_CLASSES:
+        if (moment := moments.get(spec.code)) is None:
+            continue
+        school = "" if spec is SECONDARY else f"--school {spec.code} "
         print(
             _(
-                "Ký cả chuỗi và phát hành học bạ lớp {klass} bằng khóa thử nghiệm (chế độ trình "
-                "diễn), trên đồng hồ thử nghiệm ở ngày phát hành của năm học mẫu (sau học kỳ "
-                "II, trước hạn chốt dữ liệu 15/8): HOCBA_DEMO_ENABLED=true "
-                'HOCBA_STAGING_NOW="{at}" hocba issue {klass}'
-            ).format(klass=COMPLETE_CLASS, at=clock.local(issuing).strftime("%Y-%m-%d %H:%M"))
+                "Ký cả chuỗi và phát hành học bạ lớp {klass} của {name} bằng khóa thử nghiệm "
+                "(chế độ trình diễn), trên đồng hồ thử nghiệm ở ngày phát hành của năm học mẫu "
+                "(sau học kỳ II, trước hạn chốt dữ liệu 15/8): HOCBA_DEMO_ENABLED=true "
+                'HOCBA_STAGING_NOW="{at}" hocba {school}issue {klass}'
+            ).format(
+                klass=class_name,
+                name=spec.name,
+                school=school,
+                at=clock.local(moment).strftime("%Y-%m-%d %H:%M"),
+            )
         )
     return 0

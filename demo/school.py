@@ -1,9 +1,10 @@
 """A realistic demo: a lower-secondary school of 12 classes and a small primary school.
 
 Everything goes through the same services as real data (so it is validated and audited). The
-generator is seeded, so two runs give the same school. Class 6A of the secondary school is
-complete for the whole year; the other classes are complete for term I and partly filled for
-term II, which leaves realistic gaps for the reminder and progress flows.
+generator is seeded, so two runs give the same school. Class 6A of the secondary school and
+every class of the primary school are complete for the whole year; the other secondary classes
+are complete for term I and partly filled for term II, which leaves realistic gaps for the
+reminder and progress flows.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ PRIMARY = DemoSchool(
     "TH-DEMO", "Trường Tiểu học An Hồng", SchoolLevel.PRIMARY, 1, 25, "Hải Phòng", "An Dương"
 )
 COMPLETE_CLASS = "6A"
+COMPLETE_PRIMARY_CLASS = "5A"
+# The class of each demo school that `hocba demo` leaves closed, ready to issue.
+COMPLETE_CLASSES = ((SECONDARY, COMPLETE_CLASS), (PRIMARY, COMPLETE_PRIMARY_CLASS))
 LevelT = TypeVar("LevelT", tt27.SubjectLevel, tt27.QualityLevel)
 
 
@@ -270,6 +274,8 @@ async def _fill_secondary(
                 absences.append(_absence(rng, student.id, school_class, term))
                 if number == 2:  # the homeroom comment of the year's end (homeroom_gaps)
                     comments.append(_comment(rng, student.id, school_class, term))
+                if number == 2 and complete:
+                    comments += _subject_comments(student.id, school_class, subjects, term)
     await _as_owners(school_class, gradebook.write_marks, marks)
     await _as_owners(school_class, gradebook.write_conducts, conducts)
     await _as_owners(school_class, gradebook.write_absences, absences)
@@ -282,6 +288,32 @@ COMMENTS = (
     "Tiến bộ rõ trong học kỳ; cần cẩn thận hơn khi làm bài.",
     "Ngoan, lễ phép; cần mạnh dạn hơn trong các hoạt động tập thể.",
 )
+
+
+SUBJECT_COMMENTS = (
+    "Nắm vững kiến thức, vận dụng tốt.",
+    "Hoàn thành tốt các nhiệm vụ học tập của môn học.",
+    "Có cố gắng; cần luyện tập thêm ở nhà.",
+    "Tích cực, hứng thú với môn học.",
+)
+
+
+def _subject_comments(
+    student_id: int, school_class: SchoolClass, subjects: list[Subject], term: Term
+) -> list[gradebook.CommentEntry]:
+    """Each subject teacher's comment of the year's end on the student (picked without the
+    generator, so the rest of the demo stays what it was)."""
+    return [
+        gradebook.CommentEntry(
+            student_id,
+            school_class,
+            term,
+            SUBJECT_COMMENTS[(student_id + subject.id) % len(SUBJECT_COMMENTS)],
+            subject,
+        )
+        for subject in subjects
+        if subject.taught_in(school_class.grade)
+    ]
 
 
 def _absence(
@@ -347,6 +379,8 @@ async def _fill_primary(
                     )
                 absences.append(_absence(rng, student.id, school_class, term))
                 comments.append(_comment(rng, student.id, school_class, term))
+                if point is tt27.TestPoint.END_YEAR:
+                    comments += _subject_comments(student.id, school_class, subjects, term)
     await _as_owners(school_class, gradebook.write_primary, entries)
     await _as_owners(school_class, gradebook.write_qualities, qualities)
     await _as_owners(school_class, gradebook.write_absences, absences)

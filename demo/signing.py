@@ -1,5 +1,6 @@
 """The demo's signing set-up: a test PKI for every person of the demo schools, and class 6A
-closed, so that `HOCBA_DEMO_ENABLED=true hocba issue 6A` runs right after `hocba demo`.
+of the secondary school and 5A of the primary one closed, so that `HOCBA_DEMO_ENABLED=true
+hocba issue 6A` (and `hocba --school TH-DEMO issue 5A`) run right after `hocba demo`.
 
 The keys are PKCS#12 files on the server, which only demo mode lets sign ([demo] enabled):
 a real school's people keep their own keys (regulation 001 Điều 8.3, 11.1)."""
@@ -19,7 +20,8 @@ from core.services.schools import find_class, latest_year
 from core.signing.keys import load_pkcs12
 from core.signing.trust import load_roots
 from demo.pki import CA_FILE, SEAL_CODE, Person, pkcs12_path, write_school_pki
-from demo.school import COMPLETE_CLASS, SECONDARY
+from demo.school import COMPLETE_CLASSES, DemoSchool
+from demo.signature_images import upload_signatures
 
 
 def config_section(keys: Path, ca_file: Path) -> str:
@@ -61,8 +63,9 @@ async def issuing_moment(year: SchoolYear) -> dt.datetime:
 
 async def demo_pki(keys: Path, password: str) -> Path:
     """One PKCS#12 file per staff member of every school and one for each school's seal, all
-    from one test CA kept in `keys`, each registered in its school's register; the CA's file
-    is returned. Nothing is closed: a class can then be closed from the bot."""
+    from one test CA kept in `keys`, each registered in its school's register, and each
+    signer's signature image uploaded (demo.signature_images); the CA's file is returned.
+    Nothing is closed: a class can then be closed from the bot."""
     ca_file = keys / CA_FILE
     for school in await School.all():
         staff = await Staff.filter(school=school).prefetch_related("roles")
@@ -72,25 +75,36 @@ async def demo_pki(keys: Path, password: str) -> Path:
         ]
         ca_file = write_school_pki(keys, school.code, school.name, people, password)
         await _register_certificates(school, keys, password, [p.code for p in people], ca_file)
+        await upload_signatures(school)
     return ca_file
 
 
-async def demo_signing(keys: Path, password: str) -> dt.datetime | None:
-    """The demo's PKI (`demo_pki`); then class 6A of the secondary demo school closed, on
-    its principal's decision (the console executes it, as `hocba close` does), at the year's
-    `issuing_moment`, which is returned (None without the secondary demo school)."""
+async def _close(spec: DemoSchool, class_name: str) -> dt.datetime | None:
+    """The demo school's complete class closed on its principal's decision (the console
+    executes it, as `hocba close` does) at the year's `issuing_moment`, which is returned
+    (None: the school is not in the database)."""
+    school = await School.get_or_none(code=spec.code)
+    if school is None:
+        return None
+    year = await latest_year(school)
+    school_class = await find_class(year, class_name)
+    principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
+    issuing = await issuing_moment(year)
+    with clock.staged(issuing):
+        await issuance.close_year(
+            Actor.command_line(school.id), school_class.id, decided_by=principal
+        )
+    return issuing
+
+
+async def demo_signing(keys: Path, password: str) -> dict[str, dt.datetime]:
+    """The demo's PKI (`demo_pki`); then each demo school's complete class closed (`_close`).
+    Returns school code → the moment its class was closed, when its records may be issued."""
     ca_file = await demo_pki(keys, password)
-    school = await School.get_or_none(code=SECONDARY.code)
-    issuing = None
-    if school is not None:
-        year = await latest_year(school)
-        school_class = await find_class(year, COMPLETE_CLASS)
-        principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
-        issuing = await issuing_moment(year)
-        with clock.staged(issuing):
-            await issuance.close_year(
-                Actor.command_line(school.id), school_class.id, decided_by=principal
-            )
+    moments = {}
+    for spec, class_name in COMPLETE_CLASSES:
+        if (moment := await _close(spec, class_name)) is not None:
+            moments[spec.code] = moment
     section = config_section(keys, ca_file)
     (keys / "signing.toml").write_text(section, encoding="utf-8")
     print(
@@ -100,4 +114,4 @@ async def demo_signing(keys: Path, password: str) -> dt.datetime | None:
         ).format(dir=keys, file=keys / "signing.toml")
     )
     print(section)
-    return issuing
+    return moments

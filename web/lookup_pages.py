@@ -7,6 +7,8 @@ from html import escape
 
 from core import formatting
 from core.i18n import _
+from core.render.xml_record import StudentRecord
+from core.rules import primary as tt27
 from core.rules import secondary as tt22
 from core.services.lookup_codes import ACCESS_DIGITS, LOOKUP_PATH
 from core.services.record_lookup import LookedUp
@@ -37,6 +39,30 @@ def access_page(code: str, message: str = "") -> str:
     return page(_("Tra cứu học bạ số"), body)
 
 
+def _results(record: StudentRecord) -> list[tuple[str, str]]:
+    """The year's outcome: TT22's learning, conduct, promotion and title, or TT27's education
+    result, completion and award."""
+    if (year := record.primary) is not None:
+        rows = [
+            (_("Kết quả giáo dục cả năm"), tt27.YearResult.label_of(year.result)),
+            (
+                _("Hoàn thành chương trình lớp học"),
+                _("Có") if year.class_completed else _("Chưa"),
+            ),
+        ]
+        if year.award:
+            rows.append((_("Khen thưởng"), _("Học sinh Xuất sắc")))
+        return rows
+    rows = [
+        (_("Kết quả học tập cả năm"), tt22.Level.label_of(record.learning[2])),
+        (_("Kết quả rèn luyện cả năm"), tt22.Level.label_of(record.conduct[2])),
+        (_("Kết quả cuối năm"), tt22.Promotion.label_of(record.promotion)),
+    ]
+    if record.title:
+        rows.append((_("Danh hiệu"), tt22.Title.label_of(record.title)))
+    return rows
+
+
 def _rows(found: LookedUp) -> list[tuple[str, str]]:
     record = found.record
     rows = [
@@ -48,13 +74,7 @@ def _rows(found: LookedUp) -> list[tuple[str, str]]:
     ]
     if found.issued_at is not None:
         rows.append((_("Phát hành lúc"), formatting.date_time(found.issued_at)))
-    rows += [
-        (_("Kết quả học tập cả năm"), tt22.Level.label_of(record.learning[2])),
-        (_("Kết quả rèn luyện cả năm"), tt22.Level.label_of(record.conduct[2])),
-        (_("Kết quả cuối năm"), tt22.Promotion.label_of(record.promotion)),
-    ]
-    if record.title:
-        rows.append((_("Danh hiệu"), tt22.Title.label_of(record.title)))
+    rows += _results(record)
     if found.xml_sha256:
         rows.append((_("SHA-256 của tệp XML"), found.xml_sha256))
     if found.pdf_sha256:

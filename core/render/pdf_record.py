@@ -13,6 +13,7 @@ PDF with the list inside, so the PDF, like the XML, says whose signatures make i
 from __future__ import annotations
 
 from io import BytesIO
+from xml.sax.saxutils import escape  # teachers' text goes into reportlab markup
 
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -28,6 +29,7 @@ from core.models.records import SignatureRole
 from core.render.fonts import register_reportlab_fonts
 from core.render.qr import QrCode
 from core.render.xml_record import PDF_SIGNERS_FILE, StudentRecord, build_pdf_signers
+from core.rules import primary as tt27
 from core.rules import secondary as tt22
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -84,53 +86,14 @@ def render_record_pdf(record: StudentRecord) -> bytes:
         *_about(record, p),
         Spacer(1, 4 * mm),
     ]
-    rows = [
-        [p(h, "head") for h in (_("Môn học"), _("HK I"), _("HK II"), _("Cả năm"), _("Giáo viên"))]
-    ]
-    for line in record.subjects:
-        rows.append(
-            [p(line.name, "cell")]
-            # Marks are short: plain cells, drawn without paragraph layout (a third of the time).
-            + [_score(v) for v in (line.term1, line.term2, line.year)]
-            + [p(line.teacher, "cell")]
-        )
-    marks = Table(rows, colWidths=[55 * mm, 20 * mm, 20 * mm, 20 * mm, 55 * mm], repeatRows=1)
-    marks.setStyle(
-        TableStyle(
-            [
-                ("FONT", (1, 1), (3, -1), styles["cell"].fontName, styles["cell"].fontSize),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-                ("ALIGN", (1, 1), (3, -1), "CENTER"),
-            ]
-        )
-    )
-    story += [marks, Spacer(1, 4 * mm)]
-    summary = [
-        [p(h, "head") for h in ("", _("HK I"), _("HK II"), _("Cả năm"))],
-        [p(_("Kết quả học tập"), "cell")]
-        + [p(tt22.Level.label_of(v), "cell") for v in record.learning],
-        [p(_("Kết quả rèn luyện"), "cell")]
-        + [p(tt22.Level.label_of(v), "cell") for v in record.conduct],
-    ]
-    table = Table(summary, colWidths=[55 * mm, 30 * mm, 30 * mm, 30 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
-    story += [
-        table,
-        Spacer(1, 3 * mm),
-        p(_("Tổng số ngày nghỉ: {days}").format(days=record.absent_days)),
-        p(
-            _("Kết quả cuối năm: {promotion}").format(
-                promotion=tt22.Promotion.label_of(record.promotion)
-            )
-        ),
-    ]
-    if record.title:
-        story.append(p(_("Danh hiệu: {title}").format(title=tt22.Title.label_of(record.title))))
+    story += _primary(record, styles, p) if record.primary else _secondary(record, styles, p)
     if record.homeroom_comment:
         story.append(
-            p(_("Nhận xét của giáo viên chủ nhiệm: {text}").format(text=record.homeroom_comment))
+            p(
+                _("Nhận xét của giáo viên chủ nhiệm: {text}").format(
+                    text=escape(record.homeroom_comment)
+                )
+            )
         )
     story += [Spacer(1, 3 * mm), _signer_table(record, p), Spacer(1, 4 * mm)]
     story += [
@@ -156,6 +119,136 @@ def render_record_pdf(record: StudentRecord) -> bytes:
     )
     document.build(story)
     return _attach_signer_list(out.getvalue(), record)
+
+
+def _grid(rows: list, widths: list[float], *extra: tuple) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                *extra,
+            ]
+        )
+    )
+    return table
+
+
+def _secondary(record: StudentRecord, styles: dict[str, ParagraphStyle], p) -> list:
+    """Thông tư 22: subjects by term and year, learning and conduct, promotion, title."""
+    rows = [
+        [p(h, "head") for h in (_("Môn học"), _("HK I"), _("HK II"), _("Cả năm"), _("Giáo viên"))]
+    ]
+    for line in record.subjects:
+        rows.append(
+            [p(line.name, "cell")]
+            # Marks are short: plain cells, drawn without paragraph layout (a third of the time).
+            + [_score(v) for v in (line.term1, line.term2, line.year)]
+            + [p(line.teacher, "cell")]
+        )
+    marks = _grid(
+        rows,
+        [55 * mm, 20 * mm, 20 * mm, 20 * mm, 55 * mm],
+        ("FONT", (1, 1), (3, -1), styles["cell"].fontName, styles["cell"].fontSize),
+        ("ALIGN", (1, 1), (3, -1), "CENTER"),
+    )
+    story: list = [marks, Spacer(1, 2 * mm)]
+    said = [line for line in record.subjects if line.comment]
+    if said:
+        story.append(p(_("Nhận xét của giáo viên bộ môn:"), "cell"))
+        story += [p(f"• {escape(line.name)}: {escape(line.comment)}", "cell") for line in said]
+    story.append(Spacer(1, 4 * mm))
+    summary = [
+        [p(h, "head") for h in ("", _("HK I"), _("HK II"), _("Cả năm"))],
+        [p(_("Kết quả học tập"), "cell")]
+        + [p(tt22.Level.label_of(v), "cell") for v in record.learning],
+        [p(_("Kết quả rèn luyện"), "cell")]
+        + [p(tt22.Level.label_of(v), "cell") for v in record.conduct],
+    ]
+    table = Table(summary, colWidths=[55 * mm, 30 * mm, 30 * mm, 30 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story += [
+        table,
+        Spacer(1, 3 * mm),
+        p(_("Tổng số ngày nghỉ: {days}").format(days=record.absent_days)),
+        p(
+            _("Kết quả cuối năm: {promotion}").format(
+                promotion=tt22.Promotion.label_of(record.promotion)
+            )
+        ),
+    ]
+    if record.title:
+        story.append(p(_("Danh hiệu: {title}").format(title=tt22.Title.label_of(record.title))))
+    return story
+
+
+def _primary(record: StudentRecord, styles: dict[str, ParagraphStyle], p) -> list:
+    """Thông tư 27 (core.render.xml_primary): each subject's level, test score and comment;
+    the qualities and competencies; the education result, completion, award, days absent."""
+    year = record.primary
+    assert year is not None
+    heads = (_("Môn học và hoạt động giáo dục"), _("Mức đạt được"), _("Điểm KTĐK"))
+    rows = [[p(h, "head") for h in (*heads, _("Nhận xét"), _("Giáo viên"))]]
+    for line in year.subjects:
+        rows.append(
+            [
+                p(line.name, "cell"),
+                tt27.SubjectLevel.label_of(line.level),
+                line.score,
+                p(escape(line.comment), "cell"),
+                p(line.teacher, "cell"),
+            ]
+        )
+    centred = ("ALIGN", (1, 1), (2, -1), "CENTER")
+    font = ("FONT", (1, 1), (2, -1), styles["cell"].fontName, styles["cell"].fontSize)
+    subjects = _grid(rows, [46 * mm, 25 * mm, 22 * mm, 52 * mm, 35 * mm], centred, font)
+    groups = {
+        "phamchat": _("Phẩm chất chủ yếu"),
+        "nanglucchung": _("Năng lực chung"),
+        "nanglucdacthu": _("Năng lực đặc thù"),
+    }
+    rows = [[p(h, "head") for h in (_("Nhóm"), _("Phẩm chất, năng lực"), _("Mức đạt được"))]]
+    for quality in year.qualities:
+        rows.append(
+            [
+                p(groups.get(quality.group, quality.group), "cell"),
+                p(quality.name, "cell"),
+                tt27.QualityLevel.label_of(quality.level),
+            ]
+        )
+    font = ("FONT", (2, 1), (2, -1), styles["cell"].fontName, styles["cell"].fontSize)
+    qualities = _grid(rows, [50 * mm, 80 * mm, 50 * mm], font)
+    yes, no = _("Có"), _("Chưa")
+    story = [
+        subjects,
+        Spacer(1, 4 * mm),
+        qualities,
+        Spacer(1, 3 * mm),
+        p(
+            _("Kết quả giáo dục cả năm: <b>{result}</b>").format(
+                result=tt27.YearResult.label_of(year.result)
+            )
+        ),
+        p(
+            _("Hoàn thành chương trình lớp học: {done}").format(
+                done=yes if year.class_completed else no
+            )
+        ),
+    ]
+    if year.primary_completed is not None:
+        story.append(
+            p(
+                _("Hoàn thành chương trình tiểu học: {done}").format(
+                    done=yes if year.primary_completed else no
+                )
+            )
+        )
+    if year.award:
+        story.append(p(_("Khen thưởng: {award}").format(award=_("Học sinh Xuất sắc"))))
+    story.append(p(_("Tổng số ngày nghỉ: {days}").format(days=year.absent_days)))
+    return story
 
 
 def _about(record: StudentRecord, p) -> list:

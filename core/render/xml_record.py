@@ -24,9 +24,9 @@ from lxml import etree
 
 from core.errors import InvalidValue
 from core.i18n import _
+from core.render.xml_base import NS, add, q, text
+from core.render.xml_primary import PrimaryYear, add_primary, primary_from_xml
 
-NS = "urn:hocbaso:hocba:1.0"
-DS = "http://www.w3.org/2000/09/xmldsig#"
 XSD = Path(__file__).with_name("hocba.xsd")
 DATA_ID = "dulieu"  # the Id of the signed data element in both documents
 PDF_SIGNERS_FILE = "danhsachky.xml"  # the signer list a record's PDF carries, attached
@@ -73,11 +73,14 @@ class SubjectLine:
     term2: str
     year: str
     teacher: str
+    comment: str = ""  # the subject teacher's comment of the year (TT22 Điều 4: nhận xét)
 
 
 @dataclass(frozen=True)
 class StudentRecord:
-    """Everything a student's record of one school year holds (Thông tư 22, mẫu học bạ)."""
+    """Everything a student's record of one school year holds: the secondary results (Thông
+    tư 22, mẫu học bạ) or, in primary school, `primary` (Thông tư 27, core.render.xml_primary)
+    and none of the secondary fields."""
 
     record_code: str
     version: int
@@ -95,15 +98,16 @@ class StudentRecord:
     grade: int
     homeroom: str
     principal: str
-    subjects: tuple[SubjectLine, ...]
-    learning: tuple[str, str, str]  # term I, term II, year
-    conduct: tuple[str, str, str]
-    absent_days: int
-    promotion: str
-    title: str | None
+    subjects: tuple[SubjectLine, ...] = ()
+    learning: tuple[str, str, str] = ("", "", "")  # term I, term II, year
+    conduct: tuple[str, str, str] = ("", "", "")
+    absent_days: int = 0
+    promotion: str = ""
+    title: str | None = None
     homeroom_comment: str = ""
     signers: tuple[ListedSigner, ...] = ()  # homeroom teacher, principal, seal (Điều 24.5)
     lookup: Lookup | None = None  # None: a record issued before records carried one
+    primary: PrimaryYear | None = None  # a primary school's year, instead of the fields above
 
 
 @dataclass(frozen=True)
@@ -130,19 +134,8 @@ class SubjectSheet:
     signers: tuple[ListedSigner, ...] = ()  # the subject teacher (Điều 24.5a)
 
 
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
-def _add(parent: etree._Element, tag: str, text: object | None = None) -> etree._Element:
-    element = etree.SubElement(parent, _q(tag))
-    if text is not None:
-        element.text = str(text)
-    return element
-
-
 def _school(parent: etree._Element, school: SchoolInfo) -> None:
-    element = _add(parent, "truong")
+    element = add(parent, "truong")
     for tag, value in (
         ("matruong", school.code),
         ("tentruong", school.name),
@@ -150,27 +143,27 @@ def _school(parent: etree._Element, school: SchoolInfo) -> None:
         ("tinhthanh", school.province),
         ("quanhuyen", school.district),
     ):
-        _add(element, tag, value)
+        add(element, tag, value)
 
 
 def _three(parent: etree._Element, tag: str, values: tuple[str, str, str]) -> None:
-    element = _add(parent, tag)
+    element = add(parent, tag)
     for key, value in zip(("hk1", "hk2", "cannam"), values, strict=True):
-        _add(element, key, value)
+        add(element, key, value)
 
 
 def _signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> None:
-    element = _add(parent, "danhsachky")
+    element = add(parent, "danhsachky")
     for signer in signers:
-        entry = _add(element, "nguoiky")
-        _add(entry, "vaitro", signer.role)
-        _add(entry, "hoten", signer.name)
-        _add(entry, "vantaychungthu", signer.fingerprint)
+        entry = add(element, "nguoiky")
+        add(entry, "vaitro", signer.role)
+        add(entry, "hoten", signer.name)
+        add(entry, "vantaychungthu", signer.fingerprint)
 
 
 def _document(root_tag: str, data_tag: str) -> tuple[etree._Element, etree._Element]:
-    root = etree.Element(_q(root_tag), nsmap={None: NS})
-    data = _add(root, data_tag)
+    root = etree.Element(q(root_tag), nsmap={None: NS})
+    data = add(root, data_tag)
     data.set("Id", DATA_ID)
     return root, data
 
@@ -178,18 +171,18 @@ def _document(root_tag: str, data_tag: str) -> tuple[etree._Element, etree._Elem
 def build_record(record: StudentRecord) -> bytes:
     """The student's year record, unsigned, with an empty signatures container."""
     root, data = _document("hocba", "dulieuhocba")
-    _add(data, "madinhdanhhocba", record.record_code)
-    _add(data, "phienban", record.version)
+    add(data, "madinhdanhhocba", record.record_code)
+    add(data, "phienban", record.version)
     if record.replaces_version is not None:
-        _add(data, "thaythephienban", record.replaces_version)
-    _add(data, "ngaylap", record.created.isoformat())
+        add(data, "thaythephienban", record.replaces_version)
+    add(data, "ngaylap", record.created.isoformat())
     if record.lookup is not None:
-        lookup = _add(data, "tracuu")
-        _add(lookup, "matracuu", record.lookup.code)
-        _add(lookup, "mabaomat", record.lookup.access)
-        _add(lookup, "diachi", record.lookup.url)
+        lookup = add(data, "tracuu")
+        add(lookup, "matracuu", record.lookup.code)
+        add(lookup, "mabaomat", record.lookup.access)
+        add(lookup, "diachi", record.lookup.url)
     _school(data, record.school)
-    student = _add(data, "hocsinh")
+    student = add(data, "hocsinh")
     for tag, value in (
         ("madinhdanhcanhan", record.national_id),
         ("hovaten", record.full_name),
@@ -198,7 +191,7 @@ def build_record(record: StudentRecord) -> bytes:
         ("dantoc", record.ethnicity),
         ("noisinh", record.birthplace),
     ):
-        _add(student, tag, value)
+        add(student, tag, value)
     for tag, value in (
         ("namhoc", record.year_name),
         ("lop", record.class_name),
@@ -206,10 +199,22 @@ def build_record(record: StudentRecord) -> bytes:
         ("giaovienchunhiem", record.homeroom),
         ("hieutruong", record.principal),
     ):
-        _add(data, tag, value)
-    results = _add(data, "ketqua")
+        add(data, tag, value)
+    if record.primary is not None:
+        add_primary(data, record.primary)
+    else:
+        _secondary(data, record)
+    if record.homeroom_comment:
+        add(data, "nhanxetgvcn", record.homeroom_comment)
+    _signer_list(data, record.signers)
+    add(root, "danhsachchuky")
+    return _serialise(root)
+
+
+def _secondary(data: etree._Element, record: StudentRecord) -> None:
+    results = add(data, "ketqua")
     for line in record.subjects:
-        subject = _add(results, "monhoc")
+        subject = add(results, "monhoc")
         for tag, value in (
             ("mamonhoc", line.code),
             ("tenmonhoc", line.name),
@@ -219,18 +224,15 @@ def build_record(record: StudentRecord) -> bytes:
             ("cannam", line.year),
             ("giaovien", line.teacher),
         ):
-            _add(subject, tag, value)
+            add(subject, tag, value)
+        if line.comment:
+            add(subject, "nhanxet", line.comment)
     _three(results, "ketquahoctap", record.learning)
     _three(results, "ketquarenluyen", record.conduct)
-    _add(results, "songaynghi", record.absent_days)
-    _add(results, "lenlop", record.promotion)
+    add(results, "songaynghi", record.absent_days)
+    add(results, "lenlop", record.promotion)
     if record.title:
-        _add(results, "danhhieu", record.title)
-    if record.homeroom_comment:
-        _add(data, "nhanxetgvcn", record.homeroom_comment)
-    _signer_list(data, record.signers)
-    _add(root, "danhsachchuky")
-    return _serialise(root)
+        add(results, "danhhieu", record.title)
 
 
 def build_sheet(sheet: SubjectSheet) -> bytes:
@@ -246,28 +248,28 @@ def build_sheet(sheet: SubjectSheet) -> bytes:
         ("hocky", sheet.period),
         ("giaovien", sheet.teacher),
     ):
-        _add(data, tag, value)
+        add(data, tag, value)
     for row in sheet.rows:
-        student = _add(data, "hocsinh")
-        _add(student, "stt", row.number)
-        _add(student, "madinhdanhcanhan", row.national_id)
-        _add(student, "hovaten", row.full_name)
+        student = add(data, "hocsinh")
+        add(student, "stt", row.number)
+        add(student, "madinhdanhcanhan", row.national_id)
+        add(student, "hovaten", row.full_name)
         for column, value in row.marks:
-            _add(student, "diem", value).set("cot", column)
-        _add(student, "ketqua", row.result)
+            add(student, "diem", value).set("cot", column)
+        add(student, "ketqua", row.result)
     _signer_list(data, sheet.signers)
-    _add(root, "danhsachchuky")
+    add(root, "danhsachchuky")
     return _serialise(root)
 
 
 def build_pdf_signers(record: StudentRecord) -> bytes:
     """What the record's PDF states inside its signed content: which record it renders, the
     school, and the signer list (hocba.xsd, thongtinkypdf)."""
-    root = etree.Element(_q("thongtinkypdf"), nsmap={None: NS})
-    _add(root, "madinhdanhhocba", record.record_code)
-    _add(root, "phienban", record.version)
-    _add(root, "matruong", record.school.code)
-    _add(root, "tentruong", record.school.name)
+    root = etree.Element(q("thongtinkypdf"), nsmap={None: NS})
+    add(root, "madinhdanhhocba", record.record_code)
+    add(root, "phienban", record.version)
+    add(root, "matruong", record.school.code)
+    add(root, "tentruong", record.school.name)
     _signer_list(root, record.signers)
     return _serialise(root)
 
@@ -365,11 +367,6 @@ def parse_own(data: bytes) -> etree._Element:
     return etree.fromstring(data, _parser())
 
 
-def _text(element: etree._Element, path: str, default: str = "") -> str:
-    found = element.find(path, {"h": NS})
-    return default if found is None or found.text is None else found.text
-
-
 def data_element(root: etree._Element) -> etree._Element:
     found = root.find(f"h:*[@Id='{DATA_ID}']", {"h": NS})
     if found is None:
@@ -380,7 +377,7 @@ def data_element(root: etree._Element) -> etree._Element:
 def signers_from_xml(data: etree._Element) -> tuple[ListedSigner, ...]:
     """The signer list of a document's data element, in its order."""
     return tuple(
-        ListedSigner(_text(e, "h:vaitro"), _text(e, "h:hoten"), _text(e, "h:vantaychungthu"))
+        ListedSigner(text(e, "h:vaitro"), text(e, "h:hoten"), text(e, "h:vantaychungthu"))
         for e in data.iterfind("h:danhsachky/h:nguoiky", {"h": NS})
     )
 
@@ -388,19 +385,20 @@ def signers_from_xml(data: etree._Element) -> tuple[ListedSigner, ...]:
 def record_from_xml(root: etree._Element) -> StudentRecord:
     """The data of a student record document, as `build_record` received it."""
     data = data_element(root)
-    t = lambda path, default="": _text(data, path, default)  # noqa: E731
+    t = lambda path, default="": text(data, path, default)  # noqa: E731
     results = data.find("h:ketqua", {"h": NS})
     subjects = tuple(
         SubjectLine(
-            _text(s, "h:mamonhoc"),
-            _text(s, "h:tenmonhoc"),
-            _text(s, "h:hinhthucdanhgia") == "diem",
-            _text(s, "h:hk1"),
-            _text(s, "h:hk2"),
-            _text(s, "h:cannam"),
-            _text(s, "h:giaovien"),
+            text(s, "h:mamonhoc"),
+            text(s, "h:tenmonhoc"),
+            text(s, "h:hinhthucdanhgia") == "diem",
+            text(s, "h:hk1"),
+            text(s, "h:hk2"),
+            text(s, "h:cannam"),
+            text(s, "h:giaovien"),
+            text(s, "h:nhanxet"),
         )
-        for s in results.iterfind("h:monhoc", {"h": NS})
+        for s in ([] if results is None else results.iterfind("h:monhoc", {"h": NS}))
     )
     replaces = t("h:thaythephienban")
     lookup = None
@@ -438,4 +436,5 @@ def record_from_xml(root: etree._Element) -> StudentRecord:
         homeroom_comment=t("h:nhanxetgvcn"),
         signers=signers_from_xml(data),
         lookup=lookup,
+        primary=primary_from_xml(data),
     )

@@ -338,23 +338,32 @@ async def write_qualities(actor: Actor, entries: Sequence[QualityEntry]) -> Writ
 
 @dataclass(frozen=True)
 class CommentEntry:
-    """The homeroom teacher's general comment on a student for a term (no subject)."""
+    """A teacher's written comment on a student for a term: the homeroom teacher's general
+    one (no subject), or a subject teacher's on their subject (Thông tư 22 Điều 4, Thông tư
+    27 Điều 6: nhận xét), which the record prints beside the subject's results."""
 
     student_id: int
     school_class: SchoolClass
     term: Term
     text: str
+    subject: Subject | None = None
 
 
 async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Written:
-    """The homeroom teacher's comments on the students (regulation 001 Điều 24.5b and 34.5,
-    000 Điều 7): the homeroom teacher or an admin, as for conduct."""
-    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, None) for e in entries))
+    """The teachers' comments on the students: a general one by the homeroom teacher
+    (regulation 001 Điều 24.5b and 34.5, 000 Điều 7), a subject's by its teacher (000 Điều 5);
+    or an admin, as for marks and conduct."""
+    behalf = await on_behalf.ensure_writes(actor, ((e.school_class, e.subject) for e in entries))
     rows = [
         Row(
-            key={"student_id": e.student_id, "term_id": e.term.id, "subject_id": None},
+            key={
+                "student_id": e.student_id,
+                "term_id": e.term.id,
+                "subject_id": e.subject.id if e.subject else None,
+            },
             values={"text": e.text},
-            target=f"comment:{e.student_id}:{e.term.id}",
+            target=f"comment:{e.student_id}:{e.term.id}"
+            + (f":{e.subject.id}" if e.subject else ""),
             meta={"author_id": actor.staff_id},
         )
         for e in entries
@@ -363,7 +372,6 @@ async def write_comments(actor: Actor, entries: Sequence[CommentEntry]) -> Writt
     scope = {
         "student_id__in": _ids(e.student_id for e in entries),
         "term_id__in": _ids(e.term.id for e in entries),
-        "subject_id__isnull": True,
     }
     written = await upsert(Comment, rows, scope=scope, actor=actor.label, action="comment")
     await on_behalf.record(actor, behalf, written)

@@ -74,6 +74,7 @@ class PrimaryResult:
     qualities: dict[str, tt27.QualityLevel | None]
     result: tt27.YearResult | None
     missing: list[str] = field(default_factory=list)
+    absent_days: int = 0
 
 
 @dataclass
@@ -98,7 +99,7 @@ async def class_results(actor: Actor, school_class: SchoolClass) -> ClassResults
     ids = [s.id for _e, s in students]
     if subjects and subjects[0].assessment == Assessment.LEVELS:
         rows: Sequence[SecondaryResult] | Sequence[PrimaryResult] = await _primary(
-            school_class, subjects, students, ids
+            school_class, subjects, students, ids, [t.id for t in terms.values()]
         )
     else:
         rows = await _secondary(school_class, subjects, terms, students, ids)
@@ -153,6 +154,14 @@ def _learning(results: list[SubjectResult], key: str) -> tt22.Level | None:
     return tt22.learning_result(scored, comment)
 
 
+async def _absent_days(ids: list[int], term_ids: list[int]) -> dict[int, int]:
+    """Days absent in the year per student, with and without permission together."""
+    absent: dict[int, int] = defaultdict(int)
+    for a in await Absence.filter(student_id__in=ids, term_id__in=term_ids):
+        absent[a.student_id] += a.excused + a.unexcused
+    return absent
+
+
 async def _secondary(school_class, subjects, terms, students, ids) -> list[SecondaryResult]:
     cells: dict[tuple[int, int, int], dict[str, object]] = defaultdict(dict)
     term_ids = [t.id for t in terms.values()]  # this year only: a student has earlier years
@@ -164,9 +173,7 @@ async def _secondary(school_class, subjects, terms, students, ids) -> list[Secon
         (c.student_id, c.term_id): c.level
         for c in await Conduct.filter(student_id__in=ids, term_id__in=term_ids)
     }
-    absent: dict[int, int] = defaultdict(int)
-    for a in await Absence.filter(student_id__in=ids, term_id__in=term_ids):
-        absent[a.student_id] += a.excused + a.unexcused
+    absent = await _absent_days(ids, term_ids)
     rows = []
     for enrollment, student in students:
         missing: list[str] = []
@@ -221,8 +228,9 @@ async def _secondary(school_class, subjects, terms, students, ids) -> list[Secon
     return rows
 
 
-async def _primary(school_class, subjects, students, ids) -> list[PrimaryResult]:
+async def _primary(school_class, subjects, students, ids, term_ids) -> list[PrimaryResult]:
     final = tt27.TestPoint.END_YEAR
+    absent = await _absent_days(ids, term_ids)
     assessed = {
         (a.student_id, a.subject_id): a
         for a in await PrimaryAssessment.filter(
@@ -271,6 +279,7 @@ async def _primary(school_class, subjects, students, ids) -> list[PrimaryResult]
                 student_qualities,
                 result,
                 missing,
+                absent[student.id],
             )
         )
     return rows

@@ -17,7 +17,8 @@ from lxml import etree
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.render.xml_record import DATA_ID, DS, NS, parse_untrusted
+from core.render.xml_base import DS, NS
+from core.render.xml_record import DATA_ID, parse_untrusted
 from core.signing.keys import Signer
 from core.signing.reports import SignatureReport
 from core.signing.trust import Trust

@@ -31,6 +31,7 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
+from core.render.xml_base import DS
 from core.signing.chain import countersigned
 from core.signing.keys import subject_name
 from core.signing.reports import SignatureReport, time_problem
@@ -47,7 +48,7 @@ from core.signing.signer_list import (
 from core.signing.trust import Trust, chain_path, revocation
 from core.signing.xmldsig import EXC_C14N, SHA256_URI, c14n, time_property_id
 
-_NS = {"ds": fmt.DS, "h": fmt.NS}
+_NS = {"ds": DS, "h": fmt.NS}
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _TRANSFORMS = ([_ENVELOPED, EXC_C14N.value], [EXC_C14N.value])
@@ -56,7 +57,7 @@ _KINDS = {f"{{{fmt.NS}}}hocba": RECORD_ORDER, f"{{{fmt.NS}}}bangdiemmonhoc": SHE
 
 
 def _ds(tag: str) -> str:
-    return f"{{{fmt.DS}}}{tag}"
+    return f"{{{DS}}}{tag}"
 
 
 def role_of(sig_id: str) -> SignatureRole | None:
@@ -74,7 +75,7 @@ def _children(element: etree._Element) -> list[str]:
         if not isinstance(child.tag, str):
             continue  # comments and processing instructions sign nothing and mean nothing
         qname = etree.QName(child)
-        prefix = {fmt.DS: "ds:", fmt.NS: "h:"}.get(qname.namespace or "", "{?}")
+        prefix = {DS: "ds:", fmt.NS: "h:"}.get(qname.namespace or "", "{?}")
         names.append(prefix + qname.localname)
     return names
 

@@ -40,7 +40,8 @@ from signxml import (
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.render.xml_record import DATA_ID, DS, NS, data_element, parse_own, signers_from_xml
+from core.render.xml_base import DS, NS
+from core.render.xml_record import DATA_ID, data_element, parse_own, signers_from_xml
 from core.signing.keys import Signer, subject_name
 from core.signing.trust import fingerprint
 

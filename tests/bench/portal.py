@@ -54,8 +54,8 @@ async def _issue(url: str, keys: Path, files: Path) -> tuple[bytes, bytes, Path,
     )
     async with database(url):
         await create_demo("2025-2026")
-        moment = await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
-        assert moment is not None
+        moments = await demo_signing(config.signing.pkcs12_dir, config.signing.pkcs12_password)
+        moment = moments[SECONDARY.code]
         ca_file = config.signing.pkcs12_dir / CA_FILE
         school = await School.get(code=SECONDARY.code)
         year = await latest_year(school)

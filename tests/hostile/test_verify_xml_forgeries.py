@@ -22,6 +22,7 @@ from lxml import etree
 
 from core.models.records import SignatureRole
 from core.render import xml_record as fmt
+from core.render.xml_base import DS
 from core.signing.chain import countersigned
 from core.signing.xmldsig import add_signature
 from demo.pki import Issued
@@ -77,7 +78,7 @@ def wrapped_data(kit: Kit) -> bytes:
     Id lookup would still find it, and a changed mark in the data everybody reads."""
     root = tree(kit.v2)
     data = fmt.data_element(root)
-    hidden = etree.SubElement(signature(root, "chuky-gvcn"), f"{{{fmt.DS}}}Object")
+    hidden = etree.SubElement(signature(root, "chuky-gvcn"), f"{{{DS}}}Object")
     hidden.append(copy.deepcopy(data))
     data.find(f"{{{fmt.NS}}}ketqua/{{{fmt.NS}}}monhoc/{{{fmt.NS}}}hk1").text = "9.5"
     return serialised(root)
@@ -86,7 +87,7 @@ def wrapped_data(kit: Kit) -> bytes:
 def wrapped_signature(kit: Kit) -> bytes:
     root = tree(kit.v2)
     seal = signature(root, "chuky-dv")
-    wrapper = etree.SubElement(container(root), f"{{{fmt.DS}}}Object")
+    wrapper = etree.SubElement(container(root), f"{{{DS}}}Object")
     wrapper.append(seal)
     return serialised(root)
 
@@ -123,7 +124,7 @@ def element_outside_signed_data(kit: Kit) -> bytes:
 
 def element_inside_a_signature(kit: Kit) -> bytes:
     root = tree(kit.v2)
-    note = etree.SubElement(signature(root, "chuky-dv"), f"{{{fmt.DS}}}Object")
+    note = etree.SubElement(signature(root, "chuky-dv"), f"{{{DS}}}Object")
     etree.SubElement(note, f"{{{fmt.NS}}}ghichu").text = "Được miễn thi lại"
     return serialised(root)
 

@@ -13,6 +13,7 @@ from PIL import Image
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
 from core.render.pdf_record import render_record_pdf
+from core.render.xml_base import DS
 from core.signing.chain import countersigned
 from core.signing.document_check import check_document
 from core.signing.keys import Signer
@@ -29,9 +30,9 @@ ID_ATTRS = [
     "--id-attr:Id",
     f"{fmt.NS}:dulieubangdiem",
     "--id-attr:Id",
-    f"{fmt.DS}:SignatureProperty",
+    f"{DS}:SignatureProperty",
     "--id-attr:Id",
-    f"{fmt.DS}:Signature",
+    f"{DS}:Signature",
 ]
 
 

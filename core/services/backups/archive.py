@@ -24,7 +24,7 @@ from lxml import etree
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.render.xml_record import NS
+from core.render.xml_base import NS
 from core.signing.keys import Signer, subject_name
 from core.signing.sealed import check_sealed, seal, sealed_document
 from core.signing.trust import Trust

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from core import clock
 from core.errors import InvalidValue
@@ -36,12 +37,14 @@ from core.models import (
     Term,
 )
 from core.render import xml_record as fmt
-from core.rules import secondary as tt22
 from core.rules.catalog import Assessment, SchoolLevel
 from core.services.access import Actor
 from core.services.certificates import listed_signers
 from core.services.gradebook import mark_column
-from core.services.results import SecondaryResult, class_results
+from core.services.issuance.build_primary import PERIODS as PRIMARY_PERIODS
+from core.services.issuance.build_primary import assessment_cells, primary_year, year_comments
+from core.services.issuance.build_primary import sheet_row as primary_sheet_row
+from core.services.results import ClassResults, PrimaryResult, SecondaryResult, class_results
 from core.signing.xmldsig import c14n
 
 PERIODS = ("1", "2", "CN")
@@ -61,7 +64,7 @@ def data_hash(xml: bytes) -> str:
     return sha256(c14n(fmt.data_element(fmt.parse_own(xml))))
 
 
-def _value(value: Decimal | tt22.Verdict | None) -> str:
+def _value(value: Decimal | StrEnum | None) -> str:
     if value is None:
         raise InvalidValue(_("Còn thiếu kết quả: chưa thể lập học bạ."))
     return f"{value:.1f}" if isinstance(value, Decimal) else value.value
@@ -113,17 +116,44 @@ async def _homeroom_comments(school_class: SchoolClass, ids: list[int]) -> dict[
     return dict(rows)
 
 
+def _secondary_fields(
+    row: SecondaryResult, teachers: dict[int, Staff], comments: dict[int, str]
+) -> dict[str, object]:
+    """A secondary year's part of the record (Thông tư 22): each subject's term and year
+    results with its teacher and the teacher's comment of the year, learning and conduct,
+    days absent, promotion and title."""
+    return {
+        "subjects": tuple(
+            fmt.SubjectLine(
+                r.subject.code,
+                r.subject.name,
+                r.subject.assessment == Assessment.SCORED,
+                _value(r.term1),
+                _value(r.term2),
+                _value(r.year),
+                teachers[r.subject.id].full_name if r.subject.id in teachers else "",
+                comments.get(r.subject.id, ""),
+            )
+            for r in row.subjects
+        ),
+        "learning": tuple(_value(row.learning[k]) for k in ("term1", "term2", "year")),
+        "conduct": tuple(_value(row.conduct[k]) for k in ("term1", "term2", "year")),
+        "absent_days": row.absent_days,
+        "promotion": _value(row.promotion),
+        "title": row.title.value if row.title else None,
+    }
+
+
 def _record_data(
-    row: SecondaryResult,
     student: Student,
     school_class: SchoolClass,
     school: School,
     year_name: str,
     version: int,
     names: dict[str, str],
-    teachers: dict[int, Staff],
     comment: str,
     signers: tuple[fmt.ListedSigner, ...],
+    year_fields: dict[str, object],
 ) -> fmt.StudentRecord:
     return fmt.StudentRecord(
         record_code=f"{school.code}.{year_name}.{student.national_id}",
@@ -142,25 +172,9 @@ def _record_data(
         grade=school_class.grade,
         homeroom=names["homeroom"],
         principal=names["principal"],
-        subjects=tuple(
-            fmt.SubjectLine(
-                r.subject.code,
-                r.subject.name,
-                r.subject.assessment == Assessment.SCORED,
-                _value(r.term1),
-                _value(r.term2),
-                _value(r.year),
-                teachers[r.subject.id].full_name if r.subject.id in teachers else "",
-            )
-            for r in row.subjects
-        ),
-        learning=tuple(row.learning[k].value for k in ("term1", "term2", "year")),  # type: ignore[union-attr, arg-type]
-        conduct=tuple(row.conduct[k].value for k in ("term1", "term2", "year")),  # type: ignore[union-attr, arg-type]
-        absent_days=row.absent_days,
-        promotion=row.promotion.value,  # type: ignore[union-attr]
-        title=row.title.value if row.title else None,
         homeroom_comment=comment,
         signers=signers,
+        **year_fields,  # type: ignore[arg-type]
     )
 
 
@@ -206,6 +220,87 @@ def _sheet_signers(
     if teacher is None:
         return ()
     return (listed[(SignatureRole.SUBJECT_TEACHER.value, teacher.id)],)
+
+
+async def _year_fields(
+    results: ClassResults,
+    school_class: SchoolClass,
+    teachers: dict[int, Staff],
+    homeroom: Staff,
+    students: dict[str, Student],
+) -> dict[str, dict[str, object]]:
+    """national id → the year's part of the record of each of `students`: Thông tư 22's
+    results, or Thông tư 27's (core.services.issuance.build_primary), with the comments of
+    the subject teachers."""
+    comments = await year_comments(school_class.year_id, [s.id for s in students.values()])
+    fields: dict[str, dict[str, object]] = {}
+    for row in results.rows:
+        if row.national_id not in students:
+            continue
+        said = comments.get(students[row.national_id].id, {})
+        if isinstance(row, SecondaryResult):
+            fields[row.national_id] = _secondary_fields(row, teachers, said)
+            continue
+        names = {s.id: homeroom.full_name for s in results.subjects}
+        names |= {subject_id: staff.full_name for subject_id, staff in teachers.items()}
+        fields[row.national_id] = {
+            "primary": primary_year(row, results.subjects, school_class.grade, names, said)
+        }
+    return fields
+
+
+def _sheet_plans(
+    results: ClassResults,
+    school_class: SchoolClass,
+    year_name: str,
+    info: fmt.SchoolInfo,
+    teachers: dict[int, Staff],
+    listed: dict[tuple[str, int | None], fmt.ListedSigner],
+    rows_of,
+) -> list[SheetPlan]:
+    """The class × subject sheets: per term and for the year (secondary), per term for the
+    primary subjects that have their own teacher (build_primary)."""
+    primary = results.rows and isinstance(results.rows[0], PrimaryResult)
+    sheets = []
+    for subject in results.subjects:
+        teacher = teachers.get(subject.id)
+        if primary and teacher is None:
+            continue
+        for period in PRIMARY_PERIODS if primary else PERIODS:
+            sheet = fmt.SubjectSheet(
+                info,
+                year_name,
+                school_class.name,
+                subject.code,
+                subject.name,
+                period,
+                teacher.full_name if teacher else "",
+                rows_of(subject, period),
+                _sheet_signers(listed, teacher),
+            )
+            sheets.append(SheetPlan(subject.id, period, teacher.id if teacher else None, sheet))
+    return sheets
+
+
+async def _sheet_rows_of(results: ClassResults, school_class: SchoolClass, students):
+    """A function (subject, period) → the sheet's rows, with the marks read once."""
+    ids = [s.id for s in students.values()]
+    if results.rows and isinstance(results.rows[0], PrimaryResult):
+        cells = await assessment_cells(ids, school_class.year_id)
+        return lambda subject, period: tuple(
+            primary_sheet_row(
+                row.number,
+                row.national_id,
+                row.full_name,
+                school_class.grade,
+                subject,
+                period,
+                cells[(students[row.national_id].id, subject.id)],
+            )
+            for row in results.rows
+        )
+    marks = await _marks(school_class, ids)
+    return lambda subject, period: _sheet_rows(results, students, subject, period, marks)
 
 
 async def build_class(
@@ -261,44 +356,28 @@ async def build_class(
         .order_by("version")
         .values("student_id", "version")
     }
-    comments = await _homeroom_comments(school_class, [s.id for s in students.values()])
+    wanted = {n: s for n, s in students.items() if only_student in (None, s.id)}
+    comments = await _homeroom_comments(school_class, [s.id for s in wanted.values()])
+    fields = await _year_fields(results, school_class, teachers, homeroom, wanted)
     records = {}
-    for row in results.rows:
-        assert isinstance(row, SecondaryResult)
-        student = students[row.national_id]
-        if only_student is None or student.id == only_student:
-            version = versions.get(student.id, 0) + 1
-            records[student.id] = _record_data(
-                row,
-                student,
-                school_class,
-                school,
-                year.name,
-                version,
-                names,
-                teachers,
-                comments.get(student.id, ""),
-                record_signers,
-            )
+    for national_id, year_fields in fields.items():
+        student = students[national_id]
+        records[student.id] = _record_data(
+            student,
+            school_class,
+            school,
+            year.name,
+            versions.get(student.id, 0) + 1,
+            names,
+            comments.get(student.id, ""),
+            record_signers,
+            year_fields,
+        )
     sheets = []
     if only_student is None and not data_only:
-        cells = await _marks(school_class, [s.id for s in students.values()])
+        rows_of = await _sheet_rows_of(results, school_class, students)
         info = _school_info(school)
-        for subject in results.subjects:
-            teacher = teachers.get(subject.id)
-            for period in PERIODS:
-                sheet = fmt.SubjectSheet(
-                    info,
-                    year.name,
-                    school_class.name,
-                    subject.code,
-                    subject.name,
-                    period,
-                    teacher.full_name if teacher else "",
-                    _sheet_rows(results, students, subject, period, cells),
-                    _sheet_signers(listed, teacher),
-                )
-                sheets.append(SheetPlan(subject.id, period, teacher.id if teacher else None, sheet))
+        sheets = _sheet_plans(results, school_class, year.name, info, teachers, listed, rows_of)
     return ClassDocuments(records, sheets)
 
 

@@ -24,7 +24,6 @@ The steps, one core call each:
 - `close_and_prepare`: the decision, then the documents and the signers told (prepare.py);
   the bot's confirmation and `hocba close` both go through it. Closing again changes nothing
   and says so; a closed class whose documents are missing gets them.
-Primary records are not issued yet: a primary class is closed, its lists final, no document.
 """
 
 from __future__ import annotations
@@ -200,18 +199,19 @@ async def _too_early(school_class: SchoolClass) -> str | None:
 
 
 async def _unsigned(school_class: SchoolClass) -> str | None:
-    """Who would sign the class's records and is not named yet (a secondary class's records
-    name the homeroom teacher and every subject's teacher, 001 Điều 24.5): closing waits for
-    them, since the documents made right after the close could not be built."""
-    if await _level(school_class) is SchoolLevel.PRIMARY:
-        return None
-    year = await school_class.year
-    taught = {a.subject_id for a in await TeachingAssignment.filter(school_class=school_class)}
-    subjects = [
-        s.name
-        for s in await Subject.filter(school_id=year.school_id).order_by("id")
-        if s.taught_in(school_class.grade) and s.id not in taught
-    ]
+    """Who would sign the class's records and is not named yet (a class's records name the
+    homeroom teacher and, in secondary school, every subject's teacher, 001 Điều 24.5):
+    closing waits for them, since the documents made right after the close could not be
+    built."""
+    subjects: list[str] = []
+    if await _level(school_class) is not SchoolLevel.PRIMARY:  # primary: the homeroom
+        year = await school_class.year  # teacher's where nobody else teaches (build_primary)
+        taught = {a.subject_id for a in await TeachingAssignment.filter(school_class=school_class)}
+        subjects = [
+            s.name
+            for s in await Subject.filter(school_id=year.school_id).order_by("id")
+            if s.taught_in(school_class.grade) and s.id not in taught
+        ]
     gaps = [_("giáo viên chủ nhiệm")] if school_class.homeroom_id is None else []
     if subjects:
         gaps.append(_("giáo viên dạy môn {subjects}").format(subjects=", ".join(subjects)))
@@ -241,10 +241,7 @@ async def review(actor: Actor, class_id: int) -> Review:
                 "Chưa chốt được: {n} học sinh còn thiếu dữ liệu (mục «Còn thiếu» ở trên)."
             ).format(n=len(lists.missing))
     # closed already: the button stays only to make documents a failed run did not make
-    pending = not closed or (
-        await _level(school_class) is not SchoolLevel.PRIMARY
-        and not await IssuedRecord.exists(school_class=school_class)
-    )
+    pending = not closed or not await IssuedRecord.exists(school_class=school_class)
     stamp = None
     if blocked is None and pending and await decides(actor):
         stamp = confirmation.stamp_now(await _facts(school_class, lists), clock.now())
@@ -390,15 +387,13 @@ async def close_and_prepare(
         return closure
     school_class = closure.school_class
     done = (closure.school_class.name, closure.lists, closure.now)
-    if await _level(school_class) is SchoolLevel.PRIMARY:
-        return Closed(*done, None, (), closure.told)
     prepared = await prepare_class(actor, school_class, workers, portal)
     return Closed(*done, prepared.documents, prepared.told, closure.told)
 
 
 async def classes_to_close(actor: Actor) -> list[OpenClass]:
-    """For the person who decides: the current year's classes not closed yet, and secondary
-    classes closed whose documents are not made yet, by grade and name."""
+    """For the person who decides: the current year's classes not closed yet, and classes
+    closed whose documents are not made yet, by grade and name."""
     if not await decides(actor):
         raise PermissionDenied(refusal(None))
     year = await current_year(actor.school_id)
@@ -408,7 +403,6 @@ async def classes_to_close(actor: Actor) -> list[OpenClass]:
     started = set(
         await IssuedRecord.filter(year=year).distinct().values_list("school_class_id", flat=True)
     )
-    primary = SchoolLevel((await year.school).level) is SchoolLevel.PRIMARY
-    done = closed if primary else closed & started
+    done = closed & started
     classes = await SchoolClass.filter(year=year).order_by("grade", "name")
     return [OpenClass(c.id, c.name) for c in classes if c.id not in done]

@@ -11,8 +11,9 @@ audited, as every read is).
 
 The comparison is of what the gradebook and the roster give a record: the student, the class,
 each subject's term and year results, learning and conduct, days absent, promotion, title and
-the homeroom teacher's comment. Not of the version, the date made, the names of the staff or
-the signer list: those are the issuance's own, and certificates change after issuance.
+the homeroom teacher's comment; in primary school every value of the year (PrimaryYear.facts).
+Not of the version, the date made, the names of the staff or the signer list: those are the
+issuance's own, and certificates change after issuance.
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ def compare(issued: fmt.StudentRecord, built: fmt.StudentRecord) -> list[tuple[s
         for term, a, b in zip(TERMS, was, is_, strict=True):
             if a != b:
                 found.append((f"{name or name2}, {term}", a, b))
+    said = issued.primary.facts() if issued.primary else {}
+    now_said = built.primary.facts() if built.primary else {}
+    for label in [*said, *(k for k in now_said if k not in said)]:
+        if (a := said.get(label, missing)) != (b := now_said.get(label, missing)):
+            found.append((label, a, b))
     return found
 
 

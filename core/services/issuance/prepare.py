@@ -29,10 +29,9 @@ from core.models import (
     TeachingAssignment,
 )
 from core.models.records import BATCH_OPEN
-from core.rules.catalog import SchoolLevel
 from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
-from core.services.issuance.build import build_class, render_documents, school_of
+from core.services.issuance.build import build_class, render_documents
 from core.services.locks import ensure_before_final
 from core.services.lookup_codes import Portal
 from core.services.school_rules import school_rules
@@ -67,8 +66,6 @@ async def prepare_class(
     await ensure_can_read(actor, school_class)
     if not actor.has(Role.ADMIN, Role.REGISTRAR, *LEADERSHIP):
         raise PermissionDenied(_("Chỉ học vụ, quản trị hoặc Ban giám hiệu được lập học bạ."))
-    if SchoolLevel((await school_of(school_class)).level) is SchoolLevel.PRIMARY:
-        raise HocbaError(_("Học bạ số tiểu học chưa được hỗ trợ phát hành."))
     await ensure_closed(school_class)
     await ensure_before_final(school_class.year_id)  # 001 Điều 25.4: frozen after 15/8
     if await IssuedRecord.exists(school_class=school_class):
