@@ -64,6 +64,21 @@ class QuietHours:
         return dt.datetime.combine(day, self.end, local.tzinfo).astimezone(dt.UTC)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One message a round will send: to whom, what (a builder, run in the recipient's
+    language), under which outbox key and topic. Kept here, beside the reminders, so that the
+    planners a round calls (core.services.milestones) build them without importing rounds."""
+
+    staff: Staff
+    kind: str
+    text: Callable[[], str]
+    key: str
+    buttons: Callable[[], list[list[outbox.Button]]]
+    expires_at: dt.datetime | None = None
+    topic: str = TOPIC
+
+
 def job_actor(school: School) -> Actor:
     """The scheduled jobs act with the admin's reading rights, logged as "job"."""
     return Actor(school_id=school.id, label="job", roles=frozenset({Role.ADMIN}))

@@ -4,7 +4,8 @@ A round looks at the deadlines whose reminder moment fell since the previous rou
 each teacher with something missing ONE message listing all their gaps; complete teachers get
 nothing. Everything goes through the outbox with keys derived from the round's reminders, so a
 round that is re-run (after a crash, or twice by mistake) sends nothing twice. Messages due at
-night are held until the morning.
+night are held until the morning. A primary school's round also carries the reminders of the
+issuance steps that follow entry (records, signatures, seal: core.services.milestones).
 
 A round is planned first (`plan_round`: every read, who gets what) and then enqueued in one
 short transaction (`send_plan`): on SQLite a transaction holds the only connection, so reading
@@ -34,6 +35,7 @@ from core.i18n import _
 from core.models import Notification, Role, School, Staff
 from core.services import botstate, outbox
 from core.services.calendar import Deadline, DeadlineKind, Reminder, load_calendar
+from core.services.milestones import plan_milestones
 from core.services.outbox import Delivery, Reach
 from core.services.progress import Group, Sheet, school_progress
 from core.services.reminders import (
@@ -41,6 +43,7 @@ from core.services.reminders import (
     MAX_LINES,
     REMINDER,
     TOPIC,
+    Planned,
     QuietHours,
     button,
     describe,
@@ -57,19 +60,6 @@ FIRST_SPAN = dt.timedelta(minutes=15)  # a first round looks back this far, not 
 LOOK_AHEAD = dt.timedelta(days=40)  # how far a plan looks for the next reminder moment
 
 outbox.describe(ESCALATION, lambda: _("báo cáo giáo viên trễ hạn"))
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One message a round will send: to whom, what (a builder, run in the recipient's
-    language), under which outbox key."""
-
-    staff: Staff
-    kind: str
-    text: Callable[[], str]
-    key: str
-    buttons: Callable[[], list[list[outbox.Button]]]
-    expires_at: dt.datetime | None = None
 
 
 @dataclass
@@ -127,6 +117,11 @@ async def plan_round(
     calendar = await load_calendar(year)
     ahead = calendar.reminders_due(now, now + LOOK_AHEAD)
     plan.upcoming = next((r for r in ahead if r.deadline.kind in GAP_KINDS), None)
+    # the primary plan's issuance steps after entry (002 mục III.3): core.services.milestones
+    steps = await plan_milestones(school, year, calendar, since=since, now=now)
+    plan.messages += steps.messages
+    plan.reminders += steps.reminders
+    plan.escalated += steps.escalated
     # A round that catches up a long span (the bot was down, a staging clock moved on) does
     # not remind of a deadline already gone: the digest below reports it instead.
     due = [
@@ -143,7 +138,7 @@ async def plan_round(
     if due:
         deadlines = sorted({r.deadline for r in due}, key=lambda d: d.at)
         round_key = short_key(r.dedupe_key for r in due)
-        plan.reminders = [r.dedupe_key for r in due]
+        plan.reminders += [r.dedupe_key for r in due]
         for staff_id, group in teachers.items():
             # each teacher hears of the deadlines they owe something for: a subject teacher
             # not of the homeroom teacher's, the homeroom teacher of theirs
@@ -186,7 +181,7 @@ async def send_plan(plan: RoundPlan) -> RoundResult:
                 message.text,
                 dedupe_key=message.key,
                 buttons=message.buttons,
-                topic=TOPIC,
+                topic=message.topic,
                 expires_at=message.expires_at,
                 now=plan.deliver_at,
             )
