@@ -51,6 +51,7 @@ from core.models.records import (
 )
 from core.models.rules import SchoolRule
 from core.models.school import School, SchoolClass, SchoolYear, Subject, Term
+from core.models.signature_images import SignatureImage
 from core.models.signin import InviteCode
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "SchoolClass",
     "SchoolRule",
     "SchoolYear",
+    "SignatureImage",
     "SignatureRole",
     "SigningBatch",
     "SigningCertificate",
