@@ -96,8 +96,9 @@ FORM_HOMEROOM = Action("csh")  # the homeroom teacher's own data instead of a su
 FORM_TERM = Action("cst", (ID,))
 FORM_ASK_LATE = Action("csl")
 # a mark column, or a homeroom cell: conduct, days absent with (p) and without (k) permission,
-# a quality by its number (core.services.corrections.draft.KIND_CODES)
-CELL_KIND = choice("r", "m", "f", "t", "c", "p", "k", "q")
+# a quality by its number, or a primary subject's level (l) or periodic score (s) at an
+# assessment point by its number (core.services.corrections.draft.KIND_CODES)
+CELL_KIND = choice("r", "m", "f", "t", "c", "p", "k", "q", "l", "s")
 FORM_COLUMN = Action("csk", (CELL_KIND, ID))
 FORM_ADD_CELL = Action("csa")
 FORM_TO_REASON = Action("csn")

@@ -21,9 +21,10 @@ from core.models.grades import MarkKind
 
 class CellKind(StrEnum):
     """What a corrected cell is: a column of a subject's marks (the values of MarkKind, so
-    every mark column keeps its name), or the homeroom teacher's data of the term, which 000
-    Điều 8 lets the homeroom teacher ask to correct as a subject teacher asks for a mark.
-    Values fit the column's 8 characters."""
+    every mark column keeps its name), a primary subject's level or periodic score at an
+    assessment point, or the homeroom teacher's data of the term, which 000 Điều 8 lets the
+    homeroom teacher ask to correct as a subject teacher asks for a mark. Values fit the
+    column's 8 characters."""
 
     REGULAR = "regular"
     MIDTERM = "midterm"
@@ -33,11 +34,26 @@ class CellKind(StrEnum):
     EXCUSED = "absent_p"  # days absent with permission (có phép, P in the class log)
     UNEXCUSED = "absent_k"  # days absent without permission (không phép, K)
     QUALITY = "quality"  # a quality or competency's level (TT27 Điều 6); `quality` names it
+    # A primary subject's cells (TT27 Điều 7, khoản 1), asked for by its teacher like a mark:
+    # the level at an assessment point, and the periodic test score where there is a test.
+    # `index` is the point's number in TestPoint (1 = giữa học kì I ... 4 = cuối năm học).
+    LEVEL = "level"
+    SCORE = "score"
 
     @property
     def mark_kind(self) -> MarkKind | None:
-        """The mark column's kind; None for the homeroom teacher's cells."""
+        """The mark column's kind; None for the homeroom teacher's and primary cells."""
         return next((k for k in MarkKind if k.value == self.value), None)
+
+    @property
+    def is_primary(self) -> bool:
+        """A primary subject's level or periodic score (a subject's cell, not a mark)."""
+        return self in (CellKind.LEVEL, CellKind.SCORE)
+
+    @property
+    def is_homeroom(self) -> bool:
+        """The homeroom teacher's data of the term: a request about it names no subject."""
+        return self.mark_kind is None and not self.is_primary
 
 
 class RequestState(StrEnum):
@@ -198,9 +214,11 @@ class CorrectionItem(Model):
     """One cell to correct: its column, the value seen when asking, the value asked for, and
     what was applied (value, time) under the opening.
 
-    A mark column is its kind and index (TX2: regular, 2). A quality or competency is QUALITY
-    with its code in `quality` and its number in the programme's list as `index`, so the
-    request's cells stay unique by (kind, index); the code is what the cell is."""
+    A mark column is its kind and index (TX2: regular, 2); a primary subject's level or score
+    is LEVEL or SCORE with its assessment point's number as `index` (Mức CHK1: level, 2). A
+    quality or competency is QUALITY with its code in `quality` and its number in the
+    programme's list as `index`, so the request's cells stay unique by (kind, index); the code
+    is what the cell is."""
 
     id = fields.IntField(primary_key=True)
     request = fields.ForeignKeyField(

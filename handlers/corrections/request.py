@@ -1,5 +1,6 @@
-"""The teacher's correction request in chat: /suadiem or «✏️ Đề nghị sửa điểm», for a mark, or
-for the homeroom teacher's own data of a student (conduct, days absent, qualities).
+"""The teacher's correction request in chat: /suadiem or «✏️ Đề nghị sửa điểm», for a mark, a
+primary subject's level or periodic score, or for the homeroom teacher's own data of a student
+(conduct, days absent, qualities).
 
 Each step reads its button (through core.buttons) or its text, makes one call to the form
 service (core.services.corrections.form), which checks everything again, keeps the draft it
@@ -146,7 +147,7 @@ async def add_cell(update: Update, context: BotContext) -> int:
 async def chose_column(update: Update, context: BotContext) -> int:
     kind, index = buttons.FORM_COLUMN.parse(update.callback_query.data)
     step = await form.choose_column(await actor_of(update), _draft(context), kind, index)
-    if step.hint:  # a homeroom cell: say what may be typed
+    if step.hint:  # a homeroom or primary cell: say what may be typed
         text = _("{column}: giá trị hiện tại <b>{value}</b>. Gõ giá trị đúng ({hint}):").format(
             column=html.escape(step.column), value=step.current, hint=step.hint
         )

@@ -3,7 +3,8 @@
 The procedure is the regulations' (000 Điều 8; 001 Điều 17.3; 003 Điều 8), one module per step:
 
 1. a teacher who teaches the class × subject fills the request form (`form`, over the cells of
-   `cells`) and files it with evidence (`submit`), before the correction cut-off, a week
+   `cells`: marks, or a primary subject's levels and periodic scores, described in `primary`)
+   and files it with evidence (`submit`), before the correction cut-off, a week
    before the lock, unless the principal allowed a late request (`cutoff`); the class's
    homeroom teacher does the same for their own data of a term, whose cells are in
    `homeroom`: conduct, days absent, and (primary) qualities and competencies (000 Điều 8:

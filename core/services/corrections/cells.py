@@ -1,10 +1,12 @@
 """The cells a correction is about: the teacher's classes, subjects and students, one student's
 sheet of a term loaded and checked once, its current values, and a new value.
 
-A sheet is a subject's marks (class × subject × term, `StudentSheet`) or, for the class's
-homeroom teacher, their own data of the term (conduct, days absent, qualities and
-competencies: `HomeroomSheet`, whose cells core.services.corrections.homeroom describes). Both
-give the same things: their columns, a `Cell` for each, and every current value at once.
+A sheet is a subject's marks (class × subject × term, `StudentSheet`), a primary subject's
+levels and periodic scores of the term (`PrimarySheet`, whose cells
+core.services.corrections.primary describes) or, for the class's homeroom teacher, their own
+data of the term (conduct, days absent, qualities and competencies: `HomeroomSheet`, whose
+cells core.services.corrections.homeroom describes). All give the same things: their columns,
+a `Cell` for each, and every current value at once.
 
 A request names a class, a student, a subject (or the homeroom data), a term and columns, all
 of which arrive as ids from buttons or from a kept draft: `load_sheet` checks every one of them
@@ -40,7 +42,7 @@ from core.rules.catalog import Assessment
 from core.rules.secondary import Verdict
 from core.services import locks
 from core.services.access import Actor
-from core.services.corrections import homeroom
+from core.services.corrections import homeroom, primary
 from core.services.gradebook import (
     MarkEntry,
     MarkValue,
@@ -68,10 +70,13 @@ def canonical(value: MarkValue) -> str:
 
 
 def shown(value: str | None, kind: CellKind | None = None) -> str:
-    """A stored value as people read it: 8,5 / Đạt / Cần cố gắng / 3 / (trống). `kind` says
-    how to read a homeroom cell's value (a mark's reads by itself)."""
+    """A stored value as people read it: 8,5 / Đạt / Cần cố gắng / Hoàn thành tốt / 3 /
+    (trống). `kind` says how to read a homeroom or primary cell's value (a mark's reads by
+    itself)."""
     if value is None:
         return _("(trống)")
+    if kind is not None and kind.is_primary:
+        return primary.shown(kind, value)
     if kind is not None and homeroom.is_homeroom(kind):
         return homeroom.shown(kind, value)
     if value in (v.value for v in Verdict):
@@ -88,8 +93,11 @@ def stored_value(mark: Mark | None) -> str | None:
 
 
 def column_of(kind: CellKind | str, index: int) -> str:
-    """A cell's short name: TX1, GK, CK for marks; «Rèn luyện», «Chăm chỉ» for homeroom data."""
+    """A cell's short name: TX1, GK, CK for marks; «Mức CHK1», «Điểm CHK1» for a primary
+    subject; «Rèn luyện», «Chăm chỉ» for homeroom data."""
     kind = CellKind(kind)
+    if kind.is_primary:
+        return primary.label(kind, index)
     if kind.mark_kind is None:
         return homeroom.label(kind, index)
     return mark_column(kind.mark_kind, index)
@@ -107,12 +115,23 @@ def column_words(kind: MarkKind, index: int) -> str:
 
 
 def cell_words(kind: CellKind | str, index: int, term: int) -> str:
-    """A cell in words, as the minutes name it: «ĐĐGtx 1» (the minutes say the subject and
-    term above it), «Rèn luyện học kỳ I», «Số ngày nghỉ có phép học kỳ II»."""
+    """A cell in words, as the minutes name it: «ĐĐGtx 1», «Mức đạt được cuối học kì I» (the
+    minutes say the subject and term above it), «Rèn luyện học kỳ I», «Số ngày nghỉ có phép
+    học kỳ II»."""
     kind = CellKind(kind)
+    if kind.is_primary:
+        return primary.words(kind, index)
     if kind.mark_kind is None:
         return homeroom.words(kind, index, term)
     return column_words(kind.mark_kind, index)
+
+
+def hint(kind: CellKind) -> str:
+    """What may be typed into a cell, where its column's name does not say it (a mark's
+    does: none)."""
+    if kind.is_primary:
+        return primary.hint(kind)
+    return homeroom.hint(kind) if homeroom.is_homeroom(kind) else ""
 
 
 def cell_target(student_id: int, subject_id: int, term_id: int, column: str) -> str:
@@ -167,14 +186,15 @@ async def taught_subjects(actor: Actor, school_class: SchoolClass) -> set[int]:
 
 
 async def my_subjects(actor: Actor, school_class: SchoolClass) -> list[Subject]:
-    """The subjects the teacher teaches in the class that have marks (not primary levels)."""
+    """The subjects the teacher teaches in the class: marks (TT22), or a primary subject's
+    levels and periodic scores (TT27 Điều 7)."""
     ids = await taught_subjects(actor, school_class)
-    subjects = await Subject.filter(id__in=list(ids)).order_by("name")
-    return [s for s in subjects if s.assessment != Assessment.LEVELS]
+    return list(await Subject.filter(id__in=list(ids)).order_by("name"))
 
 
 async def subject_of(actor: Actor, school_class: SchoolClass, subject_id: int) -> Subject:
-    """A subject with marks that the actor teaches in the class."""
+    """A subject that the actor is assigned to teach in the class (000 Điều 8: the subject
+    teacher asks to correct their own subject's data)."""
     taught = await taught_subjects(actor, school_class)
     subject = await Subject.get_or_none(id=subject_id, school_id=actor.school_id)
     if subject is None:
@@ -185,10 +205,6 @@ async def subject_of(actor: Actor, school_class: SchoolClass, subject_id: int) -
                 "Thầy cô không được phân công dạy môn {subject} lớp {klass}, nên không lập phiếu "
                 "sửa điểm môn này. Nếu phân công sai, hãy báo quản trị học bạ số của trường."
             ).format(subject=subject.name, klass=school_class.name)
-        )
-    if subject.assessment == Assessment.LEVELS:
-        raise InvalidValue(
-            _("Môn {subject} đánh giá bằng mức, không có điểm để sửa.").format(subject=subject.name)
         )
     return subject
 
@@ -235,8 +251,9 @@ async def term_of(school_class: SchoolClass, term_id: int) -> Term:
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell a request is about, loaded and checked: a mark of `subject`, or (no subject)
-    one of the homeroom teacher's cells of the term."""
+    """One cell a request is about, loaded and checked: a mark of `subject`, a primary
+    subject's level or score (its kind says which), or (no subject) one of the homeroom
+    teacher's cells of the term."""
 
     school_class: SchoolClass
     student: Student
@@ -258,6 +275,8 @@ class Cell:
     def target(self) -> str:
         if self.subject is None:
             return homeroom.target(self.kind, self.index, self.student.id, self.term)
+        if self.kind.is_primary:
+            return primary.target(self.kind, self.index, self.student.id, self.subject.id)
         return cell_target(self.student.id, self.subject.id, self.term.id, self.column)
 
     def touch(self) -> locks.Touch:
@@ -270,6 +289,8 @@ class Cell:
     def sheet(self) -> Sheet:
         if self.subject is None:
             return HomeroomSheet(self.school_class, self.student, self.term)
+        if self.kind.is_primary:
+            return PrimarySheet(self.school_class, self.student, self.subject, self.term)
         return StudentSheet(self.school_class, self.student, self.subject, self.term)
 
     async def read(self) -> dict[Column, str | None]:
@@ -287,6 +308,8 @@ class Cell:
                 term=self.term,
                 values=values,
             )
+        if self.kind.is_primary:
+            return primary.check_value(self.kind, raw)
         mark_kind = self.kind.mark_kind
         assert mark_kind is not None
         return canonical(
@@ -317,6 +340,18 @@ class Cell:
                 school_class=sc,
                 term=self.term,
                 values=values,
+            )
+            return
+        if self.kind.is_primary:
+            await primary.write_value(
+                actor,
+                self.kind,
+                self.index,
+                value,
+                student_id=self.student.id,
+                school_class=sc,
+                subject=self.subject,
+                term=self.term,
             )
             return
         mark_kind = self.kind.mark_kind
@@ -364,6 +399,31 @@ class StudentSheet:
 
 
 @dataclass(frozen=True)
+class PrimarySheet:
+    """One student's levels and periodic scores of a primary subject in a term (TT27 Điều 7;
+    core.services.corrections.primary), every id checked (`load_sheet`)."""
+
+    school_class: SchoolClass
+    student: Student
+    subject: Subject
+    term: Term
+
+    def columns(self) -> list[Column]:
+        return primary.columns(self.subject, self.school_class.grade, self.term.number)
+
+    def cell(self, kind: CellKind | str, index: int) -> Cell:
+        kind = CellKind(kind)
+        if (kind, index) not in self.columns():
+            raise primary.no_column(self.school_class, self.subject, self.term, kind, index)
+        return Cell(self.school_class, self.student, self.subject, self.term, kind, index)
+
+    async def values(self) -> dict[Column, str | None]:
+        return await primary.read_values(
+            self.student.id, self.subject, self.school_class.grade, self.term.number
+        )
+
+
+@dataclass(frozen=True)
 class HomeroomSheet:
     """One student's homeroom data of a term (core.services.corrections.homeroom), for the
     class's homeroom teacher (`load_sheet` checks it)."""
@@ -388,14 +448,15 @@ class HomeroomSheet:
         return await homeroom.read_values(self.student.id, self.term, self.school_class.grade)
 
 
-Sheet = StudentSheet | HomeroomSheet
+Sheet = StudentSheet | PrimarySheet | HomeroomSheet
 
 
 async def load_sheet(
     actor: Actor, class_id: int, student_id: int, subject_id: int | None, term_id: int
 ) -> Sheet:
     """The sheet, if the actor teaches the subject in the class (no subject: is its homeroom
-    teacher) and the student is in it."""
+    teacher) and the student is in it: a primary subject's levels and scores, or a subject's
+    marks."""
     school_class = await class_of(actor, class_id)
     if subject_id is None:
         homeroom.ensure_homeroom(actor, school_class)
@@ -403,7 +464,10 @@ async def load_sheet(
         return HomeroomSheet(school_class, student, await term_of(school_class, term_id))
     subject = await subject_of(actor, school_class, subject_id)
     student = await student_in(school_class, student_id)
-    return StudentSheet(school_class, student, subject, await term_of(school_class, term_id))
+    term = await term_of(school_class, term_id)
+    if subject.assessment == Assessment.LEVELS:  # a primary subject (TT27 Điều 7)
+        return PrimarySheet(school_class, student, subject, term)
+    return StudentSheet(school_class, student, subject, term)
 
 
 async def load_cell(

@@ -5,9 +5,9 @@ client, a restart or an old message can hand back anything. `FormDraft.read` kee
 known keys, well typed, so the draft never grows and a damaged one ends the form with what to
 do; each step then checks the ids it holds again (core.services.corrections.cells).
 
-The sheet a draft is about is a subject's marks (`subject_id`) or, for the class's homeroom
-teacher, their own data of the term (`homeroom`). A column is (CellKind, index); its button
-carries one letter of `KIND_CODES` and the index.
+The sheet a draft is about is a subject's marks or a primary subject's levels and scores
+(`subject_id`) or, for the class's homeroom teacher, their own data of the term (`homeroom`).
+A column is (CellKind, index); its button carries one letter of `KIND_CODES` and the index.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from core.services.corrections.files import Album, album_json, read_album, read_
 from core.services.corrections.submit import Change
 from core.services.evidence import EvidenceFile
 
-# A column's kind on its button (core.buttons.CELL_KIND): marks, then the homeroom's cells.
+# A column's kind on its button (core.buttons.CELL_KIND): marks, the homeroom's cells, then a
+# primary subject's.
 KIND_CODES = {
     CellKind.REGULAR: "r",
     CellKind.MIDTERM: "m",
@@ -34,6 +35,8 @@ KIND_CODES = {
     CellKind.EXCUSED: "p",
     CellKind.UNEXCUSED: "k",
     CellKind.QUALITY: "q",
+    CellKind.LEVEL: "l",  # a primary subject's level at a point (index: the point)
+    CellKind.SCORE: "s",  # its periodic test score there
 }
 KINDS = {code: kind for kind, code in KIND_CODES.items()}
 

@@ -17,6 +17,9 @@ Why it is built this way:
   never grows, whatever it held; the album refusals it remembers are the current album's only.
 - The column keyboard reads the sheet once (core.services.corrections.cells): a few queries,
   whatever the number of columns.
+- A primary subject's teacher corrects its levels and periodic scores (TT27 Điều 7) as a
+  secondary teacher corrects marks: the columns are the term's assessment points, labelled as
+  the grade sheet heads them (Mức CHK1, Điểm CHK1).
 - The homeroom teacher corrects conduct, days absent and (primary) qualities and competencies
   the same way as marks (000 Điều 8: "GVCN hoặc GVBM lập phiếu"): the class's homeroom teacher
   is offered their data beside the subjects they teach; nobody else is.
@@ -43,6 +46,7 @@ from core.services.corrections import homeroom
 from core.services.corrections.cells import (
     Sheet,
     class_of,
+    hint,
     my_classes,
     my_subjects,
     shown,
@@ -264,7 +268,7 @@ async def choose_column(actor: Actor, raw: object, kind_code: str, index: int) -
         draft=replace(draft, pending=(kind, index)).json(),
         column=cell.column,
         current=shown(current, kind),
-        hint=homeroom.hint(kind) if homeroom.is_homeroom(kind) else "",
+        hint=hint(kind),
     )
 
 

@@ -1,10 +1,12 @@
 """A student's cell history (/lichsu): every value a cell had, by whom, when, under which
 request, read from the audit log (the gradebook records every write there).
 
-The log names a cell by its target ("mark:5:2:1:TX1", "conduct:5:1", "absence:5:1",
-"quality:5:end_1:CHAM_CHI") and a value as stored ("8.5", "T"); people read neither. Each
-line is told in the words of the grade sheet and of Thông tư 22 (Điều 7: ĐĐGtx, ĐĐGgk giữa
-kỳ, ĐĐGck cuối kỳ): «Ngữ văn, học kỳ I, ĐĐGtx 1: 6,0 → 7,5», and the homeroom teacher's data
+The log names a cell by its target ("mark:5:2:1:TX1", "primary:5:2:end_1", "conduct:5:1",
+"absence:5:1", "quality:5:end_1:CHAM_CHI") and a value as stored ("8.5", "T"); people read
+neither. Each line is told in the words of the grade sheet and of Thông tư 22 (Điều 7: ĐĐGtx,
+ĐĐGgk giữa kỳ, ĐĐGck cuối kỳ): «Ngữ văn, học kỳ I, ĐĐGtx 1: 6,0 → 7,5», a primary subject's
+in those of Thông tư 27 (Điều 7): «Toán, Mức đạt được cuối học kì I: Hoàn thành → Hoàn thành
+tốt», «Toán, Điểm kiểm tra định kì cuối học kì I: 7 → 8», and the homeroom teacher's data
 in theirs: «Rèn luyện học kỳ I: Khá → Tốt», «Số ngày nghỉ có phép học kỳ II: 2 → 3», «Chăm
 chỉ (cuối học kì I): Đạt → Tốt», with the time on the school's clock, the person's name and
 the request's number (core.formatting and `shown`, as the correction cards write them). A long
@@ -37,7 +39,7 @@ from core.models import (
 )
 from core.rules.primary import TestPoint
 from core.services.access import Actor
-from core.services.corrections import homeroom
+from core.services.corrections import homeroom, primary
 from core.services.corrections.cells import canonical, column_of, column_words, shown
 from core.services.corrections.views import OVERSEERS
 from core.services.gradebook import TOPIC_COLUMN, parse_column
@@ -46,7 +48,9 @@ from core.text import fold
 
 MAX_LINES = 40  # the most recent changes shown; asking for one subject (or column) shows more
 _HOMEROOM_TARGETS = ("conduct", "absence", "quality")
+_SUBJECT_TARGETS = ("mark", "primary")  # a secondary subject's marks, a primary one's cells
 _ABSENCE_FIELDS = {"excused": CellKind.EXCUSED, "unexcused": CellKind.UNEXCUSED}
+_PRIMARY_FIELDS = {"level": CellKind.LEVEL, "score": CellKind.SCORE}  # one row, two cells
 _HOMEROOM_WORDS = frozenset({"chu nhiem", "gvcn"})  # /lichsu ID chủ nhiệm
 
 
@@ -64,7 +68,7 @@ class HistoryLine:
     after: str | None
     by: str
     request: str | None  # the request's number (SĐ-12)
-    point: TestPoint | None = None  # a quality's assessment point
+    point: TestPoint | None = None  # the assessment point of a quality or a primary cell
 
     @property
     def column(self) -> str:
@@ -72,7 +76,12 @@ class HistoryLine:
         return column_of(self.kind, self.index)
 
     def where(self) -> str:
-        """The cell in words (HTML): «Ngữ văn, học kỳ I, ĐĐGtx 1», «Rèn luyện học kỳ I»."""
+        """The cell in words (HTML): «Ngữ văn, học kỳ I, ĐĐGtx 1», «Toán, Mức đạt được cuối
+        học kì I», «Rèn luyện học kỳ I»."""
+        if self.kind.is_primary:
+            return _("{subject}, {cell}").format(
+                subject=html.escape(self.subject), cell=primary.words(self.kind, self.index)
+            )
         mark_kind = self.kind.mark_kind
         if mark_kind is not None:
             return _("{subject}, học kỳ {term}, {column}").format(
@@ -205,9 +214,37 @@ def _homeroom_lines(event: AuditEvent, terms: dict[int, int], at: HistoryLine) -
     ]
 
 
+def _primary_lines(
+    event: AuditEvent, subjects: dict[int, str], at: HistoryLine
+) -> list[HistoryLine]:
+    """The lines of one write of a primary subject's point (`at`: the line's common facts):
+    its row holds the level and the score, each its own line (TT27 Điều 7, khoản 1); a write
+    that only moved the row's term changed no value."""
+    _kind, _student, subject, where = event.target.split(":")
+    point = TestPoint(where)
+    before, after = event.before or {}, event.after or {}
+    return [
+        replace(
+            at,
+            subject=subjects.get(int(subject), ""),
+            term=homeroom.term_of_point(point),
+            kind=cell,
+            index=primary.index_of(point),
+            point=point,
+            before=None if before.get(field) is None else str(before[field]),
+            after=str(after[field]),
+        )
+        for field, cell in _PRIMARY_FIELDS.items()
+        if after.get(field) is not None
+    ]
+
+
 def _targets(student_id: int, subject_id: int | None, homeroom_only: bool) -> Q:
     """The audit targets of the student's cells asked for."""
-    marks = [f"mark:{student_id}:" + (f"{subject_id}:" if subject_id else "")]
+    marks = [
+        f"{kind}:{student_id}:" + (f"{subject_id}:" if subject_id else "")
+        for kind in _SUBJECT_TARGETS
+    ]
     others = [f"{kind}:{student_id}:" for kind in _HOMEROOM_TARGETS]
     prefixes = others if homeroom_only else marks if subject_id else [*marks, *others]
     found = Q(target__startswith=prefixes[0])
@@ -231,7 +268,9 @@ async def history(
     if student is None:
         raise NotFound(_("Không tìm thấy học sinh này."))
     _ensure_overseer(actor)
-    actions = [f"{k}.{a}" for k in ("mark", *_HOMEROOM_TARGETS) for a in ("create", "update")]
+    actions = [
+        f"{k}.{a}" for k in (*_SUBJECT_TARGETS, *_HOMEROOM_TARGETS) for a in ("create", "update")
+    ]
     events = [
         e
         for e in await AuditEvent.filter(
@@ -241,9 +280,10 @@ async def history(
         if column is None or e.target.rsplit(":", 1)[1] == column
     ]
     marks = [e.target.split(":") for e in events if e.target.startswith("mark:")]
-    subjects = dict(
-        await Subject.filter(id__in=sorted({int(c[2]) for c in marks})).values_list("id", "name")
-    )
+    subject_ids = {int(c[2]) for c in marks} | {
+        int(e.target.split(":")[2]) for e in events if e.target.startswith("primary:")
+    }
+    subjects = dict(await Subject.filter(id__in=sorted(subject_ids)).values_list("id", "name"))
     term_ids = {int(c[3]) for c in marks} | {
         int(e.target.split(":")[2]) for e in events if e.target.startswith(("conduct:", "absence:"))
     }
@@ -263,6 +303,9 @@ async def history(
             continue
         at = HistoryLine(event.at, event.target, "", 1, CellKind.REGULAR, 1, None, None, "", None)
         at = replace(at, by=_who(event.actor, names))
+        if event.target.startswith("primary:"):
+            lines += _primary_lines(event, subjects, at)
+            continue
         if not event.target.startswith("mark:"):
             lines += _homeroom_lines(event, terms, at)
             continue

@@ -46,7 +46,8 @@ ABSENCES = (CellKind.EXCUSED, CellKind.UNEXCUSED)
 
 
 def is_homeroom(kind: CellKind) -> bool:
-    return kind.mark_kind is None
+    """The homeroom teacher's cell (no subject), not a mark nor a primary subject's cell."""
+    return kind.is_homeroom
 
 
 def school_level(grade: int) -> SchoolLevel:

@@ -35,7 +35,8 @@ from core.services.corrections import homeroom
 from core.services.corrections.cells import column_of, shown
 from core.storage import FileStore
 
-# The order of a request's cells: a sheet's columns as it shows them.
+# The order of a request's cells: a sheet's columns as it shows them (a primary subject's by
+# assessment point, each point's level before its score: `_place`).
 _ORDER = {
     kind: n
     for n, kind in enumerate(
@@ -44,6 +45,8 @@ _ORDER = {
             CellKind.TOPIC,
             CellKind.MIDTERM,
             CellKind.FINAL,
+            CellKind.LEVEL,
+            CellKind.SCORE,
             CellKind.CONDUCT,
             CellKind.EXCUSED,
             CellKind.UNEXCUSED,
@@ -72,7 +75,8 @@ class ItemView:
 
     @property
     def is_mark(self) -> bool:
-        return self.kind.mark_kind is not None
+        """A subject's column (a mark, or a primary level or score), named «Cột …»."""
+        return not self.kind.is_homeroom
 
     def line(self) -> str:
         """The cell and its change as a card lists it (HTML)."""
@@ -204,6 +208,14 @@ def _item_view(item: CorrectionItem) -> ItemView:
     )
 
 
+def _place(item: ItemView) -> tuple[int, int, int]:
+    """Where a cell comes in its request: by `_ORDER` and index; a primary subject's by its
+    point, then level before score."""
+    if item.kind.is_primary:
+        return _ORDER[CellKind.LEVEL], item.index, _ORDER[item.kind]
+    return _ORDER[item.kind], item.index, 0
+
+
 async def load_views(requests: Sequence[CorrectionRequest]) -> list[RequestView]:
     """The views of `requests`, in their order, in the same few queries whatever their
     number (one per relation)."""
@@ -225,7 +237,7 @@ async def load_views(requests: Sequence[CorrectionRequest]) -> list[RequestView]
     views = []
     for request_id in ids:
         r = loaded[request_id]
-        cells = sorted(items[request_id], key=lambda i: (_ORDER[i.kind], i.index))
+        cells = sorted(items[request_id], key=_place)
         views.append(
             RequestView(
                 r,
