@@ -137,7 +137,9 @@ async def plan_round(
     staff = {s.id: s for s in await Staff.filter(id__in=list(teachers))}
     if due:
         deadlines = sorted({r.deadline for r in due}, key=lambda d: d.at)
-        round_key = short_key(r.dedupe_key for r in due)
+        # the deadline's moment in the key: a deadline's name (entry.term1@3d) comes back every
+        # year, and next year's reminder must not pass for this year's, already sent
+        round_key = short_key(f"{r.dedupe_key}:{r.deadline.at.isoformat()}" for r in due)
         plan.reminders += [r.dedupe_key for r in due]
         for staff_id, group in teachers.items():
             # each teacher hears of the deadlines they owe something for: a subject teacher
@@ -322,7 +324,7 @@ async def _escalation(
             recipient,
             ESCALATION,
             build,
-            f"escalation:{school.id}:{deadline.key}:{recipient.id}",
+            f"escalation:{school.id}:{deadline.key}:{deadline.at.date()}:{recipient.id}",
             _remind_all_buttons,
         )
         for recipient in recipients
