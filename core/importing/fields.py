@@ -7,11 +7,13 @@ aliases are Vietnamese spellings found in files and are never translated.
 
 from __future__ import annotations
 
+from core import formatting
 from core.errors import InvalidValue
 from core.i18n import _
 from core.importing.headers import Field, cell_text
 from core.importing.reader import Cell
-from core.validation import parse_national_id, parse_person_name
+from core.rules import homeroom as rules
+from core.validation import check_visible, parse_national_id, parse_person_name
 
 NATIONAL_ID_ALIASES = (
     "Mã định danh",
@@ -115,6 +117,39 @@ def staff_code(*, signature: bool) -> Field:
         required=True,
         signature=signature,
     )
+
+
+def subject_comment() -> Field:
+    """The subject teacher's comment on a student for the term (Thông tư 22 Điều 4, Thông tư 27
+    Điều 6: nhận xét), beside the marks of a grade sheet. Never a signature field: a homeroom
+    sheet has a "Nhận xét" column too, and only the mark columns tell a grade sheet from it."""
+    return Field(
+        "comment",
+        _("Nhận xét"),
+        (
+            "Nhận xét",
+            "NX",
+            "Nhan xet",
+            "Nhận xét của giáo viên bộ môn",
+            "Nhận xét của GVBM",
+            "Nhận xét GVBM",
+            "Nhận xét môn học",
+            "Lời nhận xét",
+        ),
+        _("lời nhận xét của giáo viên bộ môn, tối đa {limit} ký tự").format(
+            limit=formatting.integer(rules.MAX_COMMENT)
+        ),
+    )
+
+
+def parse_comment(raw: Cell) -> str:
+    """A comment as the rules take it (core.rules.homeroom.parse_comment), checked once more
+    for a character that hides or reorders text: a right-to-left override would make the
+    printed record read otherwise than it is. The one check of every sheet's comment cells,
+    the homeroom teacher's and the subject teachers'."""
+    text = rules.parse_comment(raw)
+    check_visible(text, _("Nhận xét"), newlines=True)
+    return text
 
 
 def parse_national_id_cell(raw: Cell) -> str:

@@ -53,7 +53,6 @@ from core.services.gradebook import (
     write_qualities,
 )
 from core.services.upsert import Written
-from core.validation import check_visible
 
 # What each kind of import writes from the homeroom sheet; "homeroom" writes all of it.
 PARTS: dict[str, tuple[str, ...]] = {
@@ -91,14 +90,6 @@ class _Entries:
     absences: list[_Absent] = field(default_factory=list)
     qualities: list[QualityEntry] = field(default_factory=list)
     comments: list[CommentEntry] = field(default_factory=list)
-
-
-def _comment(raw: Cell) -> str:
-    """A comment as the rules take it, without a character that hides or reorders text (a
-    right-to-left override would make the printed record read otherwise than it is)."""
-    text = rules.parse_comment(raw)
-    check_visible(text, _("Nhận xét"), newlines=True)
-    return text
 
 
 class HomeroomImport(SheetImport):
@@ -301,7 +292,7 @@ class HomeroomImport(SheetImport):
             )
 
     def _comment(self, row: RowView, found: ClassStudent, term: Term) -> None:
-        text = row.get("comment", _comment)
+        text = row.get("comment", fields.parse_comment)
         if text:
             self.entries.comments.append(
                 CommentEntry(found.enrolled.student_id, found.school_class, term, text)

@@ -4,7 +4,10 @@
 Two layouts are read the same way: a long sheet with Lớp, Môn and Học kỳ columns, and the
 per-class-subject template the bot sends a teacher, where "Lớp: 6A", "Môn: Toán", "Học kỳ: I"
 are written once above the header. A blank cell means "not entered": it never erases a mark.
-`MarkSheetImport` holds what both school levels share: finding the student a row is about.
+`MarkSheetImport` holds what both school levels share: finding the student a row is about, and
+the subject teacher's comment of the term (an optional "Nhận xét" column, Thông tư 22 Điều 4,
+Thông tư 27 Điều 6), written as that subject's in the same import as the marks, with the same
+rights (write_comments checks them with the subject, as write_marks does).
 """
 
 from __future__ import annotations
@@ -22,16 +25,18 @@ from core.importing.enrolled import enrolled_in, read_identity, row_name
 from core.importing.headers import Field
 from core.importing.reader import Cell
 from core.importing.rows import Memo, RowView
-from core.models import MarkKind, SchoolClass, Subject
+from core.models import MarkKind, SchoolClass, Subject, Term
 from core.rules.catalog import Assessment
 from core.rules.secondary import MAX_REGULAR_ASSESSMENTS
 from core.services.gradebook import (
     TOPIC_COLUMN,
+    CommentEntry,
     MarkEntry,
     MarkValue,
     entry_columns,
     mark_column,
     validate_mark,
+    write_comments,
     write_marks,
 )
 from core.services.upsert import Written
@@ -64,6 +69,7 @@ class MarkSheetImport(SheetImport):
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
         self._taught: dict[tuple[int, int], str | None] = {}
+        self.comments: list[CommentEntry] = []
 
     async def prepare(self) -> None:
         await self.ctx.load_enrolled()
@@ -75,6 +81,7 @@ class MarkSheetImport(SheetImport):
             fields.national_id(),
             fields.full_name(required=False),
             fields.subject(title=True),
+            fields.subject_comment(),
         )
 
     def row_name(self, row: RowView) -> str | None:
@@ -114,6 +121,25 @@ class MarkSheetImport(SheetImport):
             except InvalidValue as error:
                 self._taught[key] = str(error).rstrip(". ")
         return self._taught[key]
+
+    def comment(self, row: RowView) -> str | None:
+        """The row's comment, checked as every comment cell is (fields.parse_comment); None
+        when blank: a blank cell is "not entered" and never erases the stored comment."""
+        return row.get("comment", fields.parse_comment)
+
+    def keep_comment(self, found: RowSubject, term: Term, text: str | None) -> None:
+        """The comment of a valid row, to be written as its subject's comment of the term."""
+        if text:
+            self.comments.append(
+                CommentEntry(found.student_id, found.school_class, term, text, found.subject)
+            )
+
+    async def write_comments(self, written: dict[str, Written]) -> dict[str, Written]:
+        """`written` with the comments, when the file had any: written after the marks, in the
+        same transaction, so a refusal of either leaves nothing."""
+        if self.comments:
+            written["comments"] = await write_comments(self.ctx.actor, self.comments)
+        return written
 
     def first_time(
         self, row: RowView, key: tuple[object, ...], what: str | Callable[[], str]
@@ -268,8 +294,10 @@ class SecondaryMarkImport(MarkSheetImport):
             value = row.get(reader.field, reader.parse, expected=reader.expected, memo=reader.memo)
             if value is not None:
                 values[reader.kind, reader.index] = value
+        comment = self.comment(row)
         subject = found.subject
-        if not values or not self.first_time(
+        # a row with only a comment is a row too (and a second one for the same cell a copy)
+        if not (values or row.filled("comment")) or not self.first_time(
             row,
             (found.student_id, subject.id, term.id),
             lambda: _("Điểm môn {subject} học kỳ {term} của học sinh này").format(
@@ -282,6 +310,10 @@ class SecondaryMarkImport(MarkSheetImport):
                 MarkEntry(found.student_id, found.school_class, found.subject, term, k, i, v)
                 for (k, i), v in values.items()
             )
+            self.keep_comment(found, term, comment)
 
     async def write(self) -> dict[str, Written]:
-        return {"marks": await write_marks(self.ctx.actor, self.entries)}
+        written: dict[str, Written] = {}
+        if self.entries or not self.comments:
+            written["marks"] = await write_marks(self.ctx.actor, self.entries)
+        return await self.write_comments(written)

@@ -4,20 +4,26 @@ at that point, a whole-number score, at mid and end of each term.
 One row is a student × subject; its columns are the four assessment points ("Mức GHK1",
 "Điểm CHK1", ...). A blank cell is "not entered": when a file gives only the level of a point
 (or only the score), the stored other half is kept.
+
+A row may carry the subject teacher's comment of a term too ("Nhận xét", Thông tư 27 Điều 6),
+the term then read from a "Học kỳ: I" line above the header (the bot's template has one) or a
+"Học kỳ" column: the points say which term a level belongs to, a comment has no point.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from core.errors import InvalidValue
 from core.i18n import _
+from core.importing import fields
 from core.importing.context import ImportContext
 from core.importing.headers import Field, cell_text
 from core.importing.marks import MarkSheetImport
 from core.importing.reader import Cell
 from core.importing.rows import RowView
-from core.models import PrimaryAssessment, Subject
+from core.models import PrimaryAssessment, Subject, Term
 from core.rules.primary import SubjectLevel, TestPoint, parse_periodic_score, periodic_tests
 from core.services.gradebook import PrimaryEntry, write_primary
 from core.services.upsert import Written
@@ -86,7 +92,9 @@ class PrimaryMarkImport(MarkSheetImport):
                     signature=True,
                 )
             )
-        return (*self.identity_fields(), *point_fields)
+        # the term is only needed by a comment, so a file without one is read as before
+        term = replace(fields.term(title=True), required=False)
+        return (*self.identity_fields(), term, *point_fields)
 
     def check(self, row: RowView) -> None:
         found = self.row_subject(row)
@@ -113,7 +121,10 @@ class PrimaryMarkImport(MarkSheetImport):
             )
             if level is not None or score is not None:
                 values[point] = (level, score)
-        if not values or not self.first_time(
+        comment = self.comment(row)
+        term = self._comment_term(row) if comment else None
+        # a row with only a comment is a row too (and a second one for the subject a copy)
+        if not (values or row.filled("comment")) or not self.first_time(
             row,
             (found.student_id, found.subject.id),
             _("Đánh giá môn {subject} của học sinh này").format(subject=found.subject.name),
@@ -132,6 +143,19 @@ class PrimaryMarkImport(MarkSheetImport):
                 )
                 for point, (level, score) in values.items()
             )
+            if term is not None:
+                self.keep_comment(found, term, comment)
+
+    def _comment_term(self, row: RowView) -> Term | None:
+        """The term a row's comment is of; without one the comment is refused, not guessed."""
+        term = row.get("term", self.ctx.term, memo=self.ctx.memo("term"))
+        if term is None and row.ok:
+            row.problem(
+                "comment",
+                _("Không rõ nhận xét này là của học kỳ nào"),
+                _("một dòng «Học kỳ: I» (hoặc II) phía trên dòng tiêu đề, hoặc một cột «Học kỳ»"),
+            )
+        return term
 
     async def _with_stored_halves(self) -> list[PrimaryEntry]:
         """Entries whose blank level or score is filled from what is stored, so a file that
@@ -160,4 +184,9 @@ class PrimaryMarkImport(MarkSheetImport):
         return merged
 
     async def write(self) -> dict[str, Written]:
-        return {"primary": await write_primary(self.ctx.actor, await self._with_stored_halves())}
+        written: dict[str, Written] = {}
+        if self.entries or not self.comments:
+            written["primary"] = await write_primary(
+                self.ctx.actor, await self._with_stored_halves()
+            )
+        return await self.write_comments(written)

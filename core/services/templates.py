@@ -2,9 +2,11 @@
 
 The file is exactly what the marks importer reads back (core.importing.marks and primary_marks):
 "Lớp: 6A", "Môn: Toán", "Học kỳ: I" written once above a one-row header STT / Mã định danh /
-Họ và tên / the subject's columns, one row per student of the class in class-list order, with
-the marks already stored. A teacher fills the blanks and sends it back; blank cells never
-erase anything, so the round trip writes only what was added or changed.
+Họ và tên / the subject's columns / Nhận xét, one row per student of the class in class-list
+order, with the marks and the subject teacher's comment of the term already stored (Thông tư 22
+Điều 4, Thông tư 27 Điều 6: the subject teacher assesses by comment too; the comment of term
+II is the one the record prints as the year's). A teacher fills the blanks and sends it back;
+blank cells never erase anything, so the round trip writes only what was added or changed.
 
 Only the subject's assigned teacher (or an admin) gets it, as only they may write it back; the
 marks in it are personal data, so handing it out is audited like any read. Its layout is the
@@ -15,13 +17,15 @@ from __future__ import annotations
 
 import re
 
-from core import audit
+from core import audit, formatting
 from core.errors import NotFound
 from core.formatting import roman
 from core.i18n import _
+from core.importing.fields import subject_comment
 from core.importing.headers import GUIDE_HEADING
-from core.models import PrimaryAssessment, SchoolClass, Subject, Term
+from core.models import Comment, PrimaryAssessment, SchoolClass, Subject, Term
 from core.rules.catalog import Assessment, SchoolLevel
+from core.rules.homeroom import MAX_COMMENT
 from core.rules.primary import TestPoint, periodic_tests
 from core.rules.secondary import Verdict
 from core.services.access import Actor, ensure_can_write_subject
@@ -35,11 +39,12 @@ from core.services.gradebook import (
     topic_columns,
 )
 from core.services.progress import level_column, score_column
-from core.services.sheet_workbook import Book, Column, Template, build_workbook
+from core.services.sheet_workbook import Book, Column, Rule, Template, build_workbook
 from core.text import fold
 from core.workers import WorkerPool
 
 SHEET_TITLE = "Bảng điểm"
+COMMENT_COLUMN = subject_comment().aliases[0]  # the importer's own spelling: "Nhận xét"
 
 
 def _filename(school_class: SchoolClass, subject: Subject, term: Term) -> str:
@@ -54,17 +59,40 @@ def _cell_value(value: object) -> object:
     return float(value) if value is not None else None  # type: ignore[arg-type]
 
 
+async def _comments(student_ids: list[int], subject: Subject, term: Term) -> dict[int, str]:
+    """The subject teacher's stored comment of each student for the term."""
+    return dict(
+        await Comment.filter(student_id__in=student_ids, subject=subject, term=term).values_list(
+            "student_id", "text"
+        )
+    )
+
+
+def _comment_column() -> Column:
+    """The comment, a long text: wide, wrapped, and no longer than the record's cell."""
+    rule = Rule(
+        "textLength",
+        str(MAX_COMMENT),
+        None,
+        "lessThanOrEqual",
+        _("Nhận xét tối đa {limit} ký tự.").format(limit=formatting.integer(MAX_COMMENT)),
+    )
+    return Column(COMMENT_COLUMN, 50, rule)
+
+
 async def _secondary_rows(
     actor: Actor, school_class: SchoolClass, subject: Subject, term: Term
 ) -> tuple[list[str], list[list[object]]]:
     columns = [mark_column(k, i) for k, i in entry_columns(subject, school_class.grade)]
     sheet = await read_sheet(actor, school_class, subject, term)
+    comments = await _comments([r.student_id for r in sheet], subject, term)
     rows = [
         [
             r.number or None,
             r.national_id,
             r.full_name,
             *(_cell_value(r.marks.get(c)) for c in columns),
+            comments.get(r.student_id),
         ]
         for r in sheet
     ]
@@ -82,6 +110,7 @@ async def _primary_rows(
         if point in tested:
             columns.append((score_column(point), point, "score"))
     students = await class_students(school_class)
+    comments = await _comments([s.id for _e, s in students], subject, term)
     stored = {
         (a.student_id, TestPoint(a.point)): a
         for a in await PrimaryAssessment.filter(
@@ -95,7 +124,15 @@ async def _primary_rows(
             found = stored.get((student.id, point))
             value = getattr(found, part) if found else None
             values.append(str(value) if part == "level" and value is not None else value)
-        rows.append([enrollment.number or None, student.national_id, student.full_name, *values])
+        rows.append(
+            [
+                enrollment.number or None,
+                student.national_id,
+                student.full_name,
+                *values,
+                comments.get(student.id),
+            ]
+        )
     await audit.record(
         audit.Event(
             actor.label,
@@ -116,6 +153,15 @@ def _expected(level: SchoolLevel, subject: Subject) -> str:
     if subject.assessment == Assessment.COMMENT:
         return _("Mỗi ô: Đ (Đạt) hoặc CĐ (Chưa đạt).")
     return _("Mỗi ô: điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 7 hoặc 7,5).")
+
+
+def _comment_guide(level: SchoolLevel) -> str:
+    """What the comment column is for, and which of the two terms' comments the record prints."""
+    rule = _("Thông tư 27, Điều 6") if level is SchoolLevel.PRIMARY else _("Thông tư 22, Điều 4")
+    return _(
+        "Cột «{column}»: nhận xét của giáo viên bộ môn về học sinh trong học kỳ ({rule}), "
+        "tối đa {limit} ký tự. Nhận xét học kỳ II được in vào học bạ làm nhận xét cả năm của môn."
+    ).format(column=COMMENT_COLUMN, rule=rule, limit=formatting.integer(MAX_COMMENT))
 
 
 def _topic_guide(subject: Subject, grade: int) -> tuple[str, ...]:
@@ -153,8 +199,9 @@ async def grade_sheet_template(
             f"Môn: {subject.name}",
             f"Học kỳ: {roman(term.number)}",
         ),
-        columns=tuple(Column(c) for c in columns),
+        columns=(*(Column(c) for c in columns), _comment_column()),
         rows=tuple(tuple(row) for row in rows),
+        error_title=_("Giá trị không hợp lệ"),
         guide_title=_("Hướng dẫn"),
         guide=(
             GUIDE_HEADING,  # the importer knows this sheet by it and passes over it
@@ -163,7 +210,8 @@ async def grade_sheet_template(
             ),
             _expected(level, subject),
             *_topic_guide(subject, school_class.grade),
-            _("Ô để trống nghĩa là chưa nhập: không xóa điểm đã có."),
+            _comment_guide(level),
+            _("Ô để trống nghĩa là chưa nhập: không xóa điểm hay nhận xét đã có."),
             _("Không thêm hay bớt dòng học sinh, không sửa mã định danh."),
         ),
     )

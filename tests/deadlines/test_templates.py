@@ -13,6 +13,7 @@ from core.importing import import_file
 from core.importing.headers import GUIDE_HEADING
 from core.models import (
     AuditEvent,
+    Comment,
     Mark,
     PrimaryAssessment,
     Role,
@@ -52,11 +53,11 @@ async def test_round_trip_writes_what_the_teacher_added(small, workers, clock_at
     assert template.filename == "bang-diem-6a-ngu-van-hk1.xlsx"
     lines = rows(template.data)
     assert lines[2][:5] == ("Lớp: 6A", None, "Môn: Ngữ văn", None, "Học kỳ: I")
-    header = ("STT", "Mã định danh", "Họ và tên", "TX1", "TX2", "TX3", "TX4", "GK", "CK")
-    assert lines[4] == header
-    assert lines[5] == (1, "001214000001", "Nguyễn Văn An", 7, 7, 7, 7, 7, 7)
-    assert lines[6] == (2, "001314000002", "Trần Thị Bình", 6, 6, 6, None, 6, None)
-    assert lines[7] == (3, "001314000003", "Phạm Thị Chi", 9, 9, 9, 9, 9, None)
+    marks = ("TX1", "TX2", "TX3", "TX4", "GK", "CK")
+    assert lines[4] == ("STT", "Mã định danh", "Họ và tên", *marks, "Nhận xét")
+    assert lines[5] == (1, "001214000001", "Nguyễn Văn An", 7, 7, 7, 7, 7, 7, None)
+    assert lines[6] == (2, "001314000002", "Trần Thị Bình", 6, 6, 6, None, 6, None, None)
+    assert lines[7] == (3, "001314000003", "Phạm Thị Chi", 9, 9, 9, 9, 9, None, None)
     read = await AuditEvent.get(action="gradebook.read", actor=teacher.label)
     assert read.target.startswith(f"sheet:{small.classes['6A'].id}:")
 
@@ -86,7 +87,7 @@ async def test_only_the_assigned_teacher_or_an_admin_gets_it(small, workers) -> 
         small.admin, small.classes["6B"], small.subjects["GDTC"], small.terms[2], workers=workers
     )
     # comment-only: 2 TX whatever the periods (TT22 Điều 6 khoản 2 điểm a; GDTC has 70)
-    assert rows(comment.data)[4][3:] == ("TX1", "TX2", "GK", "CK")
+    assert rows(comment.data)[4][3:] == ("TX1", "TX2", "GK", "CK", "Nhận xét")
     guide = rows(comment.data, "Hướng dẫn")
     assert guide[0][0] == GUIDE_HEADING and "Đ (Đạt)" in guide[2][0]
 
@@ -121,11 +122,16 @@ async def test_primary_round_trip(primary, workers) -> None:
         "Điểm GHK1",
         "Mức CHK1",
         "Điểm CHK1",
+        "Nhận xét",
     )
-    back = filled(template.data, {"D6": "H", "E6": 7, "F6": "T", "G6": 9})
-    await import_file(teacher, year, "marks", back, template.filename, workers=workers)
+    said = "Đọc to, rõ ràng."  # the subject teacher's comment of term I (Thông tư 27 Điều 6)
+    back = filled(template.data, {"D6": "H", "E6": 7, "F6": "T", "G6": 9, "H6": said})
+    report = await import_file(teacher, year, "marks", back, template.filename, workers=workers)
+    assert report.parts["comments"].created == 1
     stored = {str(a.point): (a.level, a.score) for a in await PrimaryAssessment.filter(subject=tv)}
     assert stored == {"mid_1": ("H", 7), "end_1": ("T", 9)}
+    comment = await Comment.get(subject=tv)
+    assert (comment.term_id, comment.text, comment.author_id) == (term.id, said, teacher.staff_id)
     again = rows((await grade_sheet_template(teacher, klass, tv, term, workers=workers)).data)
-    assert again[5][3:] == ("H", 7, "T", 9)
+    assert again[5][3:] == ("H", 7, "T", 9, said)
     assert not await Mark.exists()

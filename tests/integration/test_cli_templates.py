@@ -15,7 +15,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from core.db import close_database, open_database
-from core.models import Absence, Conduct
+from core.models import Absence, Comment, Conduct
 from tests.deadlines.conftest import build_small
 from tests.on_behalf import enable_on_behalf
 
@@ -83,6 +83,12 @@ async def test_templates_and_homeroom_imports(sqlite_db: str, tmp_path: Path) ->
         assert "Đã ghi nv.xlsx." in out and "hocba import marks" in out
         marks = list(load_workbook(tmp_path / "nv.xlsx")["Bảng điểm"].iter_rows(values_only=True))
         assert marks[2][:5] == ("Lớp: 6A", None, "Môn: Ngữ văn", None, "Học kỳ: I")
+        assert marks[4][-1] == "Nhận xét"
+        # the subject teacher's comment comes back with the marks (Chi's row)
+        noted = edit(tmp_path / "nv.xlsx", "Bảng điểm", {"J8": "Viết hay, cần đọc thêm."})
+        code, out, err = await hocba("import", "marks", str(noted))
+        assert code == 0, err
+        assert "- Nhận xét: 1 thêm mới, 0 cập nhật, 0 không đổi." in out
         code, out, err = await hocba("template", "marks", "6A", "Hóa học", "1")
         assert code == 1 and out == "" and "Trường không có môn «Hóa học»" in err
 
@@ -111,3 +117,5 @@ async def test_templates_and_homeroom_imports(sqlite_db: str, tmp_path: Path) ->
     assert (await Conduct.get(student_id=chi)).level == "K"
     absent = await Absence.get(student_id=chi)
     assert (absent.excused, absent.unexcused) == (3, 0)
+    noted = await Comment.get(student_id=chi, subject=small.subjects["NV"])
+    assert noted.text == "Viết hay, cần đọc thêm."

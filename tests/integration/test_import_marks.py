@@ -10,7 +10,15 @@ import pytest
 from core.errors import PermissionDenied
 from core.importing import import_file
 from core.importing.rows import RowView
-from core.models import AuditEvent, Mark, MarkKind, PrimaryAssessment, Staff, Subject
+from core.models import (
+    AuditEvent,
+    Comment,
+    Mark,
+    MarkKind,
+    PrimaryAssessment,
+    Staff,
+    Subject,
+)
 from core.rules.primary import SubjectLevel, TestPoint
 from core.rules.secondary import Verdict
 from core.services.access import Actor
@@ -358,3 +366,90 @@ async def test_bad_primary_values(primary_school, workers) -> None:
     assert "khối 3" in find(problems, row=5, phrase="không có bài kiểm tra").problem
     assert "Hoàn thành tốt" in find(problems, row=6, phrase="«X»").expected
     assert len(problems) == 5
+
+
+# --- the subject teacher's comment (Thông tư 22 Điều 4, Thông tư 27 Điều 6) -----------------
+
+
+async def _comments(subject: str) -> dict[tuple[str, int], str]:
+    found = await Comment.filter(subject__code=subject).prefetch_related("student", "term")
+    return {(c.student.national_id, c.term.number): c.text for c in found}
+
+
+async def test_marks_and_comments_in_one_sheet(school, workers) -> None:
+    _school, year, admin = school
+    rows = [
+        (*HEADER, "Nhận xét"),
+        ("6A", AN, None, "Toán", "I", 8, None, None, None, 7, 8, "Tính nhanh, cẩn thận."),
+        ("6A", BINH, None, "Toán", "I", None, None, None, None, None, None, "Cần luyện thêm."),
+        ("7A", CHI, None, "GDTC", "II", "Đ", None, None, None, None, None, "Tích cực."),
+    ]
+    report = await import_file(
+        admin, year, "marks", xlsx({"Điểm": rows}), "d.xlsx", workers=workers
+    )
+    assert (report.parts["marks"].created, report.parts["comments"].created) == (4, 3)
+    assert await _comments("TOAN") == {
+        (AN, 1): "Tính nhanh, cẩn thận.",
+        (BINH, 1): "Cần luyện thêm.",
+    }
+    assert await _comments("GDTC") == {(CHI, 2): "Tích cực."}
+    assert await _marks(BINH, "TOAN", 1) == {}  # a row with only a comment writes no mark
+
+    # blank: not entered, never erased; a new text replaces the stored one
+    rows[1] = (*rows[1][:-1], None)
+    rows[2] = (*rows[2][:-1], "Đã tiến bộ.")
+    again = await import_file(admin, year, "marks", xlsx({"Điểm": rows}), "d.xlsx", workers=workers)
+    assert (again.parts["comments"].updated, again.parts["comments"].unchanged) == (1, 1)
+    assert await _comments("TOAN") == {(AN, 1): "Tính nhanh, cẩn thận.", (BINH, 1): "Đã tiến bộ."}
+
+
+async def test_a_bad_comment_is_named_and_nothing_is_written(school, workers) -> None:
+    _school, year, admin = school
+    rows = [
+        ("Lớp", "Mã định danh", "Môn", "Học kỳ", "TX1", "Nhan xet"),
+        ("6A", AN, "Toán", "I", 8, "Giỏi\u200b"),
+        ("6A", BINH, "Toán", "I", 7, "x" * 1001),
+        ("6A", DUNG, "Toán", "I", None, "Ngoan."),  # 6B's
+    ]
+    problems = await rejected(admin, year, "marks", xlsx({"Điểm": rows}), "d.xlsx", workers)
+    assert find(problems, row=2, phrase="ký tự ẩn").column == "Nhan xet"
+    find(problems, row=3, phrase="quá giới hạn 1000")
+    find(problems, row=4, phrase="không phải lớp 6A")
+    assert len(problems) == 3 and not await Comment.exists()
+
+
+async def test_primary_comment_of_the_sheets_term(primary_school, workers) -> None:
+    _school, year, admin = primary_school
+    template = [
+        ("Lớp: 4A", None, "Môn: Toán", None, "Học kỳ: I"),
+        (),
+        ("STT", "Mã định danh", "Mức CHK1", "Điểm CHK1", "NX"),
+        (1, P4, "T", 9, "Tính toán nhanh."),
+    ]
+    report = await import_file(
+        admin, year, "marks", xlsx({"Toán": template}), "t.xlsx", workers=workers
+    )
+    assert (report.parts["primary"].created, report.parts["comments"].created) == (1, 1)
+    assert await _comments("TOAN") == {(P4, 1): "Tính toán nhanh."}
+
+    long = [
+        ("Lớp", "Mã định danh", "Môn", "Học kỳ", "Mức CN", "Nhận xét"),
+        ("4A", P4, "Toán", "II", None, "Hoàn thành tốt."),
+        ("4A", P4, "Tiếng Việt", "2", "H", None),
+    ]
+    report = await import_file(admin, year, "marks", xlsx({"TH": long}), "l.xlsx", workers=workers)
+    assert (report.parts["primary"].created, report.parts["comments"].created) == (1, 1)
+    assert await _comments("TOAN") == {(P4, 1): "Tính toán nhanh.", (P4, 2): "Hoàn thành tốt."}
+
+
+async def test_a_primary_comment_needs_its_term(primary_school, workers) -> None:
+    _school, year, admin = primary_school
+    rows = [
+        (*PRIMARY_HEADER, "Nhận xét"),
+        ("4A", P4, "Toán", "T", 9, None, None, None, None, "Tính toán nhanh."),
+        ("4A", P4, "Toán", None, None, None, None, None, None, "Bản sao."),
+    ]
+    problems = await rejected(admin, year, "marks", xlsx({"TH": rows}), "th.xlsx", workers)
+    assert find(problems, row=2, phrase="học kỳ nào").column == "Nhận xét"
+    assert find(problems, row=3, phrase="dòng 2").column == "Mã định danh"
+    assert len(problems) == 3 and not await Comment.exists()

@@ -283,7 +283,7 @@ async def test_grade_sheet_offers_the_topic_column_and_reads_it_back(upper, work
         teacher, klass, upper["subjects"]["TOAN"], term, workers=workers
     )
     lines = _sheet_rows(template.data, "Bảng điểm")
-    assert lines[4][3:] == ("TX1", "TX2", "TX3", "TX4", "CĐHT", "GK", "CK")
+    assert lines[4][3:] == ("TX1", "TX2", "TX3", "TX4", "CĐHT", "GK", "CK", "Nhận xét")
     guide = [line[0] for line in _sheet_rows(template.data, "Hướng dẫn")]
     assert any("CĐHT" in line and "cụm chuyên đề" in line for line in guide)
     book = load_workbook(io.BytesIO(template.data))
