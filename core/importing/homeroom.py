@@ -15,7 +15,7 @@ only in secondary school and only for the sheet's term, qualities only in primar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core import formatting
 from core.errors import InvalidValue, PermissionDenied
@@ -143,12 +143,33 @@ class HomeroomImport(SheetImport):
             found += quality_fields()
         if "comments" in self.parts:
             found.append(comment_field())
+        # Recognised only to be refused (`_a_subject_sheet`): a grade sheet has a comment
+        # column too, the subject teacher's, which is not the homeroom teacher's comment.
+        found.append(replace(fields.subject(title=True), required=False))
         return tuple(found)
+
+    @staticmethod
+    def _a_subject_sheet(row: RowView) -> bool:
+        """A row of a subject's grade sheet (a «Môn» line or column): refused, never read as
+        the homeroom teacher's data."""
+        if not (row.filled("subject") or "subject" in row.sheet.layout.titles):
+            return False
+        row.problem(
+            "subject",
+            _(
+                "Đây là bảng điểm của một môn, không phải bảng chủ nhiệm: nhận xét trong đó là "
+                "của giáo viên bộ môn"
+            ),
+            _("bảng điểm môn nhập bằng «hocba import marks TỆP» (hoặc gửi lại cho bot)"),
+        )
+        return True
 
     def row_name(self, row: RowView) -> str | None:
         return row_name(self.ctx, row)
 
     def check(self, row: RowView) -> None:
+        if self._a_subject_sheet(row):
+            return
         found = class_student(self.ctx, row, _("bảng chủ nhiệm"))
         term = row.get("term", self.ctx.term, required=True)
         if found is None or term is None:

@@ -89,6 +89,9 @@ async def test_templates_and_homeroom_imports(sqlite_db: str, tmp_path: Path) ->
         code, out, err = await hocba("import", "marks", str(noted))
         assert code == 0, err
         assert "- Nhận xét: 1 thêm mới, 0 cập nhật, 0 không đổi." in out
+        # the same sheet as the homeroom teacher's comments: refused, its comments are a subject's
+        code, out, err = await hocba("import", "comments", str(noted))
+        assert code == 1 and out == "" and "Đây là bảng điểm của một môn" in err, err
         code, out, err = await hocba("template", "marks", "6A", "Hóa học", "1")
         assert code == 1 and out == "" and "Trường không có môn «Hóa học»" in err
 
