@@ -1,8 +1,9 @@
 """Stamp images (regulation 001 Điều 13): a personal signature in blue on a transparent PNG,
 and the school's seal in red.
 
-A real school uploads each signer's scanned signature; for the demo and the tests a plausible
-one is drawn from the person's name (the same name always gives the same strokes).
+Each signer uploads their own signature (core.services.signature_images), which `inked` turns
+into blue strokes on a transparent ground; for the demo and the tests a plausible one is drawn
+from the person's name (`handwritten_signature`: the same name always gives the same strokes).
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import random
 from functools import cache
 from io import BytesIO
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from core.render.fonts import BOLD, font_path
 
 BLUE = (20, 50, 170, 255)
 RED = (200, 20, 30, 255)
+# How dark a pixel must be to be ink: at or below INK_FULL (grey level) fully, at or above
+# INK_NONE not at all (white, or the light halo a background removal leaves), between in
+# proportion, so the strokes keep their smooth edges.
+INK_FULL = 140
+INK_NONE = 235
 
 
 @cache
@@ -65,6 +71,38 @@ def seal(school_name: str, size: int = 300) -> bytes:
             (centre, size * 0.56 + index * size * 0.09), line, fill=RED, font=font, anchor="mm"
         )
     return _png(image)
+
+
+def _ramp(dark: float, light: float):
+    """A grey level -> opacity table: 255 at or below `dark`, 0 at or above `light`."""
+    return [round(255 * min(1.0, max(0.0, (light - v) / (light - dark)))) for v in range(256)]
+
+
+def inked(image: Image.Image, paper: int | None = None) -> Image.Image:
+    """The strokes of a signature image as BLUE on a transparent ground (001 Điều 13).
+
+    A pixel's opacity is its own (None `paper`: the image has its own transparency) times its
+    darkness, so a halo of opaque white left around the strokes disappears and black, blue or
+    grey strokes all come out the regulation's blue. With `paper`, the grey level of the white
+    paper an opaque scan was made on, opacity is darkness against that paper alone: the paper,
+    and anything within 25 levels of it (its grain), becomes transparent."""
+    rgba = image.convert("RGBA")
+    grey = rgba.convert("L")
+    if paper is None:
+        alpha = ImageChops.multiply(rgba.getchannel("A"), grey.point(_ramp(INK_FULL, INK_NONE)))
+    else:
+        light = max(paper - 25, 1)
+        alpha = grey.point(_ramp(min(INK_FULL, light - 1), light))
+    out = Image.new("RGBA", rgba.size, (*BLUE[:3], 0))
+    out.putalpha(alpha)
+    return out
+
+
+def png(image: Image.Image) -> bytes:
+    """PNG bytes of `image`, compressed as far as PNG goes (a record embeds it every time)."""
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _png(image: Image.Image) -> bytes:
