@@ -85,6 +85,7 @@ def _commands() -> list[BotCommand]:
         BotCommand("nhapdiem", _("Nhập một điểm")),
         BotCommand("chunhiem", _("Nhập rèn luyện, ngày nghỉ (chủ nhiệm)")),
         BotCommand("suadiem", _("Đề nghị sửa điểm")),
+        BotCommand("chuky", _("Ảnh chữ ký tay (người ký học bạ)")),
         BotCommand("language", _("Đổi ngôn ngữ")),
         BotCommand("dangxuat", _("Đăng xuất")),
     ]

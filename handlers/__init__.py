@@ -24,6 +24,7 @@ from handlers import (
     progress,
     reminders,
     replies,
+    signature_image,
     signin,
     signing,
     verify,
@@ -57,6 +58,7 @@ def register_all(application: Application) -> None:
         locks,
         corrections,
         signing,
+        signature_image,  # a conversation: before the files the flows below take
         closing,
         markentry,
         homeroom,
