@@ -26,7 +26,7 @@ from core.models.records import RECORD_ORDER, SignatureRole
 from core.render.pdf_record import render_record_pdf
 from core.render.xml_record import parse_own, record_from_xml
 from core.signing.keys import Signer
-from core.signing.pades import PreparedPdf, pades_signer, sign_pdf
+from core.signing.pades import PreparedPdf, pades_signer
 from core.signing.xmldsig import insert_signature_value, sign_xml
 
 
@@ -45,9 +45,12 @@ async def sign_record_step(
     signer: Signer,
     moment: dt.datetime,
     timings: Counter[str] | None = None,
+    *,
+    handwriting: bytes | None = None,
 ) -> tuple[bytes, bytes | None]:
     """Add `role`'s signatures to one record. `timings`, when given, accumulates the seconds
-    spent in "xml", "render" and "pdf", so the benchmark measures this very code."""
+    spent in "xml", "render" and "pdf", so the benchmark measures this very code.
+    `handwriting` is the signature image the principal's stamp draws (None: none)."""
     clock = time.perf_counter()
 
     def lap(part: str) -> None:
@@ -64,7 +67,7 @@ async def sign_record_step(
         lap("render")
     if role in (SignatureRole.PRINCIPAL, SignatureRole.SEAL):
         assert pdf is not None
-        pdf = await sign_pdf(pdf, signer, role, moment)
+        pdf = await pades_signer(signer, role, moment, handwriting).sign(pdf)
         lap("pdf")
     return xml, pdf
 
@@ -126,9 +129,15 @@ class PreparedStep:
 
 
 async def prepare_step(
-    xml: bytes, pdf: bytes | None, role: SignatureRole, signer: Signer, moment: dt.datetime
+    xml: bytes,
+    pdf: bytes | None,
+    role: SignatureRole,
+    signer: Signer,
+    moment: dt.datetime,
+    handwriting: bytes | None = None,
 ) -> PreparedStep:
-    """Phase one of a remote step (a record's or a sheet's): everything but the values."""
+    """Phase one of a remote step (a record's or a sheet's): everything but the values, the
+    principal's stamp drawing `handwriting` (their signature image; None: none)."""
     key = signer.key
     assert isinstance(key, RemoteKey)
     xml = sign_xml(xml, signer, role.signature_id, moment, countersigned(role))
@@ -138,7 +147,7 @@ async def prepare_step(
         pdf = render_record_pdf(record_from_xml(parse_own(xml)))
     if role in (SignatureRole.PRINCIPAL, SignatureRole.SEAL):
         assert pdf is not None
-        prepared_pdf = await pades_signer(signer, role, moment).prepare(pdf)
+        prepared_pdf = await pades_signer(signer, role, moment, handwriting).prepare(pdf)
     return PreparedStep(xml, xml_to_sign, prepared_pdf)
 
 

@@ -12,7 +12,7 @@ redoes per signature work whose result never changes within a batch (DESIGN.md s
 - it lays out the stamp text and subsets and embeds the stamp font for each signature (~20 ms).
   Within a batch the stamp (image, signer's name, signing time) is the same for every
   document: `PadesSigner` renders it once into a small PDF and copies the finished form
-  XObject into each document.
+  XObject into each document (core.signing.stamps, which also says what a stamp shows).
 
 `PadesSigner` holds all of that for one signer, role and moment (one batch step); the
 benchmark (tests/bench/signing.py) times it against pyhanko's own signer on the same PDFs.
@@ -24,7 +24,6 @@ import datetime as dt
 import os
 from base64 import b64decode, b64encode
 from dataclasses import dataclass
-from functools import cache
 from io import BytesIO
 
 from asn1crypto import cms
@@ -34,36 +33,21 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
-from PIL import Image
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.content import AppearanceContent
-from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import BoxConstraints
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.pdf_utils.writer import BasePdfFileWriter, PdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_cms import Signer as PyhankoSigner
-from pyhanko.stamp import TextStampStyle
-from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core import clock
 from core.errors import InvalidValue
-from core.formatting import date_time
 from core.i18n import _
 from core.models.records import SignatureRole
-from core.render.fonts import stamp_font_path
-from core.render.images import handwritten_signature, seal
-from core.render.pdf_record import PRINCIPAL_BOX, SEAL_BOX
+from core.render.images import handwritten_signature
 from core.signing.keys import Signer
-
-FIELD_NAMES = {SignatureRole.PRINCIPAL: "HieuTruong", SignatureRole.SEAL: "DauNhaTruong"}
-BOXES = {SignatureRole.PRINCIPAL: PRINCIPAL_BOX, SignatureRole.SEAL: SEAL_BOX}
-_STAMP_KEY = "/HocbaStamp"
+from core.signing.stamps import BOXES, FIELD_NAMES, Box, RenderedStampStyle, rendered_stamp
+from core.signing.stamps import stamp_style as stamp_style
 
 
 def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -143,71 +127,6 @@ class HeldKeySigner(PyhankoSigner):
         return self.template
 
 
-@cache
-def _image(png: bytes) -> PdfImage:
-    return PdfImage(Image.open(BytesIO(png)))
-
-
-@cache
-def _font_factory():
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-
-    return GlyphAccumulatorFactory(str(stamp_font_path()))
-
-
-def stamp_style(role: SignatureRole, signer_name: str, moment: dt.datetime) -> TextStampStyle:
-    """The principal's blue handwritten signature, or the school's red seal, with the signer's
-    name and the signing time on the school's clock (Asia/Ho_Chi_Minh) written over it."""
-    background = (
-        handwritten_signature(signer_name) if role is SignatureRole.PRINCIPAL else seal(signer_name)
-    )
-    text = _("Ký bởi: {signer}\nThời gian: {time}").format(
-        signer=signer_name, time=date_time(moment)
-    )
-    return TextStampStyle(
-        stamp_text=text.replace("%", "%%"),  # pyhanko interpolates %(name)s
-        background=_image(background),
-        background_opacity=1.0,
-        border_width=0,
-        text_box_style=TextBoxStyle(font=_font_factory(), font_size=6),
-    )
-
-
-class _RenderedStamp(AppearanceContent):
-    """A stamp rendered once elsewhere, copied into each document's writer."""
-
-    def __init__(self, writer: BasePdfFileWriter, source: generic.IndirectObject) -> None:
-        super().__init__(box=None, writer=writer)
-        self._source = source
-
-    def register(self) -> generic.IndirectObject:
-        imported = self._ensure_writer.import_object(self._source)
-        assert isinstance(imported, generic.IndirectObject)
-        return imported
-
-
-@dataclass(frozen=True)
-class _RenderedStampStyle(BaseStampStyle):
-    """A pyhanko stamp style whose appearance is the stamp `PadesSigner` rendered once."""
-
-    source: generic.IndirectObject | None = None
-
-    def create_stamp(self, writer: BasePdfFileWriter, box: BoxConstraints, text_params: dict):
-        assert self.source is not None
-        return _RenderedStamp(writer, self.source)
-
-
-def _render_stamp(style: TextStampStyle, width: float, height: float) -> generic.IndirectObject:
-    """Lay out the stamp, subset and embed its font, once, in a scratch PDF; the form XObject
-    read back from it is complete (font and images encoded) and can be copied as is."""
-    scratch = PdfFileWriter()
-    stamp = style.create_stamp(scratch, BoxConstraints(width=width, height=height), {})
-    scratch.root[_STAMP_KEY] = stamp.register()
-    out = BytesIO()
-    scratch.write(out)
-    return PdfFileReader(BytesIO(out.getvalue())).root.raw_get(_STAMP_KEY)
-
-
 @dataclass(frozen=True)
 class PreparedPdf:
     """A PDF between the two phases of signing; stored as is for remote signing."""
@@ -256,7 +175,12 @@ class _SignerAt(signers.PdfSigner):
 class PadesSigner:
     """One signer's PAdES step of a batch (role, moment): key, CMS template and stamp made once,
     then `sign` for each document. A document other than a record (the minutes of a
-    correction) gives the stamp's `box` on its last page and the signature's `reason`."""
+    correction) gives the stamp's `box` on its last page and the signature's `reason`.
+
+    `handwriting` is the principal's signature image their stamp draws (PNG, blue on
+    transparent, core.services.signature_images), None for a stamp with the caption alone:
+    nothing here invents a person's signature. The stamp is drawn when the first document is
+    prepared, so the second phase of remote signing (`finish`) never draws one."""
 
     def __init__(
         self,
@@ -264,8 +188,9 @@ class PadesSigner:
         role: SignatureRole,
         moment: dt.datetime,
         *,
-        box: tuple[float, float, float, float] | None = None,
+        box: Box | None = None,
         reason: str | None = None,
+        handwriting: bytes | None = None,
     ) -> None:
         self.signer = signer
         self.role = role
@@ -273,10 +198,16 @@ class PadesSigner:
         self.reason = reason or role.label
         self.cms_signer = HeldKeySigner(signer)
         self.moment = moment
-        x1, y1, x2, y2 = self.box
-        stamp = _render_stamp(stamp_style(role, signer.name, moment), x2 - x1, y2 - y1)
-        self._style = _RenderedStampStyle(border_width=0, source=stamp)
+        self.handwriting = handwriting
+        self._style: RenderedStampStyle | None = None
         self._bytes_reserved: int | None = None
+
+    def _stamp(self) -> RenderedStampStyle:
+        if self._style is None:
+            self._style = rendered_stamp(
+                self.role, self.signer.name, self.moment, self.handwriting, self.box
+            )
+        return self._style
 
     def _pdf_signer(self) -> signers.PdfSigner:
         name = FIELD_NAMES[self.role]
@@ -290,7 +221,7 @@ class PadesSigner:
                 location=None,
             ),
             signer=self.cms_signer,
-            stamp_style=self._style,
+            stamp_style=self._stamp(),
             new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=self.box),
         )
 
@@ -343,23 +274,39 @@ class PadesSigner:
         return await self.finish(prepared, signature)
 
 
-_held: dict[tuple[int, SignatureRole, dt.datetime], PadesSigner] = {}
+_held: dict[tuple[int, SignatureRole, dt.datetime, bytes | None], PadesSigner] = {}
 
 
-def pades_signer(signer: Signer, role: SignatureRole, moment: dt.datetime) -> PadesSigner:
+def pades_signer(
+    signer: Signer,
+    role: SignatureRole,
+    moment: dt.datetime,
+    handwriting: bytes | None = None,
+) -> PadesSigner:
     """The `PadesSigner` of this batch step, made on first use: a batch calls this once per
-    document with the same signer and moment."""
-    key = (id(signer), role, moment)
+    document with the same signer, moment and signature image."""
+    key = (id(signer), role, moment, handwriting)
     found = _held.get(key)
     if found is None or found.signer is not signer:
         if len(_held) >= 16:  # a few batch steps at a time; older ones are done
             _held.clear()
-        found = _held[key] = PadesSigner(signer, role, moment)
+        found = _held[key] = PadesSigner(signer, role, moment, handwriting=handwriting)
     return found
 
 
 async def sign_pdf(
-    pdf: bytes, signer: Signer, role: SignatureRole, moment: dt.datetime | None = None
+    pdf: bytes,
+    signer: Signer,
+    role: SignatureRole,
+    moment: dt.datetime | None = None,
+    handwriting: bytes | None = None,
 ) -> bytes:
-    """Add the role's PAdES signature to one PDF (see `PadesSigner` for a batch)."""
-    return await pades_signer(signer, role, moment or clock.now()).sign(pdf)
+    """Add the role's PAdES signature to one PDF (see `PadesSigner` for a batch).
+
+    The tests' and the benchmark's one-document call, whose signers are test certificates:
+    without `handwriting` the principal's stamp draws the scrawl generated from the
+    certificate's name (core.render.images), as the demo's do. The services sign through
+    core.signing.chain, which draws only an image its signer uploaded."""
+    if handwriting is None and role is SignatureRole.PRINCIPAL:
+        handwriting = handwritten_signature(signer.name)
+    return await pades_signer(signer, role, moment or clock.now(), handwriting).sign(pdf)

@@ -23,6 +23,7 @@ from cryptography import x509
 from core.formatting import date_time
 from core.i18n import _, use_language
 from core.models.records import SignatureRole
+from core.render.images import handwritten_signature
 from core.render.minutes import MinutesFacts, render_minutes
 from core.signing.backends import (
     SEAL_CODE,
@@ -93,6 +94,18 @@ def school_seal(settings: SigningSettings, school_code: str) -> Signer:
     return _signer(settings, school_code, SEAL_CODE)
 
 
+def _handwriting(
+    settings: SigningSettings, role: SignatureRole, signer: Signer, uploaded: bytes | None
+) -> bytes | None:
+    """The signature image the principal's stamp draws: the one they uploaded
+    (core.services.signature_images, 001 Điều 13); without one, a scrawl drawn from their
+    name only in demo mode, whose people are made up. A real person without an uploaded image
+    gets the caption alone: nobody's signature is invented."""
+    if uploaded is not None or role is not SignatureRole.PRINCIPAL or not settings.demo:
+        return uploaded
+    return handwritten_signature(signer.name)
+
+
 def sign_documents(
     settings: SigningSettings,
     school_code: str,
@@ -101,14 +114,20 @@ def sign_documents(
     documents: Sequence[Document],
     moment: dt.datetime,
     language: str,
+    handwriting: bytes | None = None,
 ) -> tuple[list[Document], str]:
     """Add `role`'s signatures to each document with the key of `code` (file or token);
-    returns the signed documents and the signer's name as their certificate gives it."""
+    returns the signed documents and the signer's name as their certificate gives it.
+    `handwriting`: the signer's uploaded signature image (`_handwriting`)."""
     with use_language(language):  # a refusal (wrong PIN, missing file) in the signer's words
         signer = _signer(settings, school_code, code)
+        picture = _handwriting(settings, role, signer, handwriting)
 
         async def sign_all() -> list[Document]:
-            return [await sign_record_step(x, p, role, signer, moment) for x, p in documents]
+            return [
+                await sign_record_step(x, p, role, signer, moment, handwriting=picture)
+                for x, p in documents
+            ]
 
         return asyncio.run(sign_all()), signer.name
 
@@ -163,11 +182,15 @@ def prepare_documents(
     role: SignatureRole,
     documents: Sequence[Document],
     moment: dt.datetime,
+    handwriting: bytes | None = None,
 ) -> list[PreparedStep]:
-    """Remote signing, phase one, for a chunk: everything but the signature values."""
+    """Remote signing, phase one, for a chunk: everything but the signature values; the
+    principal's stamp draws `handwriting`, their uploaded signature image (None: none; remote
+    signers are real people, so there is no demo scrawl here)."""
 
     async def prepare_all() -> list[PreparedStep]:
-        return [await prepare_step(x, p, role, _remote(chain_der), moment) for x, p in documents]
+        signer = _remote(chain_der)
+        return [await prepare_step(x, p, role, signer, moment, handwriting) for x, p in documents]
 
     return asyncio.run(prepare_all())
 
