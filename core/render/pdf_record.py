@@ -2,7 +2,8 @@
 
 Rendered from the XML record (`record_from_xml`), so the PDF shows exactly what was signed in
 XML. The signature area at the foot of the last page leaves room for the visible PAdES stamps;
-their boxes are defined here (`PRINCIPAL_BOX`, `SEAL_BOX`) so layout and signing agree.
+their boxes (`PRINCIPAL_BOX`, `SEAL_BOX`) and the signature blocks around them are laid out in
+core.render.book_canvas, so layout and signing agree.
 
 The record's signer list (001 Điều 4.1) is printed for the reader and attached as
 `danhsachky.xml` (hocba.xsd, thongtinkypdf) for a verifier: the principal and the seal sign the
@@ -12,6 +13,8 @@ PDF with the list inside, so the PDF, like the XML, says whose signatures make i
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from io import BytesIO
 from xml.sax.saxutils import escape  # teachers' text goes into reportlab markup
 
@@ -21,28 +24,35 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.formatting import grouped
 from core.i18n import _
 from core.models.records import SignatureRole
+from core.render.book_canvas import BOTTOM_MARGIN as _BOTTOM_MARGIN
+from core.render.book_canvas import PRINCIPAL_BOX, SEAL_BOX, book_canvas
 from core.render.fonts import register_reportlab_fonts
 from core.render.qr import QrCode
-from core.render.xml_record import PDF_SIGNERS_FILE, StudentRecord, build_pdf_signers
+from core.render.xml_record import (
+    PDF_SIGNERS_FILE,
+    StudentRecord,
+    build_pdf_signers,
+    parse_own,
+    record_from_xml,
+    signing_times,
+)
 from core.rules import primary as tt27
 from core.rules import secondary as tt22
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-# (x1, y1, x2, y2) in points from the bottom left of the last page. The seal overlaps the left
-# third of the principal's signature (regulation 001, Điều 13).
-PRINCIPAL_BOX = (340, 70, 520, 160)
-SEAL_BOX = (290, 60, 400, 170)
-_BOTTOM_MARGIN = 185  # the content ends above the stamps
+__all__ = ["PRINCIPAL_BOX", "SEAL_BOX", "render_record_pdf"]
 
 
 def _styles() -> dict[str, ParagraphStyle]:
     regular, bold = register_reportlab_fonts()
     return {
+        "cover": ParagraphStyle(
+            "cover", fontName=bold, fontSize=40, leading=48, alignment=1, spaceAfter=8
+        ),
         "title": ParagraphStyle("title", fontName=bold, fontSize=16, alignment=1, spaceAfter=6),
         "centre": ParagraphStyle("centre", fontName=bold, fontSize=10, alignment=1),
         "body": ParagraphStyle("body", fontName=regular, fontSize=10, leading=14),
@@ -57,35 +67,17 @@ def _score(value: str) -> str:
     return value.replace(".", ",")
 
 
-def render_record_pdf(record: StudentRecord) -> bytes:
+def render_record_pdf(
+    record: StudentRecord, signed: Mapping[str, dt.datetime] | None = None
+) -> bytes:
+    """The record as the paper book lays it out: a cover (the national motto, the student,
+    the school, the QR code of the record's page), then the year's section (its results, the
+    teachers' comments, the signer list), and at the foot of the last page the signature
+    blocks. `signed`: signature Id (chuky-gvcn...) → when the XML was signed, for the blocks
+    of the signatures already on it (`signing_times`)."""
     styles = _styles()
     p = lambda text, style="body": Paragraph(text, styles[style])  # noqa: E731
-    story = [
-        Table(
-            [
-                [
-                    p(record.school.name, "centre"),
-                    p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "centre"),
-                ],
-                ["", p(_("Độc lập - Tự do - Hạnh phúc"), "centre")],
-            ],
-            colWidths=[80 * mm, 100 * mm],
-        ),
-        Spacer(1, 6 * mm),
-        p(_("HỌC BẠ"), "title"),
-        p(
-            _("Năm học {year} — Lớp {klass} — Mã học bạ {code} (phiên bản {version})").format(
-                year=record.year_name,
-                klass=record.class_name,
-                code=record.record_code,
-                version=record.version,
-            ),
-            "centre",
-        ),
-        Spacer(1, 4 * mm),
-        *_about(record, p),
-        Spacer(1, 4 * mm),
-    ]
+    story = [*_cover(record, p), PageBreak(), *_section_head(record, p)]
     story += _primary(record, styles, p) if record.primary else _secondary(record, styles, p)
     if record.homeroom_comment:
         story.append(
@@ -95,17 +87,7 @@ def render_record_pdf(record: StudentRecord) -> bytes:
                 )
             )
         )
-    story += [Spacer(1, 3 * mm), _signer_table(record, p), Spacer(1, 4 * mm)]
-    story += [
-        Table(
-            [
-                [p(_("GIÁO VIÊN CHỦ NHIỆM"), "centre"), p(_("HIỆU TRƯỞNG"), "centre")],
-                [p(_("(đã ký số trên học bạ XML)"), "cell"), ""],
-                [p(record.homeroom, "centre"), p(record.principal, "centre")],
-            ],
-            colWidths=[90 * mm, 90 * mm],
-        ),
-    ]
+    story += [Spacer(1, 3 * mm), _signer_table(record, p)]
     out = BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -117,8 +99,64 @@ def render_record_pdf(record: StudentRecord) -> bytes:
         title=_("Học bạ {name} {year}").format(name=record.full_name, year=record.year_name),
         author=record.school.name,
     )
-    document.build(story)
+    document.build(story, canvasmaker=book_canvas(record, signed or {}))
     return _attach_signer_list(out.getvalue(), record)
+
+
+def render_from_xml(xml: bytes) -> bytes:
+    """The PDF of a record XML being signed: what its data says, and the signature blocks of
+    the signatures already on it (core.signing.chain renders it at the principal's step)."""
+    root = parse_own(xml)
+    return render_record_pdf(record_from_xml(root), signing_times(root))
+
+
+def _cover(record: StudentRecord, p) -> list:
+    """The book's cover: the national motto, the title and level, the student and school."""
+    return [
+        p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "centre"),
+        p(_("Độc lập - Tự do - Hạnh phúc"), "centre"),
+        Spacer(1, 18 * mm),
+        p(_("HỌC BẠ"), "cover"),
+        p(record.school.level.upper(), "title"),
+        Spacer(1, 12 * mm),
+        *_about(record, p),
+        Spacer(1, 10 * mm),
+        p(_("QUÁ TRÌNH HỌC TẬP"), "centre"),
+        Spacer(1, 2 * mm),
+        _grid(
+            [
+                [p(h, "head") for h in (_("Năm học"), _("Lớp"), _("Tên trường, huyện, tỉnh"))],
+                [
+                    p(record.year_name, "cell"),
+                    p(record.class_name, "cell"),
+                    p(
+                        f"{record.school.name}, {record.school.district}, {record.school.province}",
+                        "cell",
+                    ),
+                ],
+            ],
+            [30 * mm, 25 * mm, 125 * mm],
+        ),
+    ]
+
+
+def _section_head(record: StudentRecord, p) -> list:
+    """The heading of the year's section, as the book heads each year's pages."""
+    return [
+        p(
+            _("NĂM HỌC {year} — LỚP {klass}").format(
+                year=record.year_name, klass=record.class_name
+            ),
+            "title",
+        ),
+        p(
+            _("{school} — Mã học bạ {code} (phiên bản {version})").format(
+                school=record.school.name, code=record.record_code, version=record.version
+            ),
+            "centre",
+        ),
+        Spacer(1, 4 * mm),
+    ]
 
 
 def _grid(rows: list, widths: list[float], *extra: tuple) -> Table:

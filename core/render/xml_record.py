@@ -24,7 +24,7 @@ from lxml import etree
 
 from core.errors import InvalidValue
 from core.i18n import _
-from core.render.xml_base import NS, add, q, text
+from core.render.xml_base import DS, NS, add, q, text
 from core.render.xml_primary import PrimaryYear, add_primary, primary_from_xml
 
 XSD = Path(__file__).with_name("hocba.xsd")
@@ -372,6 +372,21 @@ def data_element(root: etree._Element) -> etree._Element:
     if found is None:
         raise InvalidValue(_("Tệp không có phần dữ liệu học bạ (Id «{id}»).").format(id=DATA_ID))
     return found
+
+
+def signing_times(root: etree._Element) -> dict[str, dt.datetime]:
+    """Signature Id (chuky-gvcn...) → the SigningTime it carries, for the signatures already
+    in the document's container: what the PDF's signature blocks show. Read, not verified:
+    the document is our own, being signed (core.signing.chain)."""
+    times = {}
+    for prop in root.iterfind(
+        f"h:danhsachchuky/{{{DS}}}Signature/{{{DS}}}Object/{{{DS}}}SignatureProperties/"
+        f"{{{DS}}}SignatureProperty/h:SigningTime",
+        {"h": NS},
+    ):
+        signature = prop.getparent().getparent().getparent().getparent()
+        times[signature.get("Id", "")] = dt.datetime.fromisoformat(prop.text or "")
+    return times
 
 
 def signers_from_xml(data: etree._Element) -> tuple[ListedSigner, ...]:

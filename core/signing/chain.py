@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.models.records import RECORD_ORDER, SignatureRole
-from core.render.pdf_record import render_record_pdf
-from core.render.xml_record import parse_own, record_from_xml
+from core.render.pdf_record import render_from_xml
 from core.signing.keys import Signer
 from core.signing.pades import PreparedPdf, pades_signer
 from core.signing.xmldsig import insert_signature_value, sign_xml
@@ -63,7 +62,7 @@ async def sign_record_step(
     xml = sign_xml(xml, signer, role.signature_id, moment, countersigned(role))
     lap("xml")
     if role is SignatureRole.PRINCIPAL:
-        pdf = render_record_pdf(record_from_xml(parse_own(xml)))
+        pdf = render_from_xml(xml)
         lap("render")
     if role in (SignatureRole.PRINCIPAL, SignatureRole.SEAL):
         assert pdf is not None
@@ -144,7 +143,7 @@ async def prepare_step(
     xml_to_sign = key.asked.pop()
     prepared_pdf = None
     if role is SignatureRole.PRINCIPAL:
-        pdf = render_record_pdf(record_from_xml(parse_own(xml)))
+        pdf = render_from_xml(xml)
     if role in (SignatureRole.PRINCIPAL, SignatureRole.SEAL):
         assert pdf is not None
         prepared_pdf = await pades_signer(signer, role, moment, handwriting).prepare(pdf)
