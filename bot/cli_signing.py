@@ -27,6 +27,7 @@ from core.runtime import Runtime
 from core.services import issuance
 from core.services.access import Actor
 from core.services.issuance.outstanding import issued_count, outstanding
+from core.services.issuance.stand_in import homeroom_signer
 from core.services.signin import find_staff
 from core.services.verification import MAX_FILE_BYTES, too_big, verify_for
 
@@ -78,12 +79,13 @@ async def issue_class(
         return await _seal_signed(runtime, school, school_class, sealed_by)
     admin = Actor.command_line(school.id)
     await issuance.prepare_class(admin, school_class, runtime.workers, runtime.portal)
-    teachers = await Staff.filter(assignments__school_class=school_class).distinct()
+    # whoever signs the sheets: the subjects' teachers, the principal in a departed one's place
+    teachers = await Staff.filter(sheets__school_class=school_class).distinct()
     for teacher in teachers:
         if await _waits(await Actor.of_staff(teacher), school_class, SignatureRole.SUBJECT_TEACHER):
             await _sign_as(runtime, teacher, school_class, SignatureRole.SUBJECT_TEACHER)
     steps: list[tuple[SignatureRole, list[Staff]]] = [
-        (SignatureRole.HOMEROOM, [await Staff.get(id=school_class.homeroom_id)]),
+        (SignatureRole.HOMEROOM, [s for s in [await homeroom_signer(school_class)] if s]),
         (SignatureRole.PRINCIPAL, await _signer_staff(school, SignatureRole.PRINCIPAL)),
         (
             SignatureRole.SEAL,

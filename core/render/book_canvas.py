@@ -97,6 +97,9 @@ class _BookCanvas(Canvas):
         if homeroom is not None:
             self._text(_LEFT_CENTRE, 118, _("Đã ký số"), 9, bold=True)
             self._text(_LEFT_CENTRE, 106, formatting.date_time(homeroom), 8)
+        listed = next((s for s in record.signers if s.role == SignatureRole.HOMEROOM.value), None)
+        if listed is not None and listed.name != record.homeroom:  # 001 Điều 18.7
+            self._text(_LEFT_CENTRE, 90, _("{name} ký thay").format(name=listed.name), 8)
         self._text(_LEFT_CENTRE, _NAME_Y, record.homeroom, 10, bold=True)
         principal = signed.get(SignatureRole.PRINCIPAL.signature_id)
         self._text(_RIGHT_CENTRE, _TITLE_Y + 14, _date_line(record, principal), 9)

@@ -26,6 +26,7 @@ from core.models import (
     SubjectSheetDoc,
 )
 from core.models.records import BATCH_OPEN
+from core.services.issuance.stand_in import homeroom_signer
 from core.services.outbox import Button, describe, notify_staff
 
 WAITING = "signing.waiting"
@@ -38,7 +39,8 @@ NEXT = {
 
 async def _signers(school_class: SchoolClass, role: SignatureRole) -> list[Staff]:
     if role is SignatureRole.HOMEROOM:
-        return await Staff.filter(id=school_class.homeroom_id, active=True)
+        signer = await homeroom_signer(school_class)  # stand_in: 001 Điều 18.7
+        return [signer] if signer is not None else []
     wanted = Role.PRINCIPAL if role is SignatureRole.PRINCIPAL else Role.CLERK
     school_id = (await school_class.year).school_id
     return await Staff.filter(school_id=school_id, roles__role=wanted, active=True)

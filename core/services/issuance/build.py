@@ -27,7 +27,6 @@ from core.models import (
     Comment,
     IssuedRecord,
     Mark,
-    Role,
     School,
     SchoolClass,
     SignatureRole,
@@ -44,6 +43,7 @@ from core.services.gradebook import mark_column
 from core.services.issuance.build_primary import PERIODS as PRIMARY_PERIODS
 from core.services.issuance.build_primary import assessment_cells, primary_year, year_comments
 from core.services.issuance.build_primary import sheet_row as primary_sheet_row
+from core.services.issuance.stand_in import acting, principal_of
 from core.services.results import ClassResults, PrimaryResult, SecondaryResult, class_results
 from core.signing.xmldsig import c14n
 
@@ -255,11 +255,13 @@ def _sheet_plans(
     year_name: str,
     info: fmt.SchoolInfo,
     teachers: dict[int, Staff],
+    signers: dict[int, Staff | None],
     listed: dict[tuple[str, int | None], fmt.ListedSigner],
     rows_of,
 ) -> list[SheetPlan]:
     """The class × subject sheets: per term and for the year (secondary), per term for the
-    primary subjects that have their own teacher (build_primary)."""
+    primary subjects that have their own teacher (build_primary). A sheet names the teacher
+    who taught; `signers` (subject id → who signs) may name the principal instead."""
     primary = results.rows and isinstance(results.rows[0], PrimaryResult)
     sheets = []
     for subject in results.subjects:
@@ -276,9 +278,9 @@ def _sheet_plans(
                 period,
                 teacher.full_name if teacher else "",
                 rows_of(subject, period),
-                _sheet_signers(listed, teacher),
+                _sheet_signers(listed, signer := signers.get(subject.id)),
             )
-            sheets.append(SheetPlan(subject.id, period, teacher.id if teacher else None, sheet))
+            sheets.append(SheetPlan(subject.id, period, signer.id if signer else None, sheet))
     return sheets
 
 
@@ -324,7 +326,7 @@ async def build_class(
     homeroom = (
         await Staff.get_or_none(id=school_class.homeroom_id) if school_class.homeroom_id else None
     )
-    principal = await Staff.filter(school=school, roles__role=Role.PRINCIPAL, active=True).first()
+    principal = await principal_of(school.id)
     if homeroom is None or principal is None:
         raise InvalidValue(
             _(
@@ -333,13 +335,15 @@ async def build_class(
             ).format(klass=school_class.name)
         )
     names = {"homeroom": homeroom.full_name, "principal": principal.full_name}
+    # a teacher who left is signed for by the principal (stand_in, 001 Điều 18.7)
+    signers = {subject_id: acting(t, principal) for subject_id, t in teachers.items()}
     chain = [
-        (SignatureRole.HOMEROOM, homeroom),
+        (SignatureRole.HOMEROOM, acting(homeroom, principal)),
         (SignatureRole.PRINCIPAL, principal),
         (SignatureRole.SEAL, None),
     ]
     sheet_signers = (
-        [(SignatureRole.SUBJECT_TEACHER, t) for t in teachers.values()]
+        [(SignatureRole.SUBJECT_TEACHER, t) for t in signers.values()]
         if only_student is None
         else []
     )
@@ -377,7 +381,9 @@ async def build_class(
     if only_student is None and not data_only:
         rows_of = await _sheet_rows_of(results, school_class, students)
         info = _school_info(school)
-        sheets = _sheet_plans(results, school_class, year.name, info, teachers, listed, rows_of)
+        sheets = _sheet_plans(
+            results, school_class, year.name, info, teachers, signers, listed, rows_of
+        )
     return ClassDocuments(records, sheets)
 
 

@@ -32,6 +32,7 @@ from core.models.records import BATCH_OPEN
 from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents
+from core.services.issuance.stand_in import homeroom_signer
 from core.services.locks import ensure_before_final
 from core.services.lookup_codes import Portal
 from core.services.school_rules import school_rules
@@ -134,10 +135,13 @@ class Waiting:
 async def may_sign(actor: Actor, school_class: SchoolClass, role: SignatureRole) -> bool:
     if actor.staff_id is None:
         return False
-    if role is SignatureRole.SUBJECT_TEACHER:
-        return await TeachingAssignment.exists(staff_id=actor.staff_id, school_class=school_class)
+    if role is SignatureRole.SUBJECT_TEACHER:  # or the principal in a departed one's place
+        return await TeachingAssignment.exists(
+            staff_id=actor.staff_id, school_class=school_class
+        ) or await SubjectSheetDoc.exists(school_class=school_class, teacher_id=actor.staff_id)
     if role is SignatureRole.HOMEROOM:
-        return school_class.homeroom_id == actor.staff_id
+        signer = await homeroom_signer(school_class)  # stand_in: 001 Điều 18.5, 18.7
+        return signer is not None and signer.id == actor.staff_id
     if role is SignatureRole.PRINCIPAL:
         return actor.has(Role.PRINCIPAL)
     # The seal: the clerk (001 Điều 24.5d), or the admin where the principal assigned it
