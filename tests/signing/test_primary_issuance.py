@@ -17,6 +17,7 @@ from core.models import IssuedRecord, RecordState, School, Subject, SubjectSheet
 from core.render.xml_primary import PrimaryYear
 from core.render.xml_record import parse_own, record_from_xml
 from core.rules import primary as tt27
+from core.services import issuance
 from core.services.access import Actor
 from core.services.issuance.drift import check_records
 from core.services.schools import find_class, latest_year
@@ -100,6 +101,19 @@ async def test_a_primary_class_is_issued_and_verifies(demo, runtime, tmp_path: P
     # What was issued is what the gradebook says (`hocba records check`).
     compared, differences = await check_records(Actor.command_line(school.id), year)
     assert compared == 25 and differences == []
+
+    # A new version (as a correction makes one) is built from the gradebook again, issued
+    # through the same chain, and revokes the first.
+    admin = Actor.command_line(school.id)
+    new = await issuance.revise(
+        admin, records[0], "Sửa mức môn Toán theo biên bản số 2", runtime.workers, runtime.portal
+    )
+    assert await issue_class(runtime, school, school_class) == 25
+    old = await IssuedRecord.get(id=records[0].id)
+    assert old.state is RecordState.REVOKED and "biên bản số 2" in old.revoked_reason
+    second = await IssuedRecord.get(id=new.id)
+    assert second.version == 2 and second.state is RecordState.ISSUED
+    assert _year_of(second) == _year_of(records[0])
 
     out = tmp_path / "out"
     namespace = argparse.Namespace(
