@@ -16,6 +16,7 @@ from core.services.issuance.apply import apply_chunk, approval, document_of
 from core.services.issuance.batches import finish
 from core.services.issuance.build import school_of
 from core.services.issuance.chunks import Progress, pending, run_chunks
+from core.services.signature_images import image_for
 from core.signing.backends import SigningSettings, key_label, signer_code
 from core.signing.worker import sign_documents
 from core.workers import WorkerPool
@@ -35,11 +36,21 @@ async def sign_with_key(
     language = current_language()
     moment = clock.now()
     approved = await approval(batch, key_label(settings, code), demo=settings.demo)
+    # 001 Điều 13: the principal's stamp draws the signature image they uploaded (/chuky)
+    handwriting = await image_for(staff.id) if role is SignatureRole.PRINCIPAL else None
 
     async def sign(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
         signed, name = await workers.run_batch(
-            sign_documents, settings, school.code, code, role, documents, moment, language
+            sign_documents,
+            settings,
+            school.code,
+            code,
+            role,
+            documents,
+            moment,
+            language,
+            handwriting,
         )
         await apply_chunk(batch, items, signed, moment, name, approved)
 

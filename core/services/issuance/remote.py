@@ -25,6 +25,7 @@ from core.models import BatchItem, BatchState, SignatureRole, SigningBatch
 from core.services.issuance.apply import apply_chunk, approval, document_of
 from core.services.issuance.batches import finish, renew, stop
 from core.services.issuance.chunks import Progress, pending, run_chunks
+from core.services.signature_images import image_for
 from core.signing.chain import PreparedStep
 from core.signing.csc import Credential, CscClient, RemoteRefused
 from core.signing.keys import subject_name
@@ -61,10 +62,14 @@ async def prepare_remote(
         }
         await SigningBatch.filter(id=batch.id).update(remote=batch.remote)
     chain, moment = _chain(batch), dt.datetime.fromisoformat(batch.remote["moment"])
+    # 001 Điều 13: the principal's stamp draws the signature image they uploaded (/chuky)
+    handwriting = await image_for(batch.signer_id) if role is SignatureRole.PRINCIPAL else None
 
     async def prepare(items: list[BatchItem]) -> None:
         documents = [document_of(item, role) for item in items]
-        steps = await workers.run_batch(prepare_documents, chain, role, documents, moment)
+        steps = await workers.run_batch(
+            prepare_documents, chain, role, documents, moment, handwriting
+        )
         async with in_transaction():
             for item, step in zip(items, steps, strict=True):
                 item.prepared = step.to_json()
