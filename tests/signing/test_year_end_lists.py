@@ -121,8 +121,10 @@ async def test_a_primary_class_completes_or_trains_in_the_summer(db: str, worker
         principal, primary.classes["1A"].id, workers, PORTAL, confirm=review.stamp
     )
     assert isinstance(closed, issuance.Closed) and closed.now
-    assert closed.documents is None  # primary records are not issued yet: the lists are final
-    assert "tiểu học chưa được lập" in closed.summary()[0]
+    # the records (Thông tư 27) are made; no subject has its own teacher here, so no sheet:
+    # the homeroom teacher, who teaches them all, is the first to sign
+    assert closed.documents == 2 and closed.told == ("Lê Thị Chủ Nhiệm",)
+    assert "lập 2 tài liệu" in closed.summary()[0]
 
 
 async def test_only_the_principal_or_the_delegated_vice_principal_closes(

@@ -246,7 +246,12 @@ async def build_primary() -> YearEnd:
     await roster.write_staff(
         admin,
         year,
-        [roster.StaffEntry("HT09", "Hà Văn Trưởng", frozenset({Role.PRINCIPAL}))],
+        [
+            roster.StaffEntry("HT09", "Hà Văn Trưởng", frozenset({Role.PRINCIPAL})),
+            roster.StaffEntry(
+                "GV09", "Lê Thị Chủ Nhiệm", frozenset({Role.HOMEROOM}), homeroom_class="1A"
+            ),
+        ],
     )
     school_class = await SchoolClass.get(year=year, name="1A")
     term = await Term.get(year=year, number=2)
@@ -281,4 +286,6 @@ async def build_primary() -> YearEnd:
         await gradebook.write_comments(admin, comments)
     staff = {s.code: s for s in await Staff.filter(school=school)}
     clock.set_time(ISSUING_2025_2026)  # the end of the year, when classes are closed
+    await register_certificates(school, list(staff.values()))
+    await school_class.refresh_from_db()  # its homeroom teacher named
     return YearEnd(school, {"1A": school_class}, staff)

@@ -139,19 +139,14 @@ class Closed:
     class_name: str
     lists: ClassLists
     now: bool  # the year was closed by this call
-    documents: int | None  # created now; 0 when they existed; None: none for this level yet
+    documents: int  # created now; 0 when they existed
     told: tuple[str, ...]  # the signers told that documents wait for them
     closure_told: tuple[str, ...] = ()  # those told of the close itself
 
     def summary(self) -> list[str]:
         """What happened, in a few lines (the bot and the console say the same)."""
         klass, n = self.class_name, self.documents
-        if n is None:
-            head = _(
-                "🔒 Đã chốt năm học lớp {klass}. Học bạ số tiểu học chưa được lập trong Trợ lý; "
-                "danh sách cuối năm của lớp đã chốt."
-            )
-        elif self.now:
+        if self.now:
             head = _("🔒 Đã chốt năm học lớp {klass} và lập {n} tài liệu.")
         elif n:
             head = _("Lớp {klass} đã chốt năm học từ trước; đã lập {n} tài liệu.")
