@@ -1,4 +1,5 @@
-"""`make bench-signing`: issue a 1,500-student school through the signing chain, and compare.
+"""`make bench-signing`: issue a 1,500-student school (and a 600-student primary school) through
+the signing chain, and compare.
 
 Every record goes through exactly the service's code (core.signing.chain.sign_record_step):
 the XML built and signed by the homeroom teacher, the principal and the school's seal, the PDF
@@ -18,6 +19,7 @@ means something on a noisy machine.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -36,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from core import clock
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
+from core.render.images import handwritten_signature
 from core.render.pdf_record import render_from_xml
 from core.signing.backends import SigningSettings, open_signer
 from core.signing.chain import sign_record_step
@@ -57,6 +60,8 @@ PEOPLE = [
     Person("HT", "Trần Đức Thắng", "Hiệu trưởng"),
 ]
 BARE_SAMPLE = 30
+# the principal's uploaded signature image, drawn in their stamp as the service draws it
+HANDWRITING = handwritten_signature("Trần Đức Thắng")
 
 
 def settings_for(backend: str, keys: Path, **token: str) -> SigningSettings:
@@ -108,6 +113,46 @@ def sample_record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentR
     )
 
 
+PRIMARY_SCHOOL = fmt.SchoolInfo("TH-BENCH", "Trường Tiểu học Bench", "Tiểu học", "Hà Nội", "Ba Vì")
+
+
+def sample_primary_record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentRecord:
+    """A grade-5 primary record (Thông tư 27): eleven subjects, six with a test score, each
+    with its teacher's comment; the fifteen qualities and competencies."""
+    from core.render.xml_primary import PrimarySubject, PrimaryYear, QualityLine
+    from core.rules import primary as tt27
+
+    subjects = tuple(
+        PrimarySubject(
+            f"M{i}", f"Môn học số {i}", "T", "9" if i < 6 else "", "Tiến bộ, chăm chỉ.", "Giáo"
+        )
+        for i in range(11)
+    )
+    groups = (
+        ("phamchat", tt27.QUALITIES),
+        ("nanglucchung", tt27.GENERAL_COMPETENCIES),
+        ("nanglucdacthu", tt27.SPECIFIC_COMPETENCIES),
+    )
+    qualities = tuple(
+        QualityLine(code, name, group, "T") for group, entries in groups for code, name in entries
+    )
+    record = sample_record(n, signers)
+    return dataclasses.replace(
+        record,
+        record_code=f"TH-BENCH.2025-2026.{n:012d}",
+        school=PRIMARY_SCHOOL,
+        class_name="5A",
+        grade=5,
+        subjects=(),
+        learning=("", "", ""),
+        conduct=("", "", ""),
+        absent_days=0,
+        promotion="",
+        primary=PrimaryYear(subjects, qualities, "HTT", True, True, "", 2),
+    )
+
+
+SAMPLES = {"secondary": sample_record, "primary": sample_primary_record}
 _worker: dict[str, object] = {}
 
 
@@ -122,29 +167,40 @@ def _open_keys(settings: SigningSettings, environment: dict[str, str] | None = N
     }
 
 
-async def _issue(numbers: range, signers: dict[SignatureRole, Signer]) -> Counter[str]:
+async def _issue(
+    numbers: range, signers: dict[SignatureRole, Signer], level: str = "secondary"
+) -> Counter[str]:
     timings: Counter[str] = Counter()
     moment = dt.datetime.now(clock.zone())  # one batch step per signer: one moment
     listed = _listed(signers)
+    sample = SAMPLES[level]
     for n in numbers:
         start = time.perf_counter()
-        xml, pdf = fmt.build_record(sample_record(n, listed)), None
+        xml, pdf = fmt.build_record(sample(n, listed)), None
         timings["render"] += time.perf_counter() - start
         for role in RECORD_ORDER:
-            xml, pdf = await sign_record_step(xml, pdf, role, signers[role], moment, timings)
+            image = HANDWRITING if role is SignatureRole.PRINCIPAL else None
+            xml, pdf = await sign_record_step(
+                xml, pdf, role, signers[role], moment, timings, handwriting=image
+            )
     return timings
 
 
-def _work(numbers: range) -> tuple[Counter[str], float]:
-    """One worker's share; returns its timings and its peak resident memory (MiB)."""
-    timings = asyncio.run(_issue(numbers, _worker["signers"]))  # type: ignore[arg-type]
+def _work(job: tuple[range, str]) -> tuple[Counter[str], float]:
+    """One worker's share (numbers, school level); returns its timings and its peak resident
+    memory (MiB)."""
+    numbers, level = job
+    timings = asyncio.run(_issue(numbers, _worker["signers"], level))  # type: ignore[arg-type]
     return timings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_backend(name: str, settings: SigningSettings, count: int) -> float:
-    """Issue `count` records on every core; prints the figures, returns records per second."""
+def run_backend(
+    name: str, settings: SigningSettings, count: int, level: str = "secondary"
+) -> float:
+    """Issue `count` records of a `level` school on every core; prints the figures, returns
+    records per second."""
     workers = os.cpu_count() or 1
-    chunks = [range(i, count, workers) for i in range(workers)]
+    chunks = [(range(i, count, workers), level) for i in range(workers)]
     start = time.perf_counter()
     # forkserver: a PKCS#11 library initialised in this process must not be inherited by fork
     context = multiprocessing.get_context("forkserver")
@@ -198,7 +254,12 @@ async def _bare_pdf(pdf: bytes, key_file: Path, cert_file: Path, role: Signature
             field_name=name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
         ),
         signer=signer,
-        stamp_style=stamp_style(role, "Trần Đức Thắng", dt.datetime.now(clock.zone())),
+        stamp_style=stamp_style(
+            role,
+            "Trần Đức Thắng",
+            dt.datetime.now(clock.zone()),
+            HANDWRITING if role is SignatureRole.PRINCIPAL else None,
+        ),
         new_field_spec=fields.SigFieldSpec(name, on_page=-1, box=BOXES[role]),
     )
     out = await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO())
@@ -264,6 +325,7 @@ def main(count: int = 1500) -> int:
         write_school_pki(keys, SCHOOL.code, SCHOOL.name, PEOPLE, PASSWORD)
         files = settings_for("pkcs12", keys)
         run_backend("file keys", files, count)
+        run_backend("primary", files, count * 2 // 5, "primary")  # 600 students: a large one
         token = _token(Path(tmp), keys)
         if isinstance(token, str):
             print(f"{'token':<12} skipped: {token}")
