@@ -9,7 +9,6 @@ term I conduct is Tốt, her days absent 1 with permission and 0 without. GV02 t
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -42,18 +41,14 @@ from core.services.corrections.minutes import minutes_facts
 from core.services.schools import create_school, ensure_year
 from core.storage import FileStore
 from core.validation import Gender
-from tests.corrections.conftest import JPEG, PNG, School
+from tests.corrections.conftest import PNG, School
+from tests.corrections.drafts import evidence_added, persisted
 from tests.corrections.test_flow import pdf_text
 from tests.deadlines.conftest import future_year
 
 BINH = "Trần Thị Bình"
 BINH_ID = "001314000002"
 HOMEROOM_CHOICE = "📋 Rèn luyện, ngày nghỉ (chủ nhiệm)"
-
-
-def persisted(draft: object) -> object:
-    """What the bot's persistence gives back: the draft through JSON."""
-    return json.loads(json.dumps(draft))
 
 
 async def homeroom_teacher(school: School) -> Actor:
@@ -82,26 +77,6 @@ async def opened(school: School, draft: corrections.Draft) -> CorrectionRequest:
         request = await corrections.confirm_witness(await school.actor(code), request.id)
     assert request.state == RequestState.OPEN
     return request
-
-
-async def evidence_added(teacher: Actor, school: School, draft: object) -> object:
-    for blob in (PNG, JPEG):
-
-        async def fetch(blob: bytes = blob) -> bytes:
-            return blob
-
-        got = await form.add_file(
-            teacher,
-            persisted(draft),
-            school.store,
-            size=len(blob),
-            name=None,
-            album_id=None,
-            fetch=fetch,
-        )
-        assert got.accepted, got.refusal
-        draft = got.draft
-    return draft
 
 
 async def test_the_form_from_class_to_submission_for_a_conduct_cell(school: School) -> None:

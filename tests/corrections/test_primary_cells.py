@@ -11,7 +11,6 @@ Mức CHK1 H, Điểm CHK1 8; Ngoại ngữ 1 Mức GHK1 H, Mức CHK1 H, Điể
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -47,6 +46,7 @@ from core.services.schools import create_school, ensure_year
 from core.storage import FileStore
 from core.validation import Gender
 from tests.corrections.conftest import JPEG, PNG, School
+from tests.corrections.drafts import evidence_added, persisted
 from tests.corrections.test_flow import pdf_text
 from tests.deadlines.conftest import future_year
 from tests.portal import PORTAL
@@ -55,11 +55,6 @@ HA, HA_ID = "Lê Thu Hà", "001318000020"
 MINH = "Đỗ Văn Minh"
 END_1 = 2  # Cuối học kì I: the cell index of TestPoint.END_1
 MID_1 = 1
-
-
-def persisted(draft: object) -> object:
-    """What the bot's persistence gives back: the draft through JSON."""
-    return json.loads(json.dumps(draft))
 
 
 @pytest.fixture
@@ -291,22 +286,7 @@ async def test_a_subject_teacher_files_a_level_and_a_score(school: School) -> No
 
     reason = await form.to_reason(teacher, persisted(taken.draft))
     files = await form.enter_reason(teacher, persisted(reason.draft), "Chấm nhầm bài kiểm tra")
-    draft = files.draft
-    for blob in (PNG, JPEG):
-
-        async def fetch(blob: bytes = blob) -> bytes:
-            return blob
-
-        got = await form.add_file(
-            teacher,
-            persisted(draft),
-            school.store,
-            size=len(blob),
-            name=None,
-            album_id=None,
-            fetch=fetch,
-        )
-        draft = got.draft
+    draft = await evidence_added(teacher, school, files.draft)
     summary = await form.files_done(teacher, persisted(draft))
     assert summary.subject == "Ngoại ngữ 1" and summary.term == "I"
     assert [(c.column, c.old, c.new) for c in summary.changes] == [
