@@ -107,19 +107,21 @@ class Console:
 
 
 def write_keys(
-    keys: Path, school_code: str, school_name: str, staff: list[dict[str, str]], since: dt.datetime
+    keys: Path, schools: list[tuple[str, str, list[dict[str, str]]]], since: dt.datetime
 ) -> None:
-    """A test CA and one PKCS#12 file per person of a staff sample, and the seal, in the folder
-    `[signing] pkcs12_dir` names (its ca.pem is then the trust root), all valid from `since`: the
-    records are signed at the rehearsed dates, and a signature counts only when its whole chain
-    was valid when it was made (regulation 001 Điều 8.1; core.signing.trust)."""
+    """A test CA and one PKCS#12 file per person of each school's staff sample (code, name,
+    rows), and each school's seal, in the folder `[signing] pkcs12_dir` names (its ca.pem is
+    then the trust root), all valid from `since`: the records are signed at the rehearsed
+    dates, and a signature counts only when its whole chain was valid when it was made
+    (regulation 001 Điều 8.1; core.signing.trust)."""
     ca = make_ca(not_before=since)
     keys.mkdir(parents=True, exist_ok=True)
     (keys / CA_FILE).write_bytes(pem(ca.certificate))
-    people = [(r["Mã cán bộ"], r["Họ và tên"], r["Vai trò"]) for r in staff]
-    for code, name, title in [*people, (SEAL_CODE, school_name, "")]:
-        issued = issue(ca, name, school_name, title, days=3 * 365, not_before=since)
-        write_pkcs12(issued, pkcs12_path(keys, school_code, code), "", name)
+    for school_code, school_name, staff in schools:
+        people = [(r["Mã cán bộ"], r["Họ và tên"], r["Vai trò"]) for r in staff]
+        for code, name, title in [*people, (SEAL_CODE, school_name, "")]:
+            issued = issue(ca, name, school_name, title, days=3 * 365, not_before=since)
+            write_pkcs12(issued, pkcs12_path(keys, school_code, code), "", name)
 
 
 _COLUMNS = re.compile(r"\s{2,}")

@@ -14,8 +14,9 @@ certificates are valid at the rehearsed dates, so `hocba verify` finds the recor
 results (`hocba results`, the end-of-year lists, the issued records) must be the table below,
 computed by hand from the sample files.
 
-Primary records cannot be issued yet (issue 13): the primary class is closed from the console
-(`hocba close 1A --decided-by HT01`) and its year results and lists are checked, no record made.
+The primary class is closed from the console (`hocba close 1A --decided-by HT01`), its year
+results and lists are checked, and its records (Thông tư 27) are issued, exported and verified
+like 6A's.
 
 The year is played on the staging clock (HOCBA_STAGING_NOW for each command, the bot's clock):
 set-up in September, term I's files in January before its entry deadline, term II's marks and
@@ -53,7 +54,7 @@ from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.user import FakeUser
 
 SECONDARY, PRIMARY = "THCS-LL", "TH-KD"
-SECONDARY_NAME = "Trường THCS Lê Lợi"
+SECONDARY_NAME, PRIMARY_NAME = "Trường THCS Lê Lợi", "Trường Tiểu học Kim Đồng"
 SEPTEMBER = "2025-09-08 08:00"  # the school is set up
 JANUARY = "2026-01-10 08:00"  # term I's marks and homeroom sheet, before entry.term1 (12/01)
 MAY = "2026-05-20 10:00"  # term II: marks, and the homeroom teachers in the bot (hạn 25/05, 31/05)
@@ -218,7 +219,7 @@ async def _set_up(console: Console) -> None:
     """September to May: both schools from their files, as the admin does it on the server."""
     for code, name, level in (
         (SECONDARY, SECONDARY_NAME, "lower_secondary"),
-        (PRIMARY, "Trường Tiểu học Kim Đồng", "primary"),
+        (PRIMARY, PRIMARY_NAME, "primary"),
     ):
         out = await console.ok(
             "init", "--code", code, "--name", name, "--level", level, at=SEPTEMBER
@@ -373,6 +374,26 @@ def _check_6a(year: str, terms: dict[int, str]) -> None:
             assert table[name][column] == value, (term, name, column)
 
 
+async def _primary_issued(console: Console, folder: Path) -> None:
+    """1A's four records issued, exported and verified: the year as Thông tư 27 has it."""
+    at = "2026-06-02 10:00"
+    # a small school without a clerk: the principal gives the seal to the admin (004 Điều 9.4)
+    await console.ok(
+        "--school", PRIMARY, "rules", "set", "seal_operator", "admin", "--decided-by", "HT01", at=at
+    )
+    out = await console.ok("--school", PRIMARY, "issue", "1A", "--by", "PHT01", at=at)
+    assert "Lớp 1A: 4 học bạ đã ký đủ và phát hành." in out
+    await console.ok("--school", PRIMARY, "export", "1A", str(folder), at=at)
+    records = sorted(folder.glob("*.xml"))
+    assert len(records) == 4
+    texts = [path.read_text(encoding="utf-8") for path in records]
+    assert all("<ketquatieuhoc>" in text for text in texts)
+    assert sum("<ketquagiaoduc>CHT</ketquagiaoduc>" in text for text in texts) == 1  # Phúc
+    assert sum("<khenthuong>xuat_sac</khenthuong>" in text for text in texts) == 1  # Ngọc
+    ran = await console("--school", PRIMARY, "verify", str(records[0]), at=at)
+    assert ran.code == 0 and "KẾT LUẬN: mọi chữ ký hợp lệ." in ran.out, ran.out
+
+
 def _check_1a(year: str) -> None:
     table = results_table(year)
     assert set(table) == set(YEAR_1A)
@@ -408,8 +429,16 @@ async def test_two_schools_from_their_own_files(
         await _set_up(console)
         # each person's key set up, and its certificate registered: a record names its signers'
         # certificates (001 Điều 4.1), so they must be known before the year is closed
-        write_keys(keys, SECONDARY, SECONDARY_NAME, list(secondary_staff.values()), KEYS_VALID_FROM)
-        await console.ok("--school", SECONDARY, "certs", "register", "--all", at=MAY)
+        write_keys(
+            keys,
+            [
+                (SECONDARY, SECONDARY_NAME, list(secondary_staff.values())),
+                (PRIMARY, PRIMARY_NAME, list(primary_staff.values())),
+            ],
+            KEYS_VALID_FROM,
+        )
+        for school in (SECONDARY, PRIMARY):
+            await console.ok("--school", school, "certs", "register", "--all", at=MAY)
         out = await console.ok("--school", SECONDARY, "staff", "invite", "GV01", at=MAY)
         assert out.startswith("Mã mời cho Phạm Thị Hồng (GV01)")
         invite = out.splitlines()[1].removeprefix("/start ")
@@ -428,7 +457,8 @@ async def test_two_schools_from_their_own_files(
         closed = await console.ok(
             "--school", PRIMARY, "close", "1A", "--decided-by", "HT01", at=JUNE
         )
-        assert "🔒 Đã chốt năm học lớp 1A. Học bạ số tiểu học chưa được lập" in closed
+        # 4 records and 16 sheets: each of the 8 assigned subjects, per term (Thông tư 27)
+        assert "🔒 Đã chốt năm học lớp 1A và lập 20 tài liệu." in closed, closed
         assert (
             "Hoàn thành chương trình lớp học (3)\n  1. Vũ Bảo Ngọc: Hoàn thành xuất sắc\n"
             "  2. Bùi Đức Minh: Hoàn thành tốt\n  3. Đặng Thảo Vy: Hoàn thành\n"
@@ -465,6 +495,7 @@ async def test_two_schools_from_their_own_files(
         )
         assert ran.code == 0 and "KẾT LUẬN: mọi chữ ký hợp lệ." in ran.out, ran.out
         assert ran.out.count("Chứng thư số: hợp lệ") == 3  # homeroom, principal, seal
+        await _primary_issued(console, tmp_path / "primary")
     finally:
         clock.set_time(None)
 

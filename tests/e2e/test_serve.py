@@ -56,6 +56,7 @@ async def test_serve_answers_start_and_help_then_stops_on_sigterm(
             "nhapdiem",
             "chunhiem",
             "suadiem",
+            "chuky",
             "language",
             "dangxuat",
         ]
