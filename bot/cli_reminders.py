@@ -19,7 +19,7 @@ from bot.config import Config
 from core import clock, formatting
 from core.i18n import _
 from core.runtime import Runtime
-from core.services import rounds
+from core.services import milestones, rounds
 from core.services.schools import find_school
 
 _TAG = re.compile(r"<[^>]+>")
@@ -31,9 +31,11 @@ def _plain(text: str) -> str:
 
 
 def _kind(message: rounds.Planned) -> str:
-    if message.kind == rounds.ESCALATION:
-        return _("báo cáo quá hạn")
-    return _("nhắc hạn nhập điểm")
+    return {
+        rounds.ESCALATION: _("báo cáo quá hạn"),
+        milestones.MILESTONE: _("nhắc tiến độ học bạ số"),
+        milestones.MILESTONE_LATE: _("báo cáo tiến độ học bạ số quá hạn"),
+    }.get(message.kind, _("nhắc hạn nhập điểm"))
 
 
 def _print_plan(plan: rounds.RoundPlan, there: set[str]) -> None:
