@@ -6,8 +6,8 @@ under the place and date line and the title HIỆU TRƯỞNG, the school's seal 
 of the handwritten signature (regulation 001 Điều 13), the name under both. The PDF keeps that
 order at fixed positions of the last page: the titles above the stamps' boxes, the names below
 them, the homeroom teacher's block left of the seal. So the stamps (drawn later by pyhanko in
-`PRINCIPAL_BOX` and `SEAL_BOX`, core.signing.pades) never cover a word of the page, and the
-content above ends at `BOTTOM_MARGIN`.
+`PRINCIPAL_BOX` and `SEAL_BOX`, core.signing.pades) never cover a word of the page: the
+content of the last page ends above `SIGNATURE_AREA`; other pages run down to `PAGE_MARGIN`.
 
 Which page is the last is known only when the document is finished, so the canvas keeps every
 page's state and draws the fixed parts when it is saved (the usual reportlab page-count
@@ -31,7 +31,8 @@ from core.render.xml_record import StudentRecord
 # third of the principal's signature (regulation 001, Điều 13).
 PRINCIPAL_BOX = (340, 70, 520, 160)
 SEAL_BOX = (290, 60, 400, 170)
-BOTTOM_MARGIN = 225  # the flowing content ends above the signature blocks
+SIGNATURE_AREA = 225  # the last page's content ends above the signature blocks
+PAGE_MARGIN = 40  # every page's content ends above the footer
 _LEFT_CENTRE = 150  # the homeroom teacher's block, clear of the seal (x ≥ 290)
 _RIGHT_CENTRE = (PRINCIPAL_BOX[0] + PRINCIPAL_BOX[2]) / 2
 _TITLE_Y = 192  # the blocks' titles: above both stamps (top 170)

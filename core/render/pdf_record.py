@@ -24,13 +24,26 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from core.formatting import grouped
 from core.i18n import _
 from core.models.records import SignatureRole
-from core.render.book_canvas import BOTTOM_MARGIN as _BOTTOM_MARGIN
-from core.render.book_canvas import PRINCIPAL_BOX, SEAL_BOX, book_canvas
+from core.render.book_canvas import (
+    PAGE_MARGIN,
+    PRINCIPAL_BOX,
+    SEAL_BOX,
+    SIGNATURE_AREA,
+    book_canvas,
+)
 from core.render.fonts import register_reportlab_fonts
 from core.render.qr import QrCode
 from core.render.xml_record import (
@@ -87,7 +100,7 @@ def render_record_pdf(
                 )
             )
         )
-    story += [Spacer(1, 3 * mm), _signer_table(record, p)]
+    story += [Spacer(1, 3 * mm), _signer_table(record, p), _SignatureRoom()]
     out = BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -95,7 +108,7 @@ def render_record_pdf(
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=15 * mm,
-        bottomMargin=_BOTTOM_MARGIN,
+        bottomMargin=PAGE_MARGIN,
         title=_("Học bạ {name} {year}").format(name=record.full_name, year=record.year_name),
         author=record.school.name,
     )
@@ -108,6 +121,21 @@ def render_from_xml(xml: bytes) -> bytes:
     the signatures already on it (core.signing.chain renders it at the principal's step)."""
     root = parse_own(xml)
     return render_record_pdf(record_from_xml(root), signing_times(root))
+
+
+class _SignatureRoom(Flowable):
+    """The foot of the last page kept for the signature blocks (book_canvas): an empty block
+    that cannot be split, so when the content ends too low for it, it moves to a page of its
+    own and the content never runs into the blocks."""
+
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
+        return 0, SIGNATURE_AREA - PAGE_MARGIN
+
+    def split(self, _available_width: float, _available_height: float) -> list:
+        return []
+
+    def draw(self) -> None:
+        return None
 
 
 def _cover(record: StudentRecord, p) -> list:

@@ -107,3 +107,28 @@ async def test_a_primary_record_is_laid_out_as_the_book(record, signers, tmp_pat
     section = " ".join(_words(page) for page in pages[1:])
     for expected in ("Phẩm chất chủ yếu", "Kết quả giáo dục cả năm", "Đọc to, rõ ràng."):
         assert expected in section, expected
+
+
+@pytest.mark.poppler
+async def test_content_never_runs_into_the_signature_blocks(record, signers, tmp_path: Path):
+    """Records of every length around a page's end: the last page's content stops above the
+    signature area (a new page when it would not), whatever else it holds."""
+    for count in range(9, 22, 2):
+        subjects = tuple(
+            dataclasses.replace(
+                record.subjects[i % len(record.subjects)],
+                code=f"M{i}",
+                name=f"Môn học số {i}",
+                comment="Tiến bộ rõ rệt, cần phát huy." * (i % 3),
+            )
+            for i in range(count)
+        )
+        longer = dataclasses.replace(record, subjects=subjects)
+        pages = read_pages(await _issued(longer, signers), tmp_path)
+        principal, seal = assert_clean(pages)
+        assert principal.startswith("Ký bởi:") and seal.startswith("Ký bởi:"), count
+        seal_print = longer.signers[-1].fingerprint  # the signer list's last line
+        (page,) = [page for page in pages if any(b.text == seal_print for b in page.boxes)]
+        if page is pages[-1]:  # on the last page it ends above the signature blocks
+            box = next(b for b in page.boxes if b.text == seal_print)
+            assert page.height - box.y2 > 200, count
