@@ -44,7 +44,7 @@ from core import formatting
 from core.i18n import _, use_language
 from core.render.fonts import register_reportlab_fonts
 
-SEAL_SIZE = 110  # points: the seal's stamp, the size of the record book's (pdf_record.SEAL_BOX)
+SEAL_SIZE = 110  # points: the seal's stamp, the size of the record book's (book_canvas.SEAL_BOX)
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in points on the last page
 
 

@@ -37,13 +37,7 @@ from reportlab.platypus import (
 from core.formatting import grouped
 from core.i18n import _
 from core.models.records import SignatureRole
-from core.render.book_canvas import (
-    PAGE_MARGIN,
-    PRINCIPAL_BOX,
-    SEAL_BOX,
-    SIGNATURE_AREA,
-    book_canvas,
-)
+from core.render.book_canvas import PAGE_MARGIN, SIGNATURE_AREA, book_canvas
 from core.render.fonts import register_reportlab_fonts
 from core.render.qr import QrCode
 from core.render.xml_record import (
@@ -56,8 +50,6 @@ from core.render.xml_record import (
 )
 from core.rules import primary as tt27
 from core.rules import secondary as tt22
-
-__all__ = ["PRINCIPAL_BOX", "SEAL_BOX", "render_record_pdf"]
 
 
 def _styles() -> dict[str, ParagraphStyle]:

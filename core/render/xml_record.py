@@ -379,13 +379,14 @@ def signing_times(root: etree._Element) -> dict[str, dt.datetime]:
     in the document's container: what the PDF's signature blocks show. Read, not verified:
     the document is our own, being signed (core.signing.chain)."""
     times = {}
-    for prop in root.iterfind(
-        f"h:danhsachchuky/{{{DS}}}Signature/{{{DS}}}Object/{{{DS}}}SignatureProperties/"
-        f"{{{DS}}}SignatureProperty/h:SigningTime",
-        {"h": NS},
-    ):
-        signature = prop.getparent().getparent().getparent().getparent()
-        times[signature.get("Id", "")] = dt.datetime.fromisoformat(prop.text or "")
+    found = {"h": NS, "ds": DS}
+    for signature in root.iterfind("h:danhsachchuky/ds:Signature", found):
+        moment = signature.findtext(
+            "ds:Object/ds:SignatureProperties/ds:SignatureProperty/h:SigningTime",
+            namespaces=found,
+        )
+        if moment:
+            times[signature.get("Id", "")] = dt.datetime.fromisoformat(moment)
     return times
 
 

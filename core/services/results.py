@@ -83,6 +83,15 @@ class ClassResults:
     subjects: list[Subject]
     rows: Sequence[SecondaryResult] | Sequence[PrimaryResult]
 
+    @property
+    def primary(self) -> bool:
+        """Assessed by Thông tư 27 (levels), so its rows are PrimaryResult."""
+        return _by_levels(self.subjects)
+
+
+def _by_levels(subjects: list[Subject]) -> bool:
+    return bool(subjects) and subjects[0].assessment == Assessment.LEVELS
+
 
 async def _class_subjects(school_class: SchoolClass) -> list[Subject]:
     year = await school_class.year
@@ -97,7 +106,7 @@ async def class_results(actor: Actor, school_class: SchoolClass) -> ClassResults
     terms = {t.number: t for t in await Term.filter(year_id=school_class.year_id)}
     students = await class_students(school_class)
     ids = [s.id for _e, s in students]
-    if subjects and subjects[0].assessment == Assessment.LEVELS:
+    if _by_levels(subjects):
         rows: Sequence[SecondaryResult] | Sequence[PrimaryResult] = await _primary(
             school_class, subjects, students, ids, [t.id for t in terms.values()]
         )

@@ -3,7 +3,7 @@
 Regulation 001 Điều 13: a personal signature shows the person's handwritten signature image,
 blue on a transparent PNG; the school's seal is red and covers about a third of the
 principal's signature, on its left. The two stamps' boxes overlap accordingly
-(core.render.pdf_record.PRINCIPAL_BOX, SEAL_BOX), so their captions ("Ký bởi: …", "Thời gian:
+(core.render.book_canvas.PRINCIPAL_BOX, SEAL_BOX), so their captions ("Ký bởi: …", "Thời gian:
 …") must not be written in the overlap, or they print over each other (issue 13): each caption
 goes in the part of its box the other stamp leaves free (`stamp_layout`).
 
@@ -40,9 +40,9 @@ from pyhanko.stamp.base import BaseStampStyle
 from core.formatting import date_time
 from core.i18n import _
 from core.models.records import SignatureRole
+from core.render.book_canvas import PRINCIPAL_BOX, SEAL_BOX
 from core.render.fonts import stamp_font_path
 from core.render.images import seal
-from core.render.pdf_record import PRINCIPAL_BOX, SEAL_BOX
 
 Box = tuple[float, float, float, float]  # (x1, y1, x2, y2), points
 FIELD_NAMES = {SignatureRole.PRINCIPAL: "HieuTruong", SignatureRole.SEAL: "DauNhaTruong"}
@@ -114,7 +114,7 @@ class StampLayout:
     """Where a stamp's picture and caption go, in points from its box's bottom left.
 
     The record's two stamps overlap on purpose (the seal over the left third of the
-    principal's signature, 001 Điều 13; core.render.pdf_record), so each caption is written
+    principal's signature, 001 Điều 13; core.render.book_canvas), so each caption is written
     in the part of its box the other stamp's box leaves free, and the picture takes the rest:
     - a wide free part (the principal's right two thirds) holds the caption UNDER the
       picture, and the picture spans the whole width, so the seal still covers its left third;

@@ -14,7 +14,7 @@ import pytest
 
 from core.models.records import RECORD_ORDER
 from core.render import xml_record as fmt
-from core.render.pdf_record import PRINCIPAL_BOX, SEAL_BOX
+from core.render.book_canvas import PRINCIPAL_BOX, SEAL_BOX
 from core.signing.chain import sign_record_step
 from core.signing.keys import Signer
 from tests.signing.test_stamp_layout import assert_clean

@@ -3,7 +3,7 @@ overprints other text, and neither stamp's caption lies on the other stamp (issu
 captions used to be written over each other where the seal covers the principal's box).
 
 The seal covers the left third of the principal's signature on purpose (001 Điều 13), so the
-two boxes overlap (core.render.pdf_record.PRINCIPAL_BOX, SEAL_BOX); each caption must keep to
+two boxes overlap (core.render.book_canvas.PRINCIPAL_BOX, SEAL_BOX); each caption must keep to
 the part of its box the other leaves free (core.signing.stamps.stamp_layout). The checks use
 pdftotext's word boxes (tests/signing/text_boxes.py), which include the stamps' appearance
 streams, and pdfimages for the picture a stamp draws.
@@ -21,8 +21,9 @@ from PIL import Image, ImageDraw
 
 from core.models.records import RECORD_ORDER, SignatureRole
 from core.render import xml_record as fmt
+from core.render.book_canvas import PRINCIPAL_BOX, SEAL_BOX
 from core.render.images import BLUE, handwritten_signature, png
-from core.render.pdf_record import PRINCIPAL_BOX, SEAL_BOX, render_record_pdf
+from core.render.pdf_record import render_record_pdf
 from core.signing.backends import SigningSettings
 from core.signing.chain import countersigned, sign_record_step
 from core.signing.keys import Signer, load_pkcs12

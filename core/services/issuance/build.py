@@ -44,7 +44,7 @@ from core.services.issuance.build_primary import PERIODS as PRIMARY_PERIODS
 from core.services.issuance.build_primary import assessment_cells, primary_year, year_comments
 from core.services.issuance.build_primary import sheet_row as primary_sheet_row
 from core.services.issuance.stand_in import acting, principal_of
-from core.services.results import ClassResults, PrimaryResult, SecondaryResult, class_results
+from core.services.results import ClassResults, SecondaryResult, class_results
 from core.signing.xmldsig import c14n
 
 PERIODS = ("1", "2", "CN")
@@ -233,6 +233,9 @@ async def _year_fields(
     results, or Thông tư 27's (core.services.issuance.build_primary), with the comments of
     the subject teachers."""
     comments = await year_comments(school_class.year_id, [s.id for s in students.values()])
+    # primary: who taught each subject, the homeroom teacher where nobody else did
+    names = {s.id: homeroom.full_name for s in results.subjects}
+    names |= {subject_id: staff.full_name for subject_id, staff in teachers.items()}
     fields: dict[str, dict[str, object]] = {}
     for row in results.rows:
         if row.national_id not in students:
@@ -241,8 +244,6 @@ async def _year_fields(
         if isinstance(row, SecondaryResult):
             fields[row.national_id] = _secondary_fields(row, teachers, said)
             continue
-        names = {s.id: homeroom.full_name for s in results.subjects}
-        names |= {subject_id: staff.full_name for subject_id, staff in teachers.items()}
         fields[row.national_id] = {
             "primary": primary_year(row, results.subjects, school_class.grade, names, said)
         }
@@ -262,7 +263,7 @@ def _sheet_plans(
     """The class × subject sheets: per term and for the year (secondary), per term for the
     primary subjects that have their own teacher (build_primary). A sheet names the teacher
     who taught; `signers` (subject id → who signs) may name the principal instead."""
-    primary = results.rows and isinstance(results.rows[0], PrimaryResult)
+    primary = results.primary
     sheets = []
     for subject in results.subjects:
         teacher = teachers.get(subject.id)
@@ -287,7 +288,7 @@ def _sheet_plans(
 async def _sheet_rows_of(results: ClassResults, school_class: SchoolClass, students):
     """A function (subject, period) → the sheet's rows, with the marks read once."""
     ids = [s.id for s in students.values()]
-    if results.rows and isinstance(results.rows[0], PrimaryResult):
+    if results.primary:
         cells = await assessment_cells(ids, school_class.year_id)
         return lambda subject, period: tuple(
             primary_sheet_row(
