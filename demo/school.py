@@ -156,9 +156,23 @@ async def _build(spec: DemoSchool, year_name: str, people: People) -> School:
     with clock.staged(clock.at_school(terms[2].starts, dt.time(8, 0))):
         for school_class in classes:
             complete = school_class.name == COMPLETE_CLASS or spec.level is SchoolLevel.PRIMARY
-            fill = _fill_primary if spec.level is SchoolLevel.PRIMARY else _fill_secondary
-            await fill(people.rng, school_class, subjects, terms, complete)
+            await _fill(spec.level)(people.rng, school_class, subjects, terms, complete)
     return school
+
+
+def _fill(level: SchoolLevel) -> Callable[..., Awaitable[None]]:
+    return _fill_primary if level is SchoolLevel.PRIMARY else _fill_secondary
+
+
+async def fill_year(rng: random.Random, school_class: SchoolClass) -> None:
+    """A class's whole year entered as the demo's complete class has it, by its teachers, at
+    the demo's moment of entry in that year (tests make a next year of the level with it)."""
+    year = await school_class.year
+    school = await year.school
+    subjects = await Subject.filter(school=school).order_by("id")
+    terms = {t.number: t for t in await Term.filter(year=year)}
+    with clock.staged(clock.at_school(terms[2].starts, dt.time(8, 0))):
+        await _fill(school.level)(rng, school_class, subjects, terms, True)
 
 
 async def _staff(

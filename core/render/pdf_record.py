@@ -14,7 +14,7 @@ PDF with the list inside, so the PDF, like the XML, says whose signatures make i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 from xml.sax.saxutils import escape  # teachers' text goes into reportlab markup
 
@@ -34,6 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from core import formatting
 from core.formatting import grouped
 from core.i18n import _
 from core.models.records import SignatureRole
@@ -44,7 +45,10 @@ from core.render.xml_record import (
     PDF_SIGNERS_FILE,
     StudentRecord,
     build_pdf_signers,
+    data_element,
+    earlier_years,
     parse_own,
+    record_from_data,
     record_from_xml,
     signing_times,
 )
@@ -72,27 +76,28 @@ def _score(value: str) -> str:
     return value.replace(".", ",")
 
 
+Year = tuple[StudentRecord, Mapping[str, dt.datetime]]  # a year section, and when it was signed
+
+
 def render_record_pdf(
-    record: StudentRecord, signed: Mapping[str, dt.datetime] | None = None
+    record: StudentRecord,
+    signed: Mapping[str, dt.datetime] | None = None,
+    earlier: Sequence[Year] = (),
 ) -> bytes:
     """The record as the paper book lays it out: a cover (the national motto, the student,
-    the school, the QR code of the record's page), then the year's section (its results, the
-    teachers' comments, the signer list), and at the foot of the last page the signature
+    the school, the QR code of the record's page), the sections of the `earlier` years of the
+    level, each with its signatures, then this year's section (its results, the teachers'
+    comments, the signer list), and at the foot of the last page this year's signature
     blocks. `signed`: signature Id (chuky-gvcn...) → when the XML was signed, for the blocks
     of the signatures already on it (`signing_times`)."""
     styles = _styles()
     p = lambda text, style="body": Paragraph(text, styles[style])  # noqa: E731
-    story = [*_cover(record, p), PageBreak(), *_section_head(record, p)]
-    story += _primary(record, styles, p) if record.primary else _secondary(record, styles, p)
-    if record.homeroom_comment:
-        story.append(
-            p(
-                _("Nhận xét của giáo viên chủ nhiệm: {text}").format(
-                    text=escape(record.homeroom_comment)
-                )
-            )
-        )
-    story += [Spacer(1, 3 * mm), _signer_table(record, p), _SignatureRoom()]
+    story = _cover(record, p)
+    for year, times in earlier:
+        story += [PageBreak(), *_year(year, styles, p), Spacer(1, 3 * mm)]
+        story.append(_signer_table(year, p, times))
+    story += [PageBreak(), *_year(record, styles, p), Spacer(1, 3 * mm)]
+    story += [_signer_table(record, p), _SignatureRoom()]
     out = BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -108,11 +113,30 @@ def render_record_pdf(
     return _attach_signer_list(out.getvalue(), record)
 
 
+def _year(record: StudentRecord, styles: dict[str, ParagraphStyle], p) -> list:
+    """One year's section: its heading, its results, the homeroom teacher's comment."""
+    story = _section_head(record, p)
+    story += _primary(record, styles, p) if record.primary else _secondary(record, styles, p)
+    if record.homeroom_comment:
+        story.append(
+            p(
+                _("Nhận xét của giáo viên chủ nhiệm: {text}").format(
+                    text=escape(record.homeroom_comment)
+                )
+            )
+        )
+    return story
+
+
 def render_from_xml(xml: bytes) -> bytes:
-    """The PDF of a record XML being signed: what its data says, and the signature blocks of
-    the signatures already on it (core.signing.chain renders it at the principal's step)."""
+    """The PDF of a record XML being signed: what its data says, year by year, and the
+    signature blocks of the signatures already on it (core.signing.chain renders it at the
+    principal's step)."""
     root = parse_own(xml)
-    return render_record_pdf(record_from_xml(root), signing_times(root))
+    earlier = [
+        (record_from_data(data_element(year)), signing_times(year)) for year in earlier_years(root)
+    ]
+    return render_record_pdf(record_from_xml(root), signing_times(root), earlier)
 
 
 class _SignatureRoom(Flowable):
@@ -350,18 +374,29 @@ def _about(record: StudentRecord, p) -> list:
     return [side, p(how, "small")]
 
 
-def _signer_table(record: StudentRecord, p) -> Table:
-    """The signer list as the reader sees it: role, name, certificate fingerprint."""
-    rows = [[p(h, "head") for h in (_("Người ký"), _("Họ và tên"), _("Vân tay chứng thư"))]]
+def _signer_table(
+    record: StudentRecord, p, signed: Mapping[str, dt.datetime] | None = None
+) -> Table:
+    """The signer list as the reader sees it: role, name, certificate fingerprint; for an
+    earlier year, whose signature blocks are not drawn, when each signed (`signed`)."""
+    heads = [_("Người ký"), _("Họ và tên"), _("Vân tay chứng thư")]
+    widths = [40 * mm, 50 * mm, 90 * mm]
+    if signed is not None:
+        heads.append(_("Đã ký"))
+        widths = [36 * mm, 44 * mm, 70 * mm, 30 * mm]
+    rows = [[p(h, "head") for h in heads]]
     for signer in record.signers:
-        rows.append(
-            [
-                p(SignatureRole(signer.role).label, "cell"),
-                p(signer.name, "cell"),
-                p(f"<font size=6>{signer.fingerprint}</font>", "cell"),
-            ]
-        )
-    table = Table(rows, colWidths=[40 * mm, 50 * mm, 90 * mm])
+        role = SignatureRole(signer.role)
+        row = [
+            p(role.label, "cell"),
+            p(signer.name, "cell"),
+            p(f"<font size=6>{signer.fingerprint}</font>", "cell"),
+        ]
+        if signed is not None:
+            moment = signed.get(role.signature_id)
+            row.append(p(formatting.date_time(moment) if moment else "—", "cell"))
+        rows.append(row)
+    table = Table(rows, colWidths=widths)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
     return table
 

@@ -28,7 +28,9 @@ from core.render.xml_base import DS, NS, add, q, text
 from core.render.xml_primary import PrimaryYear, add_primary, primary_from_xml
 
 XSD = Path(__file__).with_name("hocba.xsd")
-DATA_ID = "dulieu"  # the Id of the signed data element in both documents
+DATA_ID = "dulieu"  # the Id of a sheet's signed data; a record's year section adds its year
+EARLIER = "cacnamtruoc"  # a record's earlier years of the level, carried as they were signed
+EARLIER_YEAR = "namhoctruoc"  # one of them: its year section and its signatures container
 PDF_SIGNERS_FILE = "danhsachky.xml"  # the signer list a record's PDF carries, attached
 MAX_XML_BYTES = 5 * 1024 * 1024  # a record is ~20 KB; anything this big is not one of ours
 
@@ -108,6 +110,9 @@ class StudentRecord:
     signers: tuple[ListedSigner, ...] = ()  # homeroom teacher, principal, seal (Điều 24.5)
     lookup: Lookup | None = None  # None: a record issued before records carried one
     primary: PrimaryYear | None = None  # a primary school's year, instead of the fields above
+    # The level's record as last issued (its XML), whose year sections this version carries
+    # unchanged, signatures included (001 Điều 24.4: one record per level, extended yearly).
+    previous: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -161,16 +166,32 @@ def _signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> N
         add(entry, "vantaychungthu", signer.fingerprint)
 
 
-def _document(root_tag: str, data_tag: str) -> tuple[etree._Element, etree._Element]:
+def _document(
+    root_tag: str, data_tag: str, data_id: str = DATA_ID
+) -> tuple[etree._Element, etree._Element]:
     root = etree.Element(q(root_tag), nsmap={None: NS})
     data = add(root, data_tag)
-    data.set("Id", DATA_ID)
+    data.set("Id", data_id)
     return root, data
 
 
+def year_data_id(year_name: str) -> str:
+    """The Id of a record's year section ("dulieu-2025-2026"). Each year's Ids are its own, so
+    the sections of several years, each with its signatures, sit in one file: a signature
+    names what it covers by Id, and an Id may occur once in a file."""
+    return f"{DATA_ID}-{year_name}"
+
+
+def id_suffix(data: etree._Element) -> str:
+    """What the data's Id adds to the base Id ("-2025-2026"; "" on a sheet): the signatures
+    over that data carry it too (chuky-gvcn-2025-2026)."""
+    return (data.get("Id") or "").removeprefix(DATA_ID)
+
+
 def build_record(record: StudentRecord) -> bytes:
-    """The student's year record, unsigned, with an empty signatures container."""
-    root, data = _document("hocba", "dulieuhocba")
+    """The student's record, unsigned: this year's section, its empty signatures container,
+    and the earlier years of `record.previous`, carried as they were signed."""
+    root, data = _document("hocba", "dulieuhocba", year_data_id(record.year_name))
     add(data, "madinhdanhhocba", record.record_code)
     add(data, "phienban", record.version)
     if record.replaces_version is not None:
@@ -208,7 +229,30 @@ def build_record(record: StudentRecord) -> bytes:
         add(data, "nhanxetgvcn", record.homeroom_comment)
     _signer_list(data, record.signers)
     add(root, "danhsachchuky")
+    if record.previous:
+        _carry(root, parse_own(record.previous), record.year_name)
     return _serialise(root)
+
+
+def _carry(root: etree._Element, previous: etree._Element, year_name: str) -> None:
+    """Append the previous version's years before `year_name`: those it carried, then its own
+    section when it is of an earlier year (a version of the same year is replaced, not
+    carried). The elements move as they are: exclusive C14N makes their signatures
+    independent of where they sit."""
+    kept = [y for y in earlier_years(previous) if text(data_element(y), "h:namhoc") < year_name]
+    if text(data_element(previous), "h:namhoc") < year_name:
+        own = etree.Element(q(EARLIER_YEAR))  # its own year, wrapped with its signatures
+        own.extend([data_element(previous), previous.find("h:danhsachchuky", _H)])
+        kept.append(own)
+    if kept:
+        add(root, EARLIER).extend(kept)
+
+
+def earlier_years(root: etree._Element) -> list[etree._Element]:
+    """A record's carried years, oldest first as the file orders them: each holds a year
+    section and its signatures container, as a record's root does (so `data_element` and
+    `signing_times` read either)."""
+    return root.findall(f"h:{EARLIER}/h:{EARLIER_YEAR}", _H)
 
 
 def _secondary(data: etree._Element, record: StudentRecord) -> None:
@@ -272,6 +316,9 @@ def build_pdf_signers(record: StudentRecord) -> bytes:
     add(root, "tentruong", record.school.name)
     _signer_list(root, record.signers)
     return _serialise(root)
+
+
+_H = {"h": NS}
 
 
 @cache
@@ -367,26 +414,36 @@ def parse_own(data: bytes) -> etree._Element:
     return etree.fromstring(data, _parser())
 
 
+DATA_TAGS = (q("dulieuhocba"), q("dulieubangdiem"))
+
+
 def data_element(root: etree._Element) -> etree._Element:
-    found = root.find(f"h:*[@Id='{DATA_ID}']", {"h": NS})
-    if found is None:
+    """The document's signed data (a record's: this year's section), by its place: the first
+    element of the root (or of a carried year), bearing an Id."""
+    found = next((child for child in root if isinstance(child.tag, str)), None)
+    if found is None or not found.get("Id"):
         raise InvalidValue(_("Tệp không có phần dữ liệu học bạ (Id «{id}»).").format(id=DATA_ID))
     return found
 
 
-def signing_times(root: etree._Element) -> dict[str, dt.datetime]:
-    """Signature Id (chuky-gvcn...) → the SigningTime it carries, for the signatures already
-    in the document's container: what the PDF's signature blocks show. Read, not verified:
-    the document is our own, being signed (core.signing.chain)."""
+def signing_times(section: etree._Element) -> dict[str, dt.datetime]:
+    """Signature Id without its year (chuky-gvcn...) → the SigningTime it carries, for the
+    signatures already in the container of `section` (a document's root, or one carried
+    year): what the PDF's signature blocks show. Read, not verified: the document is our
+    own, being signed (core.signing.chain)."""
     times = {}
     found = {"h": NS, "ds": DS}
-    for signature in root.iterfind("h:danhsachchuky/ds:Signature", found):
+    suffix = id_suffix(data_element(section))
+    for signature in section.iterfind("h:danhsachchuky/ds:Signature", found):
         moment = signature.findtext(
             "ds:Object/ds:SignatureProperties/ds:SignatureProperty/h:SigningTime",
             namespaces=found,
         )
         if moment:
-            times[signature.get("Id", "")] = dt.datetime.fromisoformat(moment)
+            sig_id = signature.get("Id", "")
+            times[sig_id.removesuffix(suffix) if suffix else sig_id] = dt.datetime.fromisoformat(
+                moment
+            )
     return times
 
 
@@ -399,8 +456,12 @@ def signers_from_xml(data: etree._Element) -> tuple[ListedSigner, ...]:
 
 
 def record_from_xml(root: etree._Element) -> StudentRecord:
-    """The data of a student record document, as `build_record` received it."""
-    data = data_element(root)
+    """The data of a student record document's year section, as `build_record` received it."""
+    return record_from_data(data_element(root))
+
+
+def record_from_data(data: etree._Element) -> StudentRecord:
+    """The data of one year section (this year's, or a carried one)."""
     t = lambda path, default="": text(data, path, default)  # noqa: E731
     results = data.find("h:ketqua", {"h": NS})
     subjects = tuple(

@@ -70,11 +70,8 @@ async def status_of(record: IssuedRecord) -> tuple[str, bool, str]:
     if record.state is RecordState.SIGNING:
         return _("{head}, CHƯA phát hành (đang ký).").format(head=head), True, "unknown"
     newer = (
-        await IssuedRecord.filter(
-            student_id=record.student_id,
-            year_id=record.year_id,
-            state=RecordState.ISSUED,
-            version__gt=record.version,
+        await IssuedRecord.filter(  # the level's record: a later year's version replaces it too
+            code=record.code, state=RecordState.ISSUED, version__gt=record.version
         )
         .order_by("-version")
         .first()

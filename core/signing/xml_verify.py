@@ -60,10 +60,13 @@ def _ds(tag: str) -> str:
     return f"{{{DS}}}{tag}"
 
 
-def role_of(sig_id: str) -> SignatureRole | None:
-    """The role a signature's Id claims (chuky-ht): only a claim, held to the signer list."""
+def role_of(sig_id: str, suffix: str = "") -> SignatureRole | None:
+    """The role a signature's Id claims (chuky-ht, or chuky-ht-2025-2026 over the year section
+    whose Id ends in `suffix`): only a claim, held to the signer list."""
+    if suffix and not sig_id.endswith(suffix):
+        return None
     try:
-        return SignatureRole(sig_id.removeprefix("chuky-"))
+        return SignatureRole(sig_id.removeprefix("chuky-").removesuffix(suffix))
     except ValueError:
         return None
 
@@ -163,13 +166,16 @@ def _content_problems(
     sig_id: str,
     role: SignatureRole | None,
     targets: dict[str, etree._Element],
+    data_id: str,
 ) -> tuple[list[str], bool]:
-    """Does the signature reference exactly what its role signs, each digest matching? Also
-    whether its SigningTime is among what it signed, intact."""
+    """Does the signature reference exactly what its role signs (the data of Id `data_id`, the
+    earlier signatures over it), each digest matching? Also whether its SigningTime is among
+    what it signed, intact."""
     own = time_property_id(sig_id)
-    wanted = [f"#{fmt.DATA_ID}"]
+    suffix = data_id.removeprefix(fmt.DATA_ID)
+    wanted = [f"#{data_id}"]
     if role is not None:
-        wanted += [f"#{earlier}" for earlier in countersigned(role)]
+        wanted += [f"#{earlier}{suffix}" for earlier in countersigned(role)]
     wanted.append(f"#{own}")
     references = signature.findall("ds:SignedInfo/ds:Reference", _NS)
     uris = [r.get("URI", "") for r in references]
@@ -187,7 +193,7 @@ def _content_problems(
         if target is None:
             problems.append(_("tham chiếu {uri} không trỏ tới phần nào hợp lệ").format(uri=uri))
         elif not _digest_ok(ref, target):
-            what = {f"#{fmt.DATA_ID}": _("dữ liệu học bạ"), f"#{own}": _("thời điểm ký")}
+            what = {f"#{data_id}": _("dữ liệu học bạ"), f"#{own}": _("thời điểm ký")}
             problems.append(
                 _("{what} ĐÃ BỊ THAY ĐỔI sau khi ký").format(
                     what=what.get(uri, _("chữ ký {uri}").format(uri=uri))
@@ -214,10 +220,12 @@ def check_signature(
     targets: dict[str, etree._Element],
     trust: Trust,
     now: dt.datetime,
+    data_id: str = fmt.DATA_ID,
 ) -> Found:
-    """The four questions for one ds:Signature, on its own (the list is held to it later)."""
+    """The four questions for one ds:Signature over the data of Id `data_id`, on its own (the
+    list is held to it later)."""
     sig_id = signature.get("Id", "")
-    role = role_of(sig_id)
+    role = role_of(sig_id, data_id.removeprefix(fmt.DATA_ID))
     certificates = _certificates(signature)
     certificate = certificates[0] if certificates else None
     report = SignatureReport(
@@ -234,7 +242,7 @@ def check_signature(
         return Found(role, report, None)
     if not _value_valid(signature, certificate):
         report.signature.append(_("giá trị chữ ký không khớp chứng thư"))
-    content, time_ok = _content_problems(signature, sig_id, role, targets)
+    content, time_ok = _content_problems(signature, sig_id, role, targets, data_id)
     report.content += content
     moment = report.signing_time
     path, problem = chain_path(certificate, certificates[1:], trust.roots, moment or now)
@@ -272,7 +280,7 @@ def is_record(root: etree._Element) -> bool:
 
 
 def verify_xml(root: etree._Element, trust: Trust, registry: Registry, now: dt.datetime) -> Verdict:
-    """The verdict on a record or a subject sheet."""
+    """The verdict on a record or a subject sheet; on a record, on each year it holds."""
     order = _KINDS.get(root.tag)
     if order is None:
         raise InvalidValue(
@@ -281,11 +289,10 @@ def verify_xml(root: etree._Element, trust: Trust, registry: Registry, now: dt.d
             ).format(tag=etree.QName(root).localname)
         )
     verdict = Verdict()
-    outside = [
-        name
-        for name in _children(root)
-        if name not in ("h:dulieuhocba", "h:dulieubangdiem", "h:danhsachchuky")
-    ]
+    allowed = ("h:dulieuhocba", "h:danhsachchuky", f"h:{fmt.EARLIER}")
+    if order is SHEET_ORDER:
+        allowed = ("h:dulieubangdiem", "h:danhsachchuky")
+    outside = [name for name in _children(root) if name not in allowed]
     verdict.problems += [
         _("phần tử «{name}» nằm ngoài phần dữ liệu đã ký: không ai ký phần này").format(
             name=name.split(":")[-1].removeprefix("{?}")
@@ -295,18 +302,91 @@ def verify_xml(root: etree._Element, trust: Trust, registry: Registry, now: dt.d
     if not outside and (problem := _schema_problem(root)) is not None:
         verdict.problems.append(problem)
     verdict.problems += _id_problems(root)
-    data = root.find(f"h:*[@Id='{fmt.DATA_ID}']", _NS)
-    container = root.find("h:danhsachchuky", _NS)
-    if data is None or container is None:
+    sections = [root, *(fmt.earlier_years(root) if order is RECORD_ORDER else ())]
+    if any(_parts(section) is None for section in sections):
         verdict.problems.append(_("tệp thiếu phần dữ liệu đã ký hoặc phần chữ ký"))
         return verdict
+    verdict.problems += _carried_problems(root)
+    for section in sections:
+        _verify_section(section, order, trust, registry, now, verdict)
+    return verdict
+
+
+def _parts(section: etree._Element) -> tuple[etree._Element, etree._Element] | None:
+    """A document's (or a carried year's) signed data and signatures container, where the
+    profile puts them: the first two children."""
+    children = [c for c in section if isinstance(c.tag, str)]
+    if len(children) < 2 or children[0].tag not in fmt.DATA_TAGS or not children[0].get("Id"):
+        return None
+    if children[1].tag != f"{{{fmt.NS}}}danhsachchuky":
+        return None
+    return children[0], children[1]
+
+
+def _carried_problems(root: etree._Element) -> list[str]:
+    """Each year section must be of this record and this student, Id'd by its own year, the
+    carried ones earlier than this year and in order (001 Điều 24.4: one record per level)."""
+    data = fmt.data_element(root)
+    problems = []
+    code, student = (
+        data.findtext(f"h:{tag}", default="", namespaces=_NS)
+        for tag in ("madinhdanhhocba", "hocsinh/h:madinhdanhcanhan")
+    )
+    later = None
+    for section in [root, *reversed(fmt.earlier_years(root))]:
+        year_data = fmt.data_element(section)
+        year = year_data.findtext("h:namhoc", default="", namespaces=_NS)
+        if is_record(root) and year_data.get("Id") != fmt.year_data_id(year):
+            problems.append(
+                _("phần dữ liệu năm học {year} mang Id «{id}», không phải Id của năm đó").format(
+                    year=year, id=year_data.get("Id")
+                )
+            )
+        if section is root:
+            later = year
+            continue
+        if (
+            year_data.findtext("h:madinhdanhhocba", default="", namespaces=_NS) != code
+            or year_data.findtext("h:hocsinh/h:madinhdanhcanhan", default="", namespaces=_NS)
+            != student
+        ):
+            problems.append(
+                _(
+                    "năm học {year} trong tệp không thuộc học bạ này (mã học bạ hoặc mã định "
+                    "danh học sinh khác)"
+                ).format(year=year)
+            )
+        if later is not None and year >= later:
+            problems.append(
+                _(
+                    "năm học {year} đứng sau năm học {later}: các năm học trước phải sớm hơn, "
+                    "theo thứ tự"
+                ).format(year=year, later=later)
+            )
+        later = year
+    return problems
+
+
+def _verify_section(
+    section: etree._Element,
+    order: tuple[SignatureRole, ...],
+    trust: Trust,
+    registry: Registry,
+    now: dt.datetime,
+    verdict: Verdict,
+) -> None:
+    """One year section (or a sheet's data) held to its own signer list and signatures."""
+    parts = _parts(section)
+    assert parts is not None
+    data, container = parts
     if any(name != "ds:Signature" for name in _children(container)):
         verdict.problems.append(
             _("phần chữ ký (danhsachchuky) có phần tử không phải chữ ký: dấu hiệu bị chèn")
         )
     signatures = [s for s in container if s.tag == _ds("Signature")]
-    targets = {**{s.get("Id", ""): s for s in signatures if s.get("Id")}, fmt.DATA_ID: data}
-    found = [check_signature(s, targets, trust, now) for s in signatures]
+    data_id = data.get("Id", "")
+    targets = {**{s.get("Id", ""): s for s in signatures if s.get("Id")}, data_id: data}
+    found = [check_signature(s, targets, trust, now, data_id) for s in signatures]
     listed = fmt.signers_from_xml(data)
     if (problem := list_problem(listed, order)) is not None:
         verdict.problems.append(problem)
@@ -316,11 +396,11 @@ def verify_xml(root: etree._Element, trust: Trust, registry: Registry, now: dt.d
         data.findtext("h:truong/h:tentruong", default="", namespaces=_NS)
         or data.findtext("h:tentruong", default="", namespaces=_NS),
     )
-    labels = {role: role.signature_id for role in order}
-    verdict.signatures = enforce(
+    suffix = data_id.removeprefix(fmt.DATA_ID)
+    labels = {role: role.signature_id + suffix for role in order}
+    verdict.signatures += enforce(
         listed, order, found, labels, school, registry.get(school.code, _NONE), trust
     )
-    return verdict
 
 
 def data_digest(root: etree._Element) -> str:

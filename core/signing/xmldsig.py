@@ -2,7 +2,8 @@
 
 Each signature is enveloped, RSA-SHA256 with SHA-256 digests and exclusive C14N, carries its own
 Id, and sits in the document's signatures container (`danhsachchuky`), outside the signed data,
-so a later signer never breaks an earlier one. SignedInfo references the data (`#dulieu`), the
+so a later signer never breaks an earlier one. SignedInfo references the data (`#dulieu`, or a
+record's year section `#dulieu-2025-2026`, whose signatures' Ids carry the year too), the
 signature's own `Object/SignatureProperties/SignatureProperty` holding `SigningTime`, and
 optionally earlier signatures (countersigning). KeyInfo carries X509SubjectName and
 X509Certificate.
@@ -41,7 +42,7 @@ from signxml import (
 from core.errors import InvalidValue
 from core.i18n import _
 from core.render.xml_base import DS, NS
-from core.render.xml_record import DATA_ID, data_element, parse_own, signers_from_xml
+from core.render.xml_record import data_element, id_suffix, parse_own, signers_from_xml
 from core.signing.keys import Signer, subject_name
 from core.signing.trust import fingerprint
 
@@ -114,11 +115,17 @@ def signature_ids(root: etree._Element) -> list[str]:
     return [s.get("Id", "") for s in _container(root).iterfind("ds:Signature", _DS)]
 
 
+def scoped(root: etree._Element, sig_id: str) -> str:
+    """A role's signature Id (chuky-gvcn) as this document's signed data names it: with the
+    year of a record's section (chuky-gvcn-2025-2026), as it is on a sheet."""
+    return sig_id + id_suffix(data_element(root))
+
+
 def _check_listed(root: etree._Element, sig_id: str, certificate: x509.Certificate) -> None:
     """The signer list names this certificate for this role, and every signer before it on the
-    list has signed, in order."""
+    list has signed, in order. `sig_id` is scoped (`scoped`)."""
     listed = signers_from_xml(data_element(root))
-    roles = [f"chuky-{entry.role}" for entry in listed]
+    roles = [scoped(root, f"chuky-{entry.role}") for entry in listed]
     if sig_id not in roles:
         raise InvalidValue(
             _("Danh sách ký của tài liệu không có chữ ký «{id}»: không ký.").format(id=sig_id)
@@ -148,9 +155,11 @@ def sign_xml(
     signing_time: dt.datetime,
     countersign: Sequence[str] = (),
 ) -> bytes:
-    """Add one signature (Id `sig_id`) to the container; `countersign` lists earlier
-    signature Ids this signer also covers."""
+    """Add one signature (the role's Id `sig_id`, scoped to the document's data) to the
+    container; `countersign` lists earlier signatures (role Ids) this signer also covers."""
     root = parse_own(document)
+    sig_id = scoped(root, sig_id)
+    countersign = [scoped(root, s) for s in countersign]
     existing = signature_ids(root)
     if sig_id in existing:
         raise InvalidValue(_("Tài liệu đã có chữ ký «{id}».").format(id=sig_id))
@@ -170,7 +179,7 @@ def add_signature(
     countersign: Sequence[str] = (),
 ) -> etree._Element:
     """The XML-DSig step itself, without the signer list's checks (what any holder of a key
-    can do, so the forgery tests use it); returns the signed document's root."""
+    can do, so the forgery tests use it), with the Ids as given; returns the signed root."""
     etree.SubElement(_container(root), _ds("Signature"), Id="placeholder", nsmap={"ds": DS})
     xml_signer = XMLSigner(
         method=SignatureConstructionMethod.enveloped,
@@ -185,11 +194,13 @@ def add_signature(
         key=signer.key,  # type: ignore[arg-type]  # any object with RSA-style sign()
         cert=list(signer.chain),
         key_info=_key_info(signer.certificate),
-        reference_uri=[f"#{DATA_ID}", *(f"#{s}" for s in countersign)],
+        reference_uri=[f"#{data_element(root).get('Id')}", *(f"#{s}" for s in countersign)],
     )
 
 
 def _signature(root: etree._Element, sig_id: str) -> etree._Element:
+    """The signature of role Id `sig_id` in this document's container."""
+    sig_id = scoped(root, sig_id)
     for candidate in _container(root).iterfind("ds:Signature", _DS):
         if candidate.get("Id") == sig_id:
             return candidate

@@ -136,7 +136,7 @@ def _record(
     )
     info = fmt.SchoolInfo(school.code, school.name, "Trung học cơ sở", "Ninh Bình", "Ý Yên")
     return fmt.StudentRecord(
-        f"{school.code}.2025-2026.{national_id}",
+        f"{school.code}.{national_id}",
         1,
         None,
         dt.date(2026, 6, 20),
@@ -235,7 +235,7 @@ async def _seed(url: str, keys: Path) -> tuple[list[Person], dict[str, int]]:
                     student=student,
                     year=year,
                     school_class=big,
-                    code=f"{school.code}.2025-2026.{student.national_id}",
+                    code=f"{school.code}.{student.national_id}",
                     next_role=SignatureRole.HOMEROOM,
                     data_hash=data_hash(xml),
                     xml=xml,

@@ -86,7 +86,7 @@ def sample_record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.StudentR
         for i in range(12)
     )
     return fmt.StudentRecord(
-        f"THCS-BENCH.2025-2026.{n:012d}",
+        f"THCS-BENCH.{n:012d}",
         1,
         None,
         dt.date(2026, 6, 20),
@@ -139,7 +139,7 @@ def sample_primary_record(n: int, signers: tuple[fmt.ListedSigner, ...]) -> fmt.
     record = sample_record(n, signers)
     return dataclasses.replace(
         record,
-        record_code=f"TH-BENCH.2025-2026.{n:012d}",
+        record_code=f"TH-BENCH.{n:012d}",
         school=PRIMARY_SCHOOL,
         class_name="5A",
         grade=5,

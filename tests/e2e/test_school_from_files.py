@@ -481,16 +481,16 @@ async def test_two_schools_from_their_own_files(
         assert "Lớp 6A: 6 học bạ đã ký đủ và phát hành." in out
         folder = tmp_path / "issued"
         await console.ok("--school", SECONDARY, "export", "6A", str(folder), at="2026-06-02 10:00")
-        anh = (folder / "THCS-LL.2025-2026.001314004521.v1.xml").read_text(encoding="utf-8")
+        anh = (folder / "THCS-LL.001314004521.v1.xml").read_text(encoding="utf-8")
         assert "<lenlop>len_lop</lenlop><danhhieu>xuat_sac</danhhieu>" in anh
         assert f"<nhanxetgvcn>{SHEET_6A['Nguyễn Minh Anh'][3]}</nhanxetgvcn>" in anh  # from the bot
-        lan = (folder / "THCS-LL.2025-2026.001314009462.v1.xml").read_text(encoding="utf-8")
+        lan = (folder / "THCS-LL.001314009462.v1.xml").read_text(encoding="utf-8")
         assert "<songaynghi>47</songaynghi><lenlop>o_lai_lop</lenlop>" in lan
         ran = await console(
             "--school",
             SECONDARY,
             "verify",
-            str(folder / "THCS-LL.2025-2026.001314004521.v1.xml"),
+            str(folder / "THCS-LL.001314004521.v1.xml"),
             at="2026-06-02 10:00",
         )
         assert ran.code == 0 and "KẾT LUẬN: mọi chữ ký hợp lệ." in ran.out, ran.out

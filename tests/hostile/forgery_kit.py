@@ -49,7 +49,7 @@ from core.services.verification import verify_file
 from core.signing.chain import countersigned
 from core.signing.keys import Signer
 from core.signing.trust import Trust
-from core.signing.xmldsig import add_signature
+from core.signing.xmldsig import add_signature, scoped
 from demo.pki import Issued, issue
 from tests.hostile.conftest import bounded
 from tests.portal import PORTAL
@@ -188,7 +188,8 @@ def container(root: etree._Element) -> etree._Element:
 
 
 def signature(root: etree._Element, sig_id: str) -> etree._Element:
-    return next(s for s in container(root) if s.get("Id") == sig_id)
+    """The signature of a role's Id (chuky-ht) over the file's data (chuky-ht-2025-2026)."""
+    return next(s for s in container(root) if s.get("Id") == scoped(root, sig_id))
 
 
 def strip(xml: bytes, *ids: str) -> bytes:
@@ -200,7 +201,18 @@ def strip(xml: bytes, *ids: str) -> bytes:
 
 def sign_as(xml: bytes, signer: Signer, role: SignatureRole, now: dt.datetime) -> bytes:
     """A signature in `role`'s place with any key: the XML-DSig step has no list to check."""
-    return serialised(add_signature(tree(xml), signer, role.signature_id, now, countersigned(role)))
+    return serialised(add_role_signature(tree(xml), signer, role, now))
+
+
+def add_role_signature(
+    root: etree._Element, signer: Signer, role: SignatureRole | str, now: dt.datetime
+) -> etree._Element:
+    """The XML-DSig step alone, with the Ids `role` has over this file's data."""
+    role_id = role.signature_id if isinstance(role, SignatureRole) else role
+    earlier = countersigned(role) if isinstance(role, SignatureRole) else []
+    return add_signature(
+        root, signer, scoped(root, role_id), now, [scoped(root, s) for s in earlier]
+    )
 
 
 def stripped(kit: Kit) -> bytes:

@@ -23,14 +23,13 @@ from lxml import etree
 from core.models.records import SignatureRole
 from core.render import xml_record as fmt
 from core.render.xml_base import DS
-from core.signing.chain import countersigned
-from core.signing.xmldsig import add_signature
 from demo.pki import Issued
 from tests.hostile import forgery_kit
 from tests.hostile.forgery_kit import (
     THIS_SCHOOL,
     Case,
     Kit,
+    add_role_signature,
     another_schools_record,
     assert_refused,
     container,
@@ -56,7 +55,7 @@ def stripped_seal(kit: Kit) -> bytes:
 
 
 def extra(kit: Kit) -> bytes:
-    return serialised(add_signature(tree(kit.v2), kit.signers["gvbm"], "chuky-gvbm", kit.now))
+    return serialised(add_role_signature(tree(kit.v2), kit.signers["gvbm"], "chuky-gvbm", kit.now))
 
 
 def reordered(kit: Kit) -> bytes:
@@ -133,10 +132,7 @@ def _signed_in_order(root: etree._Element, kit: Kit, times: dict[str, dt.datetim
     """The school's own three keys over `root`, with no list check: what a holder of the keys
     could sign, at the times given."""
     for role in (SignatureRole.HOMEROOM, SignatureRole.PRINCIPAL, SignatureRole.SEAL):
-        signer = kit.signers[role.value]
-        root = add_signature(
-            root, signer, role.signature_id, times[role.value], countersigned(role)
-        )
+        root = add_role_signature(root, kit.signers[role.value], role, times[role.value])
     return serialised(root)
 
 
@@ -189,9 +185,11 @@ CASES = {
         extra, ("chữ ký THỪA: không có trong danh sách ký",), xmlsec1="chuky-gvbm"
     ),
     "reordered-signatures": Case(reordered, ("SAI THỨ TỰ",), xmlsec1="chuky-ht"),
-    "duplicated-signature": Case(duplicated, ("Id «chuky-ht» xuất hiện 2 lần", "chữ ký TRÙNG LẶP")),
+    "duplicated-signature": Case(
+        duplicated, ("Id «chuky-ht-2025-2026» xuất hiện 2 lần", "chữ ký TRÙNG LẶP")
+    ),
     "wrapped-signed-data": Case(
-        wrapped_data, ("Id «dulieu» xuất hiện 2 lần", "dữ liệu học bạ ĐÃ BỊ THAY ĐỔI")
+        wrapped_data, ("Id «dulieu-2025-2026» xuất hiện 2 lần", "dữ liệu học bạ ĐÃ BỊ THAY ĐỔI")
     ),
     "wrapped-signature": Case(
         wrapped_signature, ("phần tử không phải chữ ký", "THIẾU chữ ký của Nhà trường")

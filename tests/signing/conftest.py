@@ -79,7 +79,7 @@ def listed(signers: dict[str, Signer], *roles: str) -> tuple[fmt.ListedSigner, .
 @pytest.fixture
 def record(signers: dict[str, Signer]) -> fmt.StudentRecord:
     return fmt.StudentRecord(
-        record_code="THCS-DA.2025-2026.037213000001",
+        record_code="THCS-DA.037213000001",
         version=1,
         replaces_version=None,
         created=dt.date(2026, 6, 20),

@@ -132,3 +132,21 @@ async def test_content_never_runs_into_the_signature_blocks(record, signers, tmp
         if page is pages[-1]:  # on the last page it ends above the signature blocks
             box = next(b for b in page.boxes if b.text == seal_print)
             assert page.height - box.y2 > 200, count
+
+
+@pytest.mark.poppler
+async def test_each_year_of_the_level_has_its_section(record, signers, tmp_path: Path):
+    """A second year's version prints the earlier year's section, with who signed it and when
+    (its XML signatures), before this year's, whose blocks are at the foot of the last page."""
+    xml, pdf = fmt.build_record(dataclasses.replace(record, year_name="2024-2025")), None
+    for role in RECORD_ORDER:
+        xml, pdf = await sign_record_step(xml, pdf, role, signers[role.value], HOMEROOM_AT)
+    second = dataclasses.replace(
+        record, version=2, replaces_version=1, class_name="7A", grade=7, previous=xml
+    )
+    pages = read_pages(await _issued(second, signers), tmp_path)
+    _check_book(pages, second)
+    (earlier,) = [p for p in pages if "NĂM HỌC 2024-2025 — LỚP 6A" in _words(p)]
+    (latest,) = [p for p in pages if f"NĂM HỌC {second.year_name} — LỚP 7A" in _words(p)]
+    assert pages.index(earlier) < pages.index(latest)
+    assert _words(earlier).count("16:15, Thứ Bảy, 27/06/2026") == 3  # gvcn, ht and dv signed

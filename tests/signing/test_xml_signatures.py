@@ -58,12 +58,13 @@ def test_record_chain_verifies_with_xmlsec1_and_ours(record, signers, now, ca_fi
     xml = signed_record(record, signers, now)
     path = tmp_path / "record.xml"
     path.write_bytes(xml)
-    ids = ["chuky-gvcn", "chuky-ht", "chuky-dv"]
+    roles = ["gvcn", "ht", "dv"]
+    ids = [f"chuky-{role}-2025-2026" for role in roles]  # of the record's year section
     assert all(xmlsec_verify(path, ca_file, sig_id) for sig_id in ids)
     found = report(xml, Trust.load([ca_file]), signers)
     assert found.valid, "\n".join(found.lines())
     assert [r.label for r in found.signatures] == ids
-    assert [r.role for r in found.signatures] == [SignatureRole(i[6:]) for i in ids]
+    assert [r.role for r in found.signatures] == [SignatureRole(r) for r in roles]
     assert "KẾT LUẬN: mọi chữ ký hợp lệ." in found.lines()
 
 
@@ -98,7 +99,7 @@ def test_signing_holds_to_the_signer_list(record, signers, now):
         sign_xml(xml, signers["gvbm"], "chuky-gvcn", now)
     with pytest.raises(InvalidValue, match="Chưa đến lượt"):
         sign_xml(xml, signers["ht"], "chuky-ht", now, ["chuky-gvcn"])
-    with pytest.raises(InvalidValue, match="không có chữ ký «chuky-gvbm»"):
+    with pytest.raises(InvalidValue, match="không có chữ ký «chuky-gvbm-2025-2026»"):
         sign_xml(xml, signers["gvbm"], "chuky-gvbm", now)
 
 

@@ -37,7 +37,7 @@ def _year(**changes) -> PrimaryYear:
 
 def _record(year: PrimaryYear) -> fmt.StudentRecord:
     return fmt.StudentRecord(
-        record_code="TH-DEMO.2025-2026.031214000001",
+        record_code="TH-DEMO.031214000001",
         version=1,
         replaces_version=None,
         created=dt.date(2026, 5, 27),

@@ -150,11 +150,8 @@ async def _revoke_previous(
     record: IssuedRecord, moment: dt.datetime, actor: str
 ) -> list[audit.Event]:
     events = []
-    previous = await IssuedRecord.filter(
-        student_id=record.student_id,
-        year_id=record.year_id,
-        state=RecordState.ISSUED,
-        version__lt=record.version,
+    previous = await IssuedRecord.filter(  # the level's record: any earlier year's too
+        code=record.code, state=RecordState.ISSUED, version__lt=record.version
     )
     for old in previous:
         old.state = RecordState.REVOKED

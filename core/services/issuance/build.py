@@ -25,7 +25,6 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.models import (
     Comment,
-    IssuedRecord,
     Mark,
     School,
     SchoolClass,
@@ -43,6 +42,7 @@ from core.services.gradebook import mark_column
 from core.services.issuance.build_primary import PERIODS as PRIMARY_PERIODS
 from core.services.issuance.build_primary import assessment_cells, primary_year, year_comments
 from core.services.issuance.build_primary import sheet_row as primary_sheet_row
+from core.services.issuance.levels import LevelChain, level_chains, record_code
 from core.services.issuance.stand_in import acting, principal_of
 from core.services.results import ClassResults, SecondaryResult, class_results
 from core.signing.xmldsig import c14n
@@ -149,16 +149,17 @@ def _record_data(
     school_class: SchoolClass,
     school: School,
     year_name: str,
-    version: int,
+    chain: LevelChain,
     names: dict[str, str],
     comment: str,
     signers: tuple[fmt.ListedSigner, ...],
     year_fields: dict[str, object],
 ) -> fmt.StudentRecord:
     return fmt.StudentRecord(
-        record_code=f"{school.code}.{year_name}.{student.national_id}",
-        version=version,
-        replaces_version=version - 1 if version > 1 else None,
+        record_code=chain.code,
+        version=chain.version,
+        replaces_version=chain.replaces,
+        previous=chain.previous,
         created=clock.today(),
         school=_school_info(school),
         national_id=student.national_id,
@@ -315,11 +316,11 @@ async def build_class(
 ) -> ClassDocuments:
     """The record data of the class's students (or of one) and, for the whole class, the
     unsigned class × subject sheets. `data_only`: the records' data without their signer
-    list and no sheets, to compare with what was issued (core.services.issuance.drift):
-    certificates expire after issuance, the data must not change."""
+    list, their place in the level's record (levels.py) or sheets, to compare with what was
+    issued (core.services.issuance.drift): certificates expire and later years are added
+    after issuance, the data must not change."""
     school = await school_of(school_class)
     year = await school_class.year
-    results = await class_results(actor, school_class)
     students = {
         s.national_id: s for s in await Student.filter(enrollments__school_class=school_class)
     }
@@ -353,15 +354,20 @@ async def build_class(
     if not data_only:
         listed = await listed_signers(school, [(r.value, s) for r, s in chain + sheet_signers])
         record_signers = tuple(listed[(r.value, s.id if s else None)] for r, s in chain)
-    versions = {
-        r["student_id"]: r["version"]
-        for r in await IssuedRecord.filter(
-            year=year, student_id__in=[s.id for s in students.values()]
-        )
-        .order_by("version")
-        .values("student_id", "version")
-    }
     wanted = {n: s for n, s in students.items() if only_student in (None, s.id)}
+    if not wanted:
+        raise InvalidValue(
+            _(
+                "Học sinh này không học lớp {klass} năm học {year}: không lập được phần năm học "
+                "đó của học bạ."
+            ).format(klass=school_class.name, year=year.name)
+        )
+    chains = (
+        {s.id: LevelChain(record_code(school, s.national_id)) for s in wanted.values()}
+        if data_only
+        else await level_chains(school, year, list(wanted.values()))
+    )
+    results = await class_results(actor, school_class)  # read (and audited) once all is known
     comments = await _homeroom_comments(school_class, [s.id for s in wanted.values()])
     fields = await _year_fields(results, school_class, teachers, homeroom, wanted)
     records = {}
@@ -372,7 +378,7 @@ async def build_class(
             school_class,
             school,
             year.name,
-            versions.get(student.id, 0) + 1,
+            chains[student.id],
             names,
             comments.get(student.id, ""),
             record_signers,

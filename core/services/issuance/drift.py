@@ -111,16 +111,28 @@ def compare(issued: fmt.StudentRecord, built: fmt.StudentRecord) -> list[tuple[s
     return found
 
 
-def issued_data(record: IssuedRecord) -> fmt.StudentRecord:
-    """What the record's signed XML says."""
-    return fmt.record_from_xml(fmt.parse_own(record.xml))
+def issued_data(record: IssuedRecord, year_name: str | None = None) -> fmt.StudentRecord:
+    """What the record's signed XML says of `year_name` (default: the record's own year): a
+    later year's version carries the earlier years of the level (001 Điều 24.4)."""
+    root = fmt.parse_own(record.xml)
+    for section in [root, *fmt.earlier_years(root)]:
+        data = fmt.data_element(section)
+        if year_name is None or fmt.text(data, "h:namhoc") == year_name:
+            return fmt.record_from_data(data)
+    raise HocbaError(
+        _("Học bạ {code} phiên bản {v} không có năm học {year}.").format(
+            code=record.code, v=record.version, year=year_name
+        )
+    )
 
 
 async def differences_of(
     actor: Actor, school_class: SchoolClass, records: list[IssuedRecord]
 ) -> list[Difference]:
-    """The differences between these records of the class (students loaded) and the gradebook;
-    a class the gradebook cannot build any more is one difference naming why."""
+    """The differences between these records of the class (students loaded), as they say the
+    class's year, and the gradebook; a class the gradebook cannot build any more is one
+    difference naming why."""
+    year = await school_class.year
     try:
         built = (await build_class(actor, school_class, data_only=True)).records
     except HocbaError as error:
@@ -131,7 +143,7 @@ async def differences_of(
     for record in records:
         now = built.get(record.student_id)
         pairs = (
-            compare(issued_data(record), now)
+            compare(issued_data(record, year.name), now)
             if now is not None
             else [(_("Học sinh"), _("trong lớp"), _("không còn trong lớp"))]
         )
@@ -145,16 +157,18 @@ async def differences_of(
 
 
 async def check_records(actor: Actor, year: SchoolYear) -> tuple[int, list[Difference]]:
-    """Every current (issued) record of the year against the gradebook: how many were
-    compared, and the differences, class by class."""
+    """Every current (issued) record holding the year, its own or a later year's version
+    carrying it, against the gradebook: how many were compared, and the differences, class
+    by class."""
+    class_of = dict(await IssuedRecord.filter(year=year).values_list("code", "school_class_id"))
     records = (
-        await IssuedRecord.filter(year=year, state=RecordState.ISSUED)
-        .order_by("school_class_id", "code")
+        await IssuedRecord.filter(code__in=list(class_of), state=RecordState.ISSUED)
+        .order_by("code")
         .prefetch_related("student")
     )
     by_class: dict[int, list[IssuedRecord]] = {}
     for record in records:
-        by_class.setdefault(record.school_class_id, []).append(record)  # type: ignore[attr-defined]
+        by_class.setdefault(class_of[record.code], []).append(record)
     found = []
     for school_class in await SchoolClass.filter(id__in=list(by_class)).order_by("grade", "name"):
         found += await differences_of(actor, school_class, by_class[school_class.id])

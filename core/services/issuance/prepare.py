@@ -104,6 +104,9 @@ async def prepare_class(
                 next_role=SignatureRole.HOMEROOM,
                 data_hash=digest,
                 xml=xml,
+                correction_reason=_("Thêm năm học {year}").format(year=year.name)
+                if record.replaces_version
+                else "",
             )
             for (student_id, record), (xml, digest) in zip(data.items(), records, strict=True)
         ]
