@@ -27,7 +27,7 @@ from core.services.issuance import batches
 from core.signing.csc import CscClient, RemoteRefused
 from tests.signing.conftest import tool
 from tests.signing.csc_server import register_remote_certificate, start_csc
-from tests.signing.oracles import ID_ATTRS
+from tests.signing.oracles import xmlsec_verify
 
 
 async def _principal_batch(demo, runtime, server, session) -> tuple[SigningBatch, CscClient]:
@@ -64,11 +64,7 @@ async def test_whole_class_with_one_authorisation(demo, runtime, csc, tmp_path):
     pdf_path.write_bytes(records[0].pdf or b"")
     demo_ca = demo[0].signing.pkcs12_dir / "ca.pem"
     for sig_id, root in (("chuky-ht", csc.root_file), ("chuky-gvcn", demo_ca)):
-        command = [tool("xmlsec1"), "--verify", "--trusted-pem", str(root), *ID_ATTRS]
-        result = subprocess.run(
-            [*command, "--node-id", sig_id, str(xml_path)], capture_output=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
+        assert xmlsec_verify(xml_path, root, sig_id), sig_id
     out = subprocess.run(
         [tool("pdfsig"), "-nocert", str(pdf_path)], capture_output=True, text=True, check=False
     ).stdout
