@@ -164,6 +164,7 @@ CALENDAR_CANCEL = Action("cal:x", (TOKEN,))
 
 # --- signing and language -------------------------------------------------------------------
 SIGN_CLASS = Action("sgn", (ID, SIGNING_ROLE))
+SIGN_ALL = Action("sga", (SIGNING_ROLE,))  # every class where the step waits: one approval
 CLOSE_CLASS = Action("cls", (ID,))  # the principal closes a class's year for issuance
 # ... on its lists, confirmed under a token kept in user_data (handlers/closing.py)
 CLOSE_CONFIRM = Action("cls:ok", (TOKEN,))

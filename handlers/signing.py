@@ -1,5 +1,7 @@
 """Signing from the phone: each signer sees what waits for them, one button per class starts
-ONE batch for the whole class, the message shows progress, the result arrives as a message.
+ONE batch for the whole class, and where their step waits in several classes one more button
+signs them all in ONE batch, with one approval (001 Điều 24.5a: a subject teacher signs all
+their classes' parts at once); the message shows progress, the result arrives as a message.
 
 Thin by design: who may sign what, in which order and only once the year is closed is decided
 by the core (`issuance.begin`), which also re-checks a forged or stale button. The batch runs in
@@ -55,6 +57,18 @@ async def show(update: Update, context: BotContext) -> None:
     keyboard = [
         [
             InlineKeyboardButton(
+                _("✍️ Ký tất cả {classes} lớp ({n}, {role})").format(
+                    classes=len(group), n=sum(w.count for w in group), role=role.label
+                ),
+                callback_data=buttons.SIGN_ALL.data(role.value),
+            )
+        ]
+        for role in SignatureRole
+        if len(group := [w for w in waiting if w.role is role]) > 1
+    ]
+    keyboard += [
+        [
+            InlineKeyboardButton(
                 _("✍️ Ký lớp {klass} ({n})").format(klass=w.class_name, n=w.count),
                 callback_data=buttons.SIGN_CLASS.data(w.class_id, w.role.value),
             )
@@ -69,17 +83,29 @@ async def show(update: Update, context: BotContext) -> None:
     )
 
 
-async def press(update: Update, context: BotContext) -> None:
-    """Start the class's batch (the core checks everything), then let it run in the
-    background while this message shows where it stands."""
+async def press_class(update: Update, context: BotContext) -> None:
+    class_id, role_code = buttons.SIGN_CLASS.parse(update.callback_query.data)
+    await _start(update, context, class_id, SignatureRole(role_code))
+
+
+async def press_all(update: Update, context: BotContext) -> None:
+    (role_code,) = buttons.SIGN_ALL.parse(update.callback_query.data)
+    await _start(update, context, None, SignatureRole(role_code))
+
+
+async def _start(
+    update: Update, context: BotContext, class_id: int | None, role: SignatureRole
+) -> None:
+    """Start the class's batch, or (`class_id` None) the batch of every class where the step
+    waits (the core checks everything), then let it run in the background while this
+    message shows where it stands."""
     query = update.callback_query
     actor = await current_actor(update)
-    class_id, role_code = buttons.SIGN_CLASS.parse(query.data)
     if actor is None:
         await query.answer(sign_in_first(), show_alert=True)
         return
     runtime = context.runtime
-    started = await issuance.begin(actor, class_id, SignatureRole(role_code), runtime.signing)
+    started = await issuance.begin(actor, class_id, role, runtime.signing)
     await query.answer()  # after the core's checks: a refusal is answered by handlers/errors.py
     if started.backend == "csc":
         text = _(
@@ -120,4 +146,5 @@ async def press(update: Update, context: BotContext) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(MessageHandler(MenuButton(Menu.sign_records), show))
-    application.add_handler(CallbackQueryHandler(press, pattern=buttons.SIGN_CLASS.pattern))
+    application.add_handler(CallbackQueryHandler(press_class, pattern=buttons.SIGN_CLASS.pattern))
+    application.add_handler(CallbackQueryHandler(press_all, pattern=buttons.SIGN_ALL.pattern))

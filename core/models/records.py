@@ -146,7 +146,12 @@ class SigningBatch(Model):
     """One signer's signing of N documents of a class with one approval."""
 
     id = fields.IntField(primary_key=True)
-    school_class = fields.ForeignKeyField("models.SchoolClass", related_name="batches")
+    school_class = fields.ForeignKeyField(
+        "models.SchoolClass",
+        related_name="batches",
+        null=True,
+        description="the class signed; None: several classes at once (each item says which)",
+    )
     signer = fields.ForeignKeyField("models.Staff", related_name="batches")
     role = fields.CharEnumField(SignatureRole, max_length=4)
     backend = fields.CharField(max_length=10)

@@ -10,8 +10,10 @@ from pathlib import Path
 from bot.app import serve
 from bot.config import Config, load_config
 from core.db import database
+from core.models import Staff
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.fixtures import free_port
+from tests.telegram_fake.user import BotMessage, FakeUser
 
 
 def bot_config(server: FakeTelegramServer, tmp_path: Path, **env: str) -> Config:
@@ -48,3 +50,19 @@ async def running_bot(
     finally:
         stop.set()
         await asyncio.wait_for(task, 15)
+
+
+async def signed_in(
+    server: FakeTelegramServer, staff: Staff, user_id: int, timeout: float = 5.0
+) -> FakeUser:
+    """A staff member's Telegram user, signed in by sharing their phone's contact."""
+    user = server.user(user_id, staff.full_name, phone=staff.phone)
+    await user.share_contact()
+    await user.wait_for_message(timeout=timeout)
+    return user
+
+
+def is_listing(message: BotMessage) -> bool:
+    """The answer to «✍️ Ký học bạ» (not a notice that documents wait, which may arrive at
+    the same time: notices waiting for someone are delivered when they sign in)."""
+    return message.text.startswith("Chờ thầy/cô ký")

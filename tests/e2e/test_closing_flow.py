@@ -25,20 +25,13 @@ from core.services.schools import find_class, latest_year
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_pki, issuing_moment
 from tests.conftest import DURING_2025_2026
-from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.bot_harness import bot_config, running_bot, signed_in
 from tests.signing.year_end import build_secondary
 from tests.telegram_fake import FakeTelegramServer
-from tests.telegram_fake.user import BotMessage, FakeUser
+from tests.telegram_fake.user import BotMessage
 
 WAIT = 15
 CONFIRM, CANCEL = "✅ Chốt năm học", "✖️ Hủy"
-
-
-async def _signed_in(server: FakeTelegramServer, staff: Staff, user_id: int) -> FakeUser:
-    user = server.user(user_id, staff.full_name, phone=staff.phone)
-    await user.share_contact()
-    await user.wait_for_message(timeout=WAIT)
-    return user
 
 
 async def _staff(code: str) -> Staff:
@@ -61,10 +54,10 @@ async def test_the_principal_reviews_and_closes_the_year(
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"
         )
-        teacher = await _signed_in(telegram_server, await _staff("GV01"), 8301)
-        homeroom = await _signed_in(telegram_server, await _staff("GV02"), 8302)
-        principal = await _signed_in(telegram_server, await _staff("HT01"), 8303)
-        admin = await _signed_in(telegram_server, await _staff("QT01"), 8304)
+        teacher = await signed_in(telegram_server, await _staff("GV01"), 8301, WAIT)
+        homeroom = await signed_in(telegram_server, await _staff("GV02"), 8302, WAIT)
+        principal = await signed_in(telegram_server, await _staff("HT01"), 8303, WAIT)
+        admin = await signed_in(telegram_server, await _staff("QT01"), 8304, WAIT)
 
         # a subject teacher and an admin in the bot may not close; the teacher sees no lists
         for someone in (teacher, admin):
@@ -194,9 +187,9 @@ async def test_a_class_of_forty_in_pages(telegram_server, demo_bot) -> None:
     teacher_staff = await Staff.filter(
         assignments__school_class=complete, roles__role=Role.SUBJECT_TEACHER
     ).first()
-    teacher = await _signed_in(telegram_server, teacher_staff, 8101)
-    principal = await _signed_in(
-        telegram_server, await Staff.get(school=school, roles__role=Role.PRINCIPAL), 8102
+    teacher = await signed_in(telegram_server, teacher_staff, 8101, WAIT)
+    principal = await signed_in(
+        telegram_server, await Staff.get(school=school, roles__role=Role.PRINCIPAL), 8102, WAIT
     )
     await principal.send_command("chotnam")
     listing = await principal.wait_for_message()

@@ -22,7 +22,7 @@ from core.services.schools import find_class, latest_year
 from core.workers import WorkerPool
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
-from tests.e2e.bot_harness import bot_config, running_bot
+from tests.e2e.bot_harness import bot_config, is_listing, running_bot, signed_in
 from tests.portal import PORTAL
 from tests.signing.conftest import ISSUING_2025_2026
 from tests.signing.csc_server import start_csc
@@ -66,19 +66,6 @@ async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, worke
     await csc.stop()
 
 
-async def _signed_in(server: FakeTelegramServer, staff: Staff, user_id: int):
-    user = server.user(user_id, staff.full_name, phone=staff.phone)
-    await user.share_contact()
-    await user.wait_for_message()
-    return user
-
-
-def _listing(message) -> bool:
-    """The answer to «✍️ Ký học bạ» (not a notice that documents wait, which may arrive at
-    the same time: notices waiting for someone are delivered when they sign in)."""
-    return message.text.startswith("Chờ thầy/cô ký")
-
-
 async def _records(school_class) -> list[IssuedRecord]:
     return await IssuedRecord.filter(school_class=school_class).order_by("id")
 
@@ -96,9 +83,9 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
         .exclude(id=homeroom.id)
         .first()
     )
-    teacher = await _signed_in(telegram_server, other, 7001)
+    teacher = await signed_in(telegram_server, other, 7001)
     await teacher.press_reply("✍️ Ký học bạ")
-    listing = await teacher.wait_for_message(_listing)
+    listing = await teacher.wait_for_message(is_listing)
     assert "bảng điểm môn chờ ký" in listing.text and "học bạ chờ ký" not in listing.text
     before = [r.xml for r in await _records(school_class)]
     await teacher.press_forged(f"sgn:{school_class.id}:gvcn")
@@ -111,9 +98,9 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
     # the subject teachers sign their sheets (from the console here), then the homeroom teacher
     console = await build_runtime(config, workers)
     await issue_class(console, school, school_class, stop_before=SignatureRole.HOMEROOM)
-    user = await _signed_in(telegram_server, homeroom, 7002)
+    user = await signed_in(telegram_server, homeroom, 7002)
     await user.press_reply("✍️ Ký học bạ")
-    listing = await user.wait_for_message(_listing)
+    listing = await user.wait_for_message(is_listing)
     assert "Lớp 6A: 40 học bạ chờ ký" in listing.text
     await user.press("✍️ Ký lớp 6A (40)")
     shown = await user.wait_for_edit(
@@ -126,10 +113,10 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
 
     # the principal signs remotely: a refusal first signs nothing, then one approval signs all
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
-    user = await _signed_in(telegram_server, principal, 7003)
+    user = await signed_in(telegram_server, principal, 7003)
     csc.control.answer = "refuse"
     await user.press_reply("✍️ Ký học bạ")
-    listing = await user.wait_for_message(_listing)
+    listing = await user.wait_for_message(is_listing)
     await user.press("✍️ Ký lớp 6A (40)")
     asking = await user.wait_for_edit(listing.message_id)
     assert "phê duyệt" in asking.text
@@ -139,7 +126,7 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
 
     csc.control.answer = "approve"
     await user.press_reply("✍️ Ký học bạ")
-    listing = await user.wait_for_message(_listing)
+    listing = await user.wait_for_message(is_listing)
     await user.press("✍️ Ký lớp 6A (40)")
     progress = await user.wait_for_edit(
         listing.message_id, predicate=lambda m: "đã được phê duyệt" in m.text, timeout=30
@@ -151,9 +138,9 @@ async def test_class_signed_in_order_from_the_phone(telegram_server, signing_bot
 
     # the clerk seals: the records are issued
     clerk = await Staff.get(school=school, roles__role=Role.CLERK)
-    user = await _signed_in(telegram_server, clerk, 7004)
+    user = await signed_in(telegram_server, clerk, 7004)
     await user.press_reply("✍️ Ký học bạ")
-    listing = await user.wait_for_message(_listing)
+    listing = await user.wait_for_message(is_listing)
     await user.press("✍️ Ký lớp 6A (40)")
     done = await user.wait_for_message(lambda m: "✅" in m.text, timeout=30)
     assert "phát hành" in done.text

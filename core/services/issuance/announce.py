@@ -15,7 +15,6 @@ import datetime as dt
 from core import buttons
 from core.i18n import _
 from core.models import (
-    BatchItem,
     IssuedRecord,
     Notification,
     RecordState,
@@ -25,7 +24,7 @@ from core.models import (
     Staff,
     SubjectSheetDoc,
 )
-from core.models.records import BATCH_OPEN
+from core.services.issuance.busy import taken_records
 from core.services.issuance.stand_in import homeroom_signer
 from core.services.outbox import Button, describe, notify_staff
 
@@ -47,13 +46,11 @@ async def _signers(school_class: SchoolClass, role: SignatureRole) -> list[Staff
 
 
 async def _waiting_records(school_class: SchoolClass, role: SignatureRole) -> int:
-    busy = BatchItem.filter(batch__school_class=school_class, batch__state__in=BATCH_OPEN)
-    taken = await busy.filter(record_id__isnull=False).values_list("record_id", flat=True)
     return (
         await IssuedRecord.filter(
             school_class=school_class, state=RecordState.SIGNING, next_role=role
         )
-        .exclude(id__in=list(taken))
+        .exclude(id__in=await taken_records(school_class))
         .count()
     )
 

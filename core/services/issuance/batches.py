@@ -1,4 +1,5 @@
-"""Signing batches: one signer, one step, every waiting document of a class, one approval.
+"""Signing batches: one signer, one step, every waiting document of a class (or of every
+class where that step waits for them), one approval.
 
 A batch moves PREPARED → (remote: AWAITING) → DONE, or ends REFUSED / FAILED with a reason.
 Signing happens chunk by chunk in the worker pool, and each chunk is put onto its documents as
@@ -38,7 +39,12 @@ from core.models import (
 from core.models.records import BATCH_OPEN
 from core.services.access import Actor
 from core.services.issuance.announce import announce_next
-from core.services.issuance.prepare import ensure_closed, may_sign, waiting_documents
+from core.services.issuance.prepare import (
+    ensure_closed,
+    may_sign,
+    waiting_documents,
+    waiting_for,
+)
 from core.services.locks import ensure_before_final
 from core.services.outbox import notify_staff
 from core.signing.backends import SigningSettings, backend_of, signer_code, unusable
@@ -50,16 +56,72 @@ LEASE = dt.timedelta(minutes=2)  # longer than any chunk; renewed after each
 
 async def start_batch(
     actor: Actor,
-    school_class: SchoolClass,
+    school_class: SchoolClass | None,
     role: SignatureRole,
     backend: str,
     refusal: str | None = None,
 ) -> SigningBatch:
-    """One batch of everything waiting for this signer in the class, with the checks. Asking
-    again while the signer's batch of that step is still open returns that batch, so a double
-    press or a re-run of the command never signs twice. `refusal`: why the signer's key
-    cannot sign from here (core.signing.backends.unusable), said once the signer is known to
-    be the right one, before any batch is made."""
+    """One batch of everything waiting for this signer in the class, or (`school_class`
+    None) in every class where their step waits: one approval for all of them (001 Điều
+    24.5a: a subject teacher signs all their classes' parts at once). Asking again while the
+    signer's batch of that step is still open returns that batch, so a double press or a
+    re-run of the command never signs twice. `refusal`: why the signer's key cannot sign
+    from here (core.signing.backends.unusable), said once the signer is known to be the
+    right one, before any batch is made."""
+    open_batch = await SigningBatch.filter(
+        Q(school_class=school_class) if school_class else Q(school_class_id__isnull=True),
+        signer_id=actor.staff_id,
+        role=role,
+        state__in=OPEN,
+    ).first()
+    if school_class is None and open_batch is not None:
+        return open_batch  # its documents wait for nobody else: the classes would be none
+    classes = [school_class] if school_class is not None else await _waiting_classes(actor, role)
+    nothing = NotFound(_("Không có tài liệu nào chờ thầy/cô ký ({role}).").format(role=role.label))
+    if not classes:
+        raise nothing
+    for each in classes:
+        await _ensure_may_sign(actor, each, role)
+    if refusal:
+        raise SignerUnavailable(refusal)
+    if open_batch is not None:
+        return open_batch
+    documents = [d for each in classes for d in await waiting_documents(actor, each, role)]
+    if not documents and school_class is not None:
+        raise NotFound(
+            _("Lớp {klass} không có tài liệu nào chờ {role} ký.").format(
+                klass=school_class.name, role=role.label
+            )
+        )
+    if not documents:
+        raise nothing
+    async with in_transaction():
+        batch = await SigningBatch.create(
+            school_class=school_class,
+            signer_id=actor.staff_id,
+            role=role,
+            backend=backend,
+            total=len(documents),
+            created_at=clock.now(),  # `abandoned` compares it with the clock (staging too)
+        )
+        key = "sheet" if role is SignatureRole.SUBJECT_TEACHER else "record"
+        await BatchItem.bulk_create([BatchItem(batch=batch, **{key: d}) for d in documents])
+        await audit.record(
+            audit.Event(
+                actor.label,
+                "batch.start",
+                f"batch:{batch.id}",
+                after={
+                    "classes": [each.id for each in classes],
+                    "role": role.value,
+                    "documents": len(documents),
+                },
+            )
+        )
+    return batch
+
+
+async def _ensure_may_sign(actor: Actor, school_class: SchoolClass, role: SignatureRole) -> None:
     await ensure_closed(school_class)
     await ensure_before_final(school_class.year_id)  # 001 Điều 25.4: frozen after 15/8
     if (await school_class.year).school_id != actor.school_id:
@@ -78,40 +140,33 @@ async def start_batch(
                 role=role.label, klass=school_class.name
             )
         )
-    if refusal:
-        raise SignerUnavailable(refusal)
-    open_batch = await SigningBatch.filter(
-        school_class=school_class, signer_id=actor.staff_id, role=role, state__in=OPEN
-    ).first()
-    if open_batch is not None:
-        return open_batch
-    documents = await waiting_documents(actor, school_class, role)
-    if not documents:
-        raise NotFound(
-            _("Lớp {klass} không có tài liệu nào chờ {role} ký.").format(
-                klass=school_class.name, role=role.label
-            )
-        )
-    async with in_transaction():
-        batch = await SigningBatch.create(
-            school_class=school_class,
-            signer_id=actor.staff_id,
-            role=role,
-            backend=backend,
-            total=len(documents),
-            created_at=clock.now(),  # `abandoned` compares it with the clock (staging too)
-        )
-        key = "sheet" if role is SignatureRole.SUBJECT_TEACHER else "record"
-        await BatchItem.bulk_create([BatchItem(batch=batch, **{key: d}) for d in documents])
-        await audit.record(
-            audit.Event(
-                actor.label,
-                "batch.start",
-                f"batch:{batch.id}",
-                after={"class": school_class.id, "role": role.value, "documents": len(documents)},
-            )
-        )
-    return batch
+
+
+async def _waiting_classes(actor: Actor, role: SignatureRole) -> list[SchoolClass]:
+    """The classes where something waits for this signer's step, by name."""
+    ids = [w.class_id for w in await waiting_for(actor) if w.role is role]
+    return await SchoolClass.filter(id__in=ids).order_by("name")
+
+
+async def batch_classes(batch: SigningBatch) -> list[SchoolClass]:
+    """The classes whose documents the batch signs, by name."""
+    if batch.school_class_id is not None:  # type: ignore[attr-defined]
+        return [await SchoolClass.get(id=batch.school_class_id)]  # type: ignore[attr-defined]
+    items = BatchItem.filter(batch_id=batch.id)
+    ids = {
+        *await items.filter(sheet_id__isnull=False).values_list(
+            "sheet__school_class_id", flat=True
+        ),
+        *await items.filter(record_id__isnull=False).values_list(
+            "record__school_class_id", flat=True
+        ),
+    }
+    return await SchoolClass.filter(id__in=ids).order_by("name")
+
+
+def class_names(classes: list[SchoolClass]) -> str:
+    """ "6A", or "6A, 6B" for a batch of several classes."""
+    return ", ".join(each.name for each in classes)
 
 
 @dataclass(frozen=True)
@@ -119,7 +174,7 @@ class Started:
     """A batch as its signer's front end shows it."""
 
     id: int
-    class_name: str
+    class_name: str  # "6A", or "6A, 6B" for several classes
     role: SignatureRole
     backend: str
     total: int
@@ -127,19 +182,23 @@ class Started:
 
 
 async def begin(
-    actor: Actor, class_id: int, role: SignatureRole, settings: SigningSettings
+    actor: Actor, class_id: int | None, role: SignatureRole, settings: SigningSettings
 ) -> Started:
-    """The signer's press of «Ký lớp …»: the class checked (it exists, at the actor's school),
-    the signer's backend chosen, the batch started (or the open one found)."""
-    school_class = await SchoolClass.get_or_none(id=class_id, year__school_id=actor.school_id)
-    if school_class is None or actor.staff_id is None:
+    """The signer's press of «Ký lớp …» (`class_id`) or «Ký tất cả» (None: every class where
+    their step waits): the class checked (it exists, at the actor's school), the signer's
+    backend chosen, the batch started (or the open one found)."""
+    school_class = None
+    if class_id is not None:
+        school_class = await SchoolClass.get_or_none(id=class_id, year__school_id=actor.school_id)
+    if (class_id is not None and school_class is None) or actor.staff_id is None:
         raise NotFound(_("Lớp này không còn trong năm học: hãy mở lại «Ký học bạ»."))
     staff = await Staff.get(id=actor.staff_id)
     code = signer_code(staff.code, role)
     batch = await start_batch(
         actor, school_class, role, backend_of(settings, code), unusable(settings, code)
     )
-    return Started(batch.id, school_class.name, role, batch.backend, batch.total, batch.done)
+    names = class_names(await batch_classes(batch))
+    return Started(batch.id, names, role, batch.backend, batch.total, batch.done)
 
 
 async def batch_progress(actor: Actor, batch_id: int) -> SigningBatch:
@@ -199,8 +258,7 @@ async def abandoned(now: dt.datetime, older_than: dt.timedelta) -> list[int]:
 # --------------------------------------------------------------------------- ending a batch
 
 
-def _result_text(batch: SigningBatch, state: BatchState, reason: str) -> str:
-    klass = batch.school_class.name
+def _result_text(batch: SigningBatch, klass: str, state: BatchState, reason: str) -> str:
     if state is BatchState.DONE:
         text = _("✅ Lớp {klass}: đã ký {n} tài liệu ({role}).").format(
             klass=klass, n=batch.total, role=SignatureRole(batch.role).label
@@ -220,10 +278,11 @@ def _result_text(batch: SigningBatch, state: BatchState, reason: str) -> str:
 async def _tell_signer(batch: SigningBatch, state: BatchState, reason: str = "") -> None:
     """The signer's notification of the batch's end (inside the ending transaction)."""
     signer = await Staff.get(id=batch.signer_id)
+    klass = class_names(await batch_classes(batch))
     await notify_staff(
         signer,
         "signing.result",
-        lambda: _result_text(batch, state, reason),
+        lambda: _result_text(batch, klass, state, reason),
         dedupe_key=f"batch:{batch.id}:{state.value}",
     )
 
@@ -288,5 +347,6 @@ async def finish(batch: SigningBatch) -> SigningBatch:
             audit.Event(actor, "batch.done", f"batch:{batch.id}", after={"documents": batch.total})
         )
         await _tell_signer(batch, BatchState.DONE)
-        await announce_next(batch.school_class, SignatureRole(batch.role), f"batch{batch.id}")
+        for school_class in await batch_classes(batch):
+            await announce_next(school_class, SignatureRole(batch.role), f"batch{batch.id}")
     return batch

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from core import clock
 from core.i18n import current_language
-from core.models import BatchItem, SchoolClass, SignatureRole, SigningBatch, Staff
+from core.models import BatchItem, School, SignatureRole, SigningBatch, Staff
 from core.services.issuance.apply import apply_chunk, approval, document_of
 from core.services.issuance.batches import finish
-from core.services.issuance.build import school_of
 from core.services.issuance.chunks import Progress, pending, run_chunks
 from core.services.signature_images import image_for
 from core.signing.backends import SigningSettings, key_label, signer_code
@@ -31,7 +30,7 @@ async def sign_with_key(
     """Sign what is left of the batch, then end it; the batch must be claimed (its lease)."""
     role = SignatureRole(batch.role)
     staff = await Staff.get(id=batch.signer_id)
-    school = await school_of(await SchoolClass.get(id=batch.school_class_id))
+    school = await School.get(id=staff.school_id)  # type: ignore[attr-defined]
     code = signer_code(staff.code, role)
     language = current_language()
     moment = clock.now()

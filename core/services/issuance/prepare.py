@@ -18,7 +18,6 @@ from core import audit
 from core.errors import HocbaError, PermissionDenied
 from core.i18n import _
 from core.models import (
-    BatchItem,
     ClassClosure,
     IssuedRecord,
     RecordState,
@@ -28,10 +27,10 @@ from core.models import (
     SubjectSheetDoc,
     TeachingAssignment,
 )
-from core.models.records import BATCH_OPEN
 from core.services.access import LEADERSHIP, Actor, ensure_can_read
 from core.services.issuance.announce import announce_next, announce_sheets
 from core.services.issuance.build import build_class, render_documents
+from core.services.issuance.busy import taken_records, taken_sheets
 from core.services.issuance.stand_in import homeroom_signer
 from core.services.locks import ensure_before_final
 from core.services.lookup_codes import Portal
@@ -160,20 +159,17 @@ async def _waiting(
     """The documents of the class waiting for this signer's step, as a query (None: none).
     A document in an open batch waits for no one: that batch signs it, and what it signed
     reaches the next signer when the whole batch is done."""
-    busy = BatchItem.filter(batch__school_class=school_class, batch__state__in=BATCH_OPEN)
     if role is SignatureRole.SUBJECT_TEACHER:
-        taken = await busy.filter(sheet_id__isnull=False).values_list("sheet_id", flat=True)
         return SubjectSheetDoc.filter(
             school_class=school_class, teacher_id=actor.staff_id, signed_at__isnull=True
-        ).exclude(id__in=list(taken))
+        ).exclude(id__in=await taken_sheets(school_class))
     if role is SignatureRole.HOMEROOM and await SubjectSheetDoc.exists(
         school_class=school_class, signed_at__isnull=True
     ):
         return None  # the subject teachers sign first
-    taken = await busy.filter(record_id__isnull=False).values_list("record_id", flat=True)
     return IssuedRecord.filter(
         school_class=school_class, state=RecordState.SIGNING, next_role=role
-    ).exclude(id__in=list(taken))
+    ).exclude(id__in=await taken_records(school_class))
 
 
 async def waiting_documents(

@@ -24,9 +24,15 @@ import aiohttp
 from core import clock
 from core.errors import HocbaError
 from core.i18n import _
-from core.models import BatchState, SchoolClass, SignatureRole, SigningBatch, Staff
-from core.services.issuance.batches import LeaseLost, abandoned, claim, release, stop
-from core.services.issuance.build import school_of
+from core.models import BatchState, School, SignatureRole, SigningBatch, Staff
+from core.services.issuance.batches import (
+    LeaseLost,
+    abandoned,
+    batch_classes,
+    claim,
+    release,
+    stop,
+)
 from core.services.issuance.chunks import Progress
 from core.services.issuance.local import sign_with_key
 from core.services.issuance.remote import complete_remote, prepare_remote
@@ -86,7 +92,8 @@ class BatchRunner:
             return None
         try:
             # 001 Điều 25.4: a batch started before the final lock signs nothing after it
-            await ensure_before_final((await SchoolClass.get(id=batch.school_class_id)).year_id)
+            for school_class in await batch_classes(batch):
+                await ensure_before_final(school_class.year_id)
             if batch.backend == "csc":
                 return await self._remote(batch, progress, approved)
             return await sign_with_key(batch, self.settings, self.workers, progress)
@@ -129,7 +136,7 @@ class BatchRunner:
             )
             if not batch.remote.get("ready"):
                 staff = await Staff.get(id=batch.signer_id)
-                school = await school_of(await SchoolClass.get(id=batch.school_class_id))
+                school = await School.get(id=staff.school_id)  # type: ignore[attr-defined]
                 code = signer_code(staff.code, SignatureRole(batch.role))
                 credential = await client.credential(school.code, code)
                 batch = await prepare_remote(batch, credential, self.workers)
