@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from types import MappingProxyType
 
 from bot.app import serve
+from bot.bootstrap import signing_settings
 from bot.config import Config, load_config
 from core.db import database
-from core.models import Staff
+from core.models import School, Staff
+from core.services import certificates
+from core.services.access import Actor
+from core.workers import WorkerPool
+from tests.signing.csc_server import CscServer, start_csc
 from tests.telegram_fake import FakeTelegramServer
 from tests.telegram_fake.fixtures import free_port
 from tests.telegram_fake.user import BotMessage, FakeUser
@@ -66,3 +73,21 @@ def is_listing(message: BotMessage) -> bool:
     """The answer to «✍️ Ký học bạ» (not a notice that documents wait, which may arrive at
     the same time: notices waiting for someone are delivered when they sign in)."""
     return message.text.startswith("Chờ thầy/cô ký")
+
+
+async def remote_person(
+    config: Config, staff: Staff, school: School, directory: Path, workers: WorkerPool
+) -> tuple[CscServer, Config]:
+    """`staff` signs through a CSC server started here (certomancer-csc-dummy), everyone else
+    as `config` says; their remote certificate is registered first, so that the documents
+    built from now on name it. Returns the server (stop it) and the configuration to run."""
+    csc = await start_csc(directory, {staff.code: staff.full_name}, school.name, school.code)
+    signing = dataclasses.replace(
+        config.signing, csc_url=csc.url, people=MappingProxyType({staff.code: "csc"})
+    )
+    remote = dataclasses.replace(config, signing=signing)
+    admin = Actor.command_line(school.id)
+    await certificates.register_from_key(
+        admin, staff.code, signing_settings(remote), workers, [csc.root]
+    )
+    return csc, remote

@@ -5,13 +5,11 @@ finish 5A, whose records are issued. Through the fake Telegram server and the re
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 
-from bot.bootstrap import build_runtime, signing_settings
+from bot.bootstrap import build_runtime
 from bot.cli_signing import issue_class
 from core import clock
 from core.db import database
@@ -26,16 +24,15 @@ from core.models import (
     SubjectSheetDoc,
     TeachingAssignment,
 )
-from core.services import certificates, issuance
+from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.workers import WorkerPool
 from demo.school import PRIMARY, create_demo
 from demo.signing import demo_signing
-from tests.e2e.bot_harness import bot_config, is_listing, running_bot, signed_in
+from tests.e2e.bot_harness import bot_config, is_listing, remote_person, running_bot, signed_in
 from tests.portal import PORTAL
 from tests.signing.conftest import ISSUING_2025_2026
-from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
 
 
@@ -72,23 +69,10 @@ async def across_bot(telegram_server: FakeTelegramServer, tmp_path: Path, worker
         admin = Actor.command_line(school.id)
         await issuance.close_year(admin, four_a.id, decided_by=principal)
         teacher = await _teacher_of_both(four_a, five_a)
-        csc = await start_csc(
-            tmp_path / "csc", {teacher.code: teacher.full_name}, school.name, school.code
-        )
-        signing = dataclasses.replace(
-            config.signing, csc_url=csc.url, people=MappingProxyType({teacher.code: "csc"})
-        )
-        # the sheets name the teacher's certificate: the remote service's, registered first
-        await certificates.register_from_key(
-            admin,
-            teacher.code,
-            signing_settings(dataclasses.replace(config, signing=signing)),
-            workers,
-            [csc.root],
-        )
+        csc, remote = await remote_person(config, teacher, school, tmp_path / "csc", workers)
         for school_class in (four_a, five_a):
             await issuance.prepare_class(admin, school_class, workers, PORTAL)
-    async with running_bot(dataclasses.replace(config, signing=signing)) as config:
+    async with running_bot(remote) as config:
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"
         )

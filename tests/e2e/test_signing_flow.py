@@ -5,27 +5,24 @@ teacher who is not the homeroom teacher cannot sign, even with a forged button."
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 
-from bot.bootstrap import build_runtime, signing_settings
+from bot.bootstrap import build_runtime
 from bot.cli_signing import issue_class
 from core import clock
 from core.db import database
 from core.models import IssuedRecord, RecordState, Role, School, SignatureRole, Staff
-from core.services import certificates, issuance
+from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
 from core.workers import WorkerPool
 from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
-from tests.e2e.bot_harness import bot_config, is_listing, running_bot, signed_in
+from tests.e2e.bot_harness import bot_config, is_listing, remote_person, running_bot, signed_in
 from tests.portal import PORTAL
 from tests.signing.conftest import ISSUING_2025_2026
-from tests.signing.csc_server import start_csc
 from tests.telegram_fake import FakeTelegramServer
 
 
@@ -42,23 +39,10 @@ async def signing_bot(telegram_server: FakeTelegramServer, tmp_path: Path, worke
         school = await School.get(code=SECONDARY.code)
         school_class = await find_class(await latest_year(school), COMPLETE_CLASS)
         principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
-        csc = await start_csc(
-            tmp_path / "csc", {principal.code: principal.full_name}, school.name, school.code
-        )
-        signing = dataclasses.replace(
-            config.signing, csc_url=csc.url, people=MappingProxyType({principal.code: "csc"})
-        )
+        csc, remote = await remote_person(config, principal, school, tmp_path / "csc", workers)
         admin = Actor.command_line(school.id)
-        # the records name the principal's certificate: the remote service's, registered first
-        await certificates.register_from_key(
-            admin,
-            principal.code,
-            signing_settings(dataclasses.replace(config, signing=signing)),
-            workers,
-            [csc.root],
-        )
         await issuance.prepare_class(admin, school_class, workers, PORTAL)
-    async with running_bot(dataclasses.replace(config, signing=signing)) as config:
+    async with running_bot(remote) as config:
         await telegram_server.wait_until(
             lambda: telegram_server.calls_to("getUpdates"), timeout=10, what="polling"
         )
