@@ -45,27 +45,30 @@ async def level_chains(
         student_id__in=[s.id for s in students], school_class__year__school__level=school.level
     ).values("id", "student_id", "code", "version", "state", "year__name")
     by_student: dict[int, list[dict]] = {}
+    issued: dict[int, dict] = {}  # student id → their record's current issued version
     for row in rows:
         by_student.setdefault(row["student_id"], []).append(row)
-    issued_ids = {
-        student_id: max(
-            (r for r in found if r["state"] == RecordState.ISSUED), key=lambda r: r["version"]
-        )["id"]
-        for student_id, found in by_student.items()
-        if any(r["state"] == RecordState.ISSUED for r in found)
-    }
-    xml = dict(await IssuedRecord.filter(id__in=list(issued_ids.values())).values_list("id", "xml"))
+        current = issued.get(row["student_id"])
+        if row["state"] == RecordState.ISSUED and (
+            current is None or row["version"] > current["version"]
+        ):
+            issued[row["student_id"]] = row
+    xml = dict(
+        await IssuedRecord.filter(id__in=[r["id"] for r in issued.values()]).values_list(
+            "id", "xml"
+        )
+    )
     chains = {}
     for student in students:
         code = record_code(school, student.national_id)
         found = by_student.get(student.id, [])
         _refuse_if_wrong(student, code, year.name, found)
-        issued = next((r for r in found if r["id"] == issued_ids.get(student.id)), None)
+        current = issued.get(student.id)
         chains[student.id] = LevelChain(
             code,
             max((r["version"] for r in found), default=0) + 1,
-            issued["version"] if issued else None,
-            bytes(xml[issued["id"]]) if issued else b"",
+            current["version"] if current else None,
+            bytes(xml[current["id"]]) if current else b"",
         )
     return chains
 
