@@ -377,12 +377,16 @@ async def _drive(directory: Path, url: str, keys: Path, people, signers) -> floa
         try:
             await server.wait_until(lambda: server.calls_to("getUpdates"), 60, "the bot")
             alone, during = Samples(), Samples()
+            cores = os.cpu_count() or 1
             stop = asyncio.Event()
+            start, cpu = time.perf_counter(), _cpu(bot.pid)
             crowd = asyncio.create_task(_people(server, people, set(), stop, alone))
             await asyncio.sleep(ALONE_SECONDS)
             stop.set()
             await crowd
+            alone_cpu = (_cpu(bot.pid) - cpu) / (time.perf_counter() - start) / cores
             print("\n".join(alone.lines(f"{PEOPLE} people, no batch")))
+            print(f"    CPU meanwhile: the bot's own process {alone_cpu:.0%} of {cores} cores")
             busy: set[int] = set()
             stop = asyncio.Event()
             crowd = asyncio.create_task(_people(server, people, busy, stop, during))
@@ -395,7 +399,6 @@ async def _drive(directory: Path, url: str, keys: Path, people, signers) -> floa
             stop.set()
             await crowd
             print("\n".join(during.lines(f"{PEOPLE} people, while {RECORDS} records are signed")))
-            cores = os.cpu_count() or 1
             print(
                 f"    CPU meanwhile, of {cores} cores × {wall:.1f} s: the bot's own process "
                 f"{bot_cpu / wall / cores:.0%}, this driver (Telegram and the people) "

@@ -8,7 +8,7 @@ import pytest
 
 from core import clock
 from core.errors import PermissionDenied
-from core.models import AuditEvent
+from core.models import AuditEvent, TeachingAssignment
 from core.services.progress import class_progress, school_progress, teacher_progress
 
 NOW = dt.datetime(2026, 1, 20, 9, 0, tzinfo=clock.zone())  # after term I's entry deadline
@@ -86,3 +86,22 @@ async def test_role_checks(small) -> None:
     admin = await small.actor("QT01")
     other = await teacher_progress(admin, small.year, now=NOW, staff_id=small.staff["GV02"].id)
     assert other.missing == 3
+
+
+async def test_a_teacher_of_two_subjects_sees_exactly_their_sheets(small) -> None:
+    """GV02 also teaches Toán in 6B: their view holds their two (class, subject) pairs and no
+    other subject of those classes, with the same gaps the school's view finds for them."""
+    await TeachingAssignment.create(
+        staff=small.staff["GV02"], school_class=small.classes["6B"], subject=small.subjects["TOAN"]
+    )
+    mine = await teacher_progress(await small.actor("GV02"), small.year, now=NOW)
+    assert [(s.class_name, s.subject_name) for s in mine.sheets] == [
+        ("6A", "Ngữ văn"),  # late first
+        ("6B", "Toán"),
+    ]
+    school = await school_progress(await small.actor("HT01"), small.year, now=NOW)
+    (theirs,) = [g for g in school.by_teacher if g.name == "Bùi Thị Văn"]
+    assert [(s.class_name, s.subject_name, gaps(s)) for s in theirs.sheets] == [
+        (s.class_name, s.subject_name, gaps(s)) for s in mine.sheets
+    ]
+    assert mine.missing == 3
