@@ -82,13 +82,32 @@ def _rows(found: LookedUp) -> list[tuple[str, str]]:
     return rows
 
 
-def record_page(found: LookedUp) -> str:
-    """The record's status first, then its summary, and where to check a copy's signatures."""
-    kind = "withdrawn" if found.withdrawn else "valid"
+def _table(rows: list[tuple[str, str]]) -> str:
     cells = "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
-        for label, value in _rows(found)
+        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>" for label, value in rows
     )
+    return f"<table>{cells}</table>"
+
+
+def _earlier(found: LookedUp) -> str:
+    """The level's earlier years the record carries (its learning history, 001 Điều 22.1),
+    oldest first, each with its class and outcome."""
+    if not found.earlier:
+        return ""
+    heading = escape(_("Các năm học trước trong học bạ"))
+    title = _("Năm học {year}, lớp {klass}")
+    years = "".join(
+        f"<h3>{escape(title.format(year=r.year_name, klass=r.class_name))}</h3>"
+        f"{_table(_results(r))}"
+        for r in found.earlier
+    )
+    return f'<section id="earlier"><h2>{heading}</h2>{years}</section>'
+
+
+def record_page(found: LookedUp) -> str:
+    """The record's status first, then its summary (this year's, then the earlier years it
+    carries), and where to check a copy's signatures."""
+    kind = "withdrawn" if found.withdrawn else "valid"
     check = _(
         "Để kiểm tra chữ ký của tệp học bạ đang có trong tay, hãy tải tệp lên trang xác thực; "
         "mã SHA-256 ở trên giúp đối chiếu tệp với bản nhà trường đã phát hành."
@@ -96,7 +115,7 @@ def record_page(found: LookedUp) -> str:
     link = escape(_("Mở trang xác thực tệp học bạ"))
     body = (
         f'<p class="verdict {kind}" id="status" data-state="{escape(found.state)}">'
-        f"{escape(found.status)}</p><table>{cells}</table><p>{escape(check)} "
+        f"{escape(found.status)}</p>{_table(_rows(found))}{_earlier(found)}<p>{escape(check)} "
         f'<a href="{escape(LOOKUP_PATH)}">{link}</a></p>'
     )
     return page(_("Học bạ số: tình trạng và thông tin chính"), body)

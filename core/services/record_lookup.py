@@ -26,7 +26,14 @@ from core import audit, clock
 from core.errors import HocbaError
 from core.i18n import _
 from core.models import IssuedRecord
-from core.render.xml_record import StudentRecord, parse_own, record_from_xml
+from core.render.xml_record import (
+    StudentRecord,
+    data_element,
+    earlier_years,
+    parse_own,
+    record_from_data,
+    record_from_xml,
+)
 from core.services import doors
 from core.services.lookup_codes import ACCESS_DIGITS, ALPHABET, CODE_LENGTH
 from core.services.verification import status_of
@@ -58,9 +65,12 @@ def _refused() -> LookupRefused:
 @dataclass(frozen=True)
 class LookedUp:
     """What the portal shows for a lookup code with its access code: the record as it was
-    issued, its status now, and its files' fingerprints to compare with a copy in hand."""
+    issued (this year's section, and the level's earlier years it carries, oldest first: 001
+    Điều 24.4, one record per level), its status now, and its files' fingerprints to compare
+    with a copy in hand."""
 
     record: StudentRecord
+    earlier: tuple[StudentRecord, ...]
     status: str
     state: str  # current, replaced, revoked, unknown (as the portal's API says it)
     withdrawn: bool
@@ -82,7 +92,8 @@ async def look_up(client: str, code: str, access: str, now: dt.datetime | None =
     label = f"web:{client}"
     await doors.ensure_open(keys, now)
     record = await IssuedRecord.get_or_none(lookup_code=code) if _CODE.fullmatch(code) else None
-    data = record_from_xml(parse_own(record.xml)) if record is not None else None
+    root = parse_own(record.xml) if record is not None else None
+    data = record_from_xml(root) if root is not None else None
     expected = data.lookup.access if data is not None and data.lookup is not None else _NO_ACCESS
     right = bool(_ACCESS.fullmatch(access)) and hmac.compare_digest(expected, access)
     if record is None or data is None or not right:
@@ -95,8 +106,10 @@ async def look_up(client: str, code: str, access: str, now: dt.datetime | None =
     await audit.record(
         audit.Event(label, "record.lookup", f"record:{record.id}", after={"state": state})
     )
+    earlier = tuple(record_from_data(data_element(year)) for year in earlier_years(root))
     return LookedUp(
         data,
+        earlier,
         status,
         state,
         withdrawn,

@@ -36,6 +36,7 @@ from core.services import issuance
 from core.services.access import Actor
 from core.services.issuance.drift import check_records
 from core.services.issuance.levels import level_chains
+from core.services.record_lookup import look_up
 from core.services.schools import create_school, ensure_year, find_class, latest_year
 from core.services.verification import verify_file
 from core.signing.trust import load_roots
@@ -43,6 +44,7 @@ from demo.school import PRIMARY
 from tests.signing.conftest import tool
 from tests.signing.next_year import NEXT_YEAR, next_year_class
 from tests.signing.oracles import pdfsig, xmlsec_verify
+from web.lookup_pages import record_page
 
 FIRST_YEAR = "2025-2026"
 
@@ -114,6 +116,18 @@ async def _check_two_years(v1: IssuedRecord, v2: IssuedRecord, ca_file: Path, ru
     # the first version's signatures are all still valid; it is replaced, and says by which
     old = await verify_file(v1.xml, load_roots([ca_file]), "test", runtime.workers)
     assert old.valid and old.withdrawn and old.state == "replaced", "\n".join(old.lines())
+
+    # the QR code's page shows this year, then the earlier year with its class and outcome
+    lookup = fmt.record_from_xml(fmt.parse_own(v2.xml)).lookup
+    assert lookup is not None
+    found = await look_up("192.0.2.1", lookup.code, lookup.access)
+    first_year = fmt.record_from_data(fmt.data_element(fmt.earlier_years(fmt.parse_own(v2.xml))[0]))
+    assert found.state == "current" and found.earlier == (first_year,)
+    page = record_page(found)
+    shown = page[page.index('id="earlier"') :]
+    assert f"Năm học {FIRST_YEAR}, lớp {first_year.class_name}" in shown
+    outcome = "Kết quả giáo dục cả năm" if first_year.primary else "Kết quả học tập cả năm"
+    assert outcome in shown and NEXT_YEAR not in shown
 
 
 @pytest.mark.xmlsec1
