@@ -363,7 +363,7 @@ async def _fill_primary(
     complete: bool,
 ) -> None:
     """Levels at the four assessment points, periodic test scores where Thông tư 27 has them,
-    and qualities and competencies at the end of each term."""
+    and at the end of each term the qualities and competencies and each subject's comment."""
     entries, qualities, absences, comments = [], [], [], []
     points = {
         tt27.TestPoint.MID_1: terms[1],
@@ -393,8 +393,7 @@ async def _fill_primary(
                     )
                 absences.append(_absence(rng, student.id, school_class, term))
                 comments.append(_comment(rng, student.id, school_class, term))
-                if point is tt27.TestPoint.END_YEAR:
-                    comments += _subject_comments(student.id, school_class, subjects, term)
+                comments += _subject_comments(student.id, school_class, subjects, term)
     await _as_owners(school_class, gradebook.write_primary, entries)
     await _as_owners(school_class, gradebook.write_qualities, qualities)
     await _as_owners(school_class, gradebook.write_absences, absences)

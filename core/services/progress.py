@@ -6,7 +6,9 @@ What a complete sheet holds follows the rules, not a setting:
   mid-term GK and the end-of-term CK; the upper-secondary learning-topic cell (CĐHT) is never
   missing, as only the students of the topic cluster have it;
 - primary (Thông tư 27, Điều 7): every subject has a level at each assessment point of the
-  term and a periodic test score where `periodic_tests` has one;
+  term, a periodic test score where `periodic_tests` has one, and its teacher's comment at the
+  term's end (000 Điều 7: «cập nhật nhận xét, đánh giá cuối kỳ và cuối năm học»; the record
+  prints the year's);
 - the homeroom teacher's own sheet of each class and term (no subject): conduct or the primary
   qualities, days absent, and the comment where the record prints it
   (core.services.homeroom_gaps says which, with the articles), due by the homeroom teacher's
@@ -29,6 +31,7 @@ from core import audit
 from core.errors import InvalidValue, PermissionDenied
 from core.i18n import _
 from core.models import (
+    Comment,
     Enrollment,
     Mark,
     MarkKind,
@@ -54,6 +57,10 @@ def level_column(point: TestPoint) -> str:
 
 def score_column(point: TestPoint) -> str:
     return f"Điểm {POINT_COLUMNS[point]}"
+
+
+SUBJECT_COMMENT = "Nhận xét"  # a primary subject's comment, as the teachers' sheet heads it
+_TERM_END = {POINT_TERM[p]: p for p in (TestPoint.END_1, TestPoint.END_YEAR)}
 
 
 @dataclass(frozen=True)
@@ -257,6 +264,14 @@ async def _entered(
                 entered[term, subject, level_column(TestPoint(point))].add(student)
             if score is not None:
                 entered[term, subject, score_column(TestPoint(point))].add(student)
+        for student, subject, term in (
+            await Comment.filter(
+                term_id__in=term_ids, subject_id__isnull=False, **narrow, **subjects
+            )
+            .exclude(text="")
+            .values_list("student_id", "subject_id", "term_id")
+        ):
+            entered[term, subject, SUBJECT_COMMENT].add(student)
     else:
         marks = await Mark.filter(term_id__in=term_ids, **narrow, **subjects).values_list(
             "student_id", "subject_id", "term_id", "kind", "index", "score", "verdict"
@@ -286,7 +301,8 @@ def _subject_columns(level: SchoolLevel, subject: Subject, grade: int, term: int
                 columns.append(_Column(level_column(point), False, POINT_COLUMNS[point]))
                 if point in tested:
                     columns.append(_Column(score_column(point), False, POINT_COLUMNS[point]))
-        return columns
+        end = POINT_COLUMNS[_TERM_END[term]]
+        return [*columns, _Column(SUBJECT_COMMENT, False, end)]
     names = [(mark_column(k, i), k is MarkKind.REGULAR) for k, i in mark_columns(subject, grade)]
     return [_Column(name, regular, name) for name, regular in names]
 

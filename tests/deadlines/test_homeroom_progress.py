@@ -14,8 +14,8 @@ import datetime as dt
 import pytest
 
 from core.errors import InvalidValue
-from core.models import Role, SchoolClass, Staff, Term
-from core.rules.primary import COMPETENCIES, QUALITIES, QualityLevel, TestPoint
+from core.models import Role, SchoolClass, Staff, Student, Subject, Term
+from core.rules.primary import COMPETENCIES, QUALITIES, QualityLevel, SubjectLevel, TestPoint
 from core.services import gradebook, overview, roster
 from core.services.access import Actor
 from core.services.calendar import DeadlineKind, load_calendar, record_test_date, show_calendar
@@ -109,7 +109,8 @@ async def test_secondary_columns_and_the_year_end_comment(small, clock_at) -> No
     assert gaps(term2) == [("Rèn luyện", everyone), ("Số ngày nghỉ", [CHI])]  # 0, 0 counts
 
 
-async def test_primary_columns_are_qualities_days_and_comments(primary) -> None:
+async def _class_1a(primary) -> Actor:
+    """Class 1A of the primary school with two pupils, Em and Gấm; returns the admin."""
     school, year = primary
     admin = Actor.command_line(school.id)
     born = dt.date(2018, 3, 1)
@@ -121,6 +122,12 @@ async def test_primary_columns_are_qualities_days_and_comments(primary) -> None:
             for n, name in ((1, "Đào Văn Em"), (2, "Hà Thị Gấm"))
         ],
     )
+    return admin
+
+
+async def test_primary_columns_are_qualities_days_and_comments(primary) -> None:
+    _school, year = primary
+    admin = await _class_1a(primary)
     await roster.write_staff(
         admin,
         year,
@@ -215,3 +222,35 @@ async def test_the_homeroom_entry_is_on_the_homeroom_teachers_menu(small) -> Non
     assert overview.Feature.HOMEROOM_ENTRY in features
     features = [f for row in overview.menu(await small.actor("GV02")) for f in row]
     assert overview.Feature.HOMEROOM_ENTRY not in features
+
+
+async def test_a_primary_subject_asks_for_its_comment_at_each_terms_end(primary) -> None:
+    """000 Điều 7: the subject teacher enters their comment at the end of each term; a level
+    without a comment is not a complete sheet."""
+    school, year = primary
+    admin = await _class_1a(primary)
+    teacher_roles = frozenset({Role.SUBJECT_TEACHER})
+    await roster.write_staff(admin, year, [roster.StaffEntry("GV10", "Mai Văn Đạo", teacher_roles)])
+    ethics = await Subject.get(school=school, code="DD")  # Đạo đức: levels only, no test
+    await roster.write_assignments(admin, year, [roster.AssignmentEntry("GV10", "1A", ethics.id)])
+    teacher = await Actor.of_staff(await Staff.get(code="GV10"))
+    school_class = await SchoolClass.get(name="1A")
+    term = await Term.get(year=year, number=1)
+    students = {s.full_name: s.id for s in await Student.filter(school=school)}
+    levels = [
+        gradebook.PrimaryEntry(sid, school_class, ethics, term, point, SubjectLevel.GOOD, None)
+        for sid in students.values()
+        for point in (TestPoint.MID_1, TestPoint.END_1)
+    ]
+    await gradebook.write_primary(teacher, levels)
+
+    (sheet,) = (await teacher_progress(teacher, year, now=at("01/12/2025"), terms=[1])).sheets
+    assert gaps(sheet) == [("Nhận xét", ["Đào Văn Em", "Hà Thị Gấm"])]
+    assert sheet.gaps[0].due == (await load_calendar(year)).due(
+        1, "CHK1", regular=False, class_id=school_class.id, subject_id=ethics.id
+    )
+    said = gradebook.CommentEntry(students["Đào Văn Em"], school_class, term, "Ngoan.", ethics)
+    blank = gradebook.CommentEntry(students["Hà Thị Gấm"], school_class, term, "", ethics)
+    await gradebook.write_comments(teacher, [said, blank])
+    (sheet,) = (await teacher_progress(teacher, year, now=at("01/12/2025"), terms=[1])).sheets
+    assert gaps(sheet) == [("Nhận xét", ["Hà Thị Gấm"])]  # an empty comment is none
