@@ -7,7 +7,7 @@ import html
 from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
-from telegram.ext import filters
+from telegram.ext import ConversationHandler, filters
 
 from core.errors import PermissionDenied
 from core.i18n import _, activate
@@ -203,6 +203,16 @@ def main_menu(actor: Actor) -> ReplyKeyboardMarkup:
     """What this person can do (the core's `menu`, by role), as a reply keyboard."""
     rows = [[_LABELS[feature]() for feature in row] for row in menu(actor)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+async def end_conversation(update: Update, text: str) -> int:
+    """Say `text`, give a signed-in person their main menu back, and end the conversation (a
+    conversation's /huy, or its last step)."""
+    actor = await current_actor(update)
+    await update.effective_message.reply_text(
+        text, reply_markup=main_menu(actor) if actor else None
+    )
+    return ConversationHandler.END
 
 
 def sign_in_keyboard() -> ReplyKeyboardMarkup:

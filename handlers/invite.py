@@ -18,7 +18,14 @@ from core import formatting
 from core.i18n import _
 from core.services.access import ensure_admin
 from core.services.signin import create_invite
-from handlers.common import TYPED, Menu, MenuButton, current_actor, main_menu, require_actor
+from handlers.common import (
+    TYPED,
+    Menu,
+    MenuButton,
+    end_conversation,
+    main_menu,
+    require_actor,
+)
 from handlers.context import BotContext
 from handlers.leaving import Leave
 
@@ -73,11 +80,7 @@ async def answer(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, _context: BotContext) -> int:
-    actor = await current_actor(update)
-    await update.effective_message.reply_text(
-        _("Đã hủy."), reply_markup=main_menu(actor) if actor else None
-    )
-    return ConversationHandler.END
+    return await end_conversation(update, _("Đã hủy."))
 
 
 def register(application: Application) -> None:

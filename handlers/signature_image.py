@@ -28,7 +28,7 @@ from core.errors import InvalidValue
 from core.formatting import date_time
 from core.i18n import _
 from core.services import signature_images
-from handlers.common import TYPED, current_actor, main_menu, require_actor
+from handlers.common import TYPED, end_conversation, main_menu, require_actor
 from handlers.context import BotContext
 from handlers.leaving import Leave
 
@@ -115,12 +115,7 @@ async def typed(update: Update, _context: BotContext) -> int:
 
 
 async def cancel(update: Update, _context: BotContext) -> int:
-    actor = await current_actor(update)
-    await update.effective_message.reply_text(
-        _("Đã hủy, ảnh chữ ký tay không thay đổi."),
-        reply_markup=main_menu(actor) if actor else None,
-    )
-    return ConversationHandler.END
+    return await end_conversation(update, _("Đã hủy, ảnh chữ ký tay không thay đổi."))
 
 
 def register(application: Application) -> None:

@@ -340,10 +340,7 @@ async def upload(actor: Actor, data: bytes, workers: WorkerPool | None = None) -
             "uploaded_at": clock.now(),
             "uploaded_by": actor.label,
         }
-        if row is None:
-            await SignatureImage.create(staff_id=staff_id, **values)
-        else:
-            await SignatureImage.filter(id=row.id).update(**values)
+        await SignatureImage.update_or_create(values, staff_id=staff_id)
         await audit.record(
             audit.Event(
                 actor.label,

@@ -28,7 +28,7 @@ from core.buttons import Choice
 from core.errors import HocbaError
 from core.i18n import _
 from core.services.corrections.prompts import PromptEnded
-from handlers.common import TYPED, current_actor, main_menu, require_actor
+from handlers.common import TYPED, end_conversation, require_actor
 from handlers.context import BotContext
 from handlers.leaving import Leave
 
@@ -102,13 +102,9 @@ async def cancel(update: Update, context: BotContext) -> int:
     """/huy or «Hủy» in any correction conversation: its draft is forgotten."""
     for key in CONVERSATION_DRAFTS:
         context.user_data.pop(key, None)
-    actor = await current_actor(update)
     if update.callback_query:
         await update.callback_query.answer()
-    await update.effective_message.reply_text(
-        _("Đã hủy, không có gì được gửi."), reply_markup=main_menu(actor) if actor else None
-    )
-    return ConversationHandler.END
+    return await end_conversation(update, _("Đã hủy, không có gì được gửi."))
 
 
 def _left() -> str:
