@@ -21,6 +21,7 @@ from bot.cli_database import add_database_commands, migrate, print_applied
 from bot.cli_deadlines import add_deadline_commands
 from bot.cli_families import add_family_commands
 from bot.cli_own_token import add_sign_command
+from bot.cli_photos import add_photo_commands
 from bot.cli_records import add_records_commands
 from bot.cli_reminders import add_reminder_commands
 from bot.cli_rules import add_rules_commands
@@ -308,6 +309,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_template_commands(commands)
     add_family_commands(commands)
+    add_photo_commands(commands)
     add_deadline_commands(commands)
     add_reminder_commands(commands)
     add_database_commands(commands)

@@ -27,6 +27,7 @@ from handlers import (
     signature_image,
     signin,
     signing,
+    student_photo,
     verify,
 )
 from handlers.common import set_reader_language
@@ -59,6 +60,7 @@ def register_all(application: Application) -> None:
         corrections,
         signing,
         signature_image,  # a conversation: before the files the flows below take
+        student_photo,  # a conversation too
         closing,
         markentry,
         homeroom,

@@ -68,6 +68,7 @@ def help_text() -> str:
         "/danhsach — (giáo viên chủ nhiệm, Ban giám hiệu) danh sách lên lớp, ở lại lớp, kiểm tra "
         "lại, rèn luyện hè của lớp\n"
         "/chuky — (người ký học bạ) gửi ảnh chữ ký tay hiện trên học bạ\n"
+        "/anh — (giáo viên chủ nhiệm) gửi ảnh 3 × 4 của học sinh in trên bìa học bạ\n"
         "/lichsu — (quản trị, Ban giám hiệu) lịch sử một ô điểm\n"
         "/moi — (quản trị) tạo mã mời cho giáo viên\n"
         "/language — đổi ngôn ngữ; /dangxuat — đăng xuất\n"

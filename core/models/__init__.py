@@ -38,6 +38,7 @@ from core.models.people import (
     Student,
     TeachingAssignment,
 )
+from core.models.photos import StudentPhoto
 from core.models.records import (
     BatchItem,
     BatchState,
@@ -104,6 +105,7 @@ __all__ = [
     "Staff",
     "StaffRole",
     "Student",
+    "StudentPhoto",
     "Subject",
     "SubjectSheetDoc",
     "TeachingAssignment",

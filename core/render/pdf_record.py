@@ -26,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
+    Image,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -76,6 +77,7 @@ def _score(value: str) -> str:
     return value.replace(".", ",")
 
 
+PHOTO = (30 * mm, 40 * mm)  # the book's 3 × 4 photo
 Year = tuple[StudentRecord, Mapping[str, dt.datetime]]  # a year section, and when it was signed
 
 
@@ -92,7 +94,7 @@ def render_record_pdf(
     of the signatures already on it (`signing_times`)."""
     styles = _styles()
     p = lambda text, style="body": Paragraph(text, styles[style])  # noqa: E731
-    story = _cover(record, p)
+    story = _cover(record, [year for year, _times in earlier], p)
     for year, times in earlier:
         story += [PageBreak(), *_year(year, styles, p), Spacer(1, 3 * mm)]
         story.append(_signer_table(year, p, times))
@@ -154,8 +156,18 @@ class _SignatureRoom(Flowable):
         return None
 
 
-def _cover(record: StudentRecord, p) -> list:
-    """The book's cover: the national motto, the title and level, the student and school."""
+def _cover(record: StudentRecord, earlier: Sequence[StudentRecord], p) -> list:
+    """The book's cover: the national motto, the title and level, the student (with their
+    photo when the school gave one) and school, and the learning history: every year of the
+    level the record holds, oldest first."""
+    history = [
+        [
+            p(year.year_name, "cell"),
+            p(year.class_name, "cell"),
+            p(f"{year.school.name}, {year.school.district}, {year.school.province}", "cell"),
+        ]
+        for year in [*earlier, record]
+    ]
     return [
         p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "centre"),
         p(_("Độc lập - Tự do - Hạnh phúc"), "centre"),
@@ -170,14 +182,7 @@ def _cover(record: StudentRecord, p) -> list:
         _grid(
             [
                 [p(h, "head") for h in (_("Năm học"), _("Lớp"), _("Tên trường, huyện, tỉnh"))],
-                [
-                    p(record.year_name, "cell"),
-                    p(record.class_name, "cell"),
-                    p(
-                        f"{record.school.name}, {record.school.district}, {record.school.province}",
-                        "cell",
-                    ),
-                ],
+                *history,
             ],
             [30 * mm, 25 * mm, 125 * mm],
         ),
@@ -334,8 +339,9 @@ def _primary(record: StudentRecord, styles: dict[str, ParagraphStyle], p) -> lis
 
 
 def _about(record: StudentRecord, p) -> list:
-    """The student and the school; beside them, the QR code of the record's page on the portal
-    and the access code that page asks for (core.services.record_lookup)."""
+    """The student and the school, after their photo when there is one; beside them, the QR
+    code of the record's page on the portal and the access code that page asks for
+    (core.services.record_lookup)."""
     about = [
         p(
             _("Họ và tên: <b>{name}</b>   Giới tính: {gender}").format(
@@ -359,15 +365,28 @@ def _about(record: StudentRecord, p) -> list:
             )
         ),
     ]
-    if record.lookup is None:  # a record built before records carried one
+    cells: list = [about]
+    widths = [180 * mm]
+    if record.photo:
+        cells.insert(0, Image(BytesIO(record.photo), width=PHOTO[0], height=PHOTO[1]))
+        widths = [PHOTO[0] + 4 * mm, widths[0] - PHOTO[0] - 4 * mm]
+    if record.lookup is not None:  # None: a record built before records carried one
+        codes = _("Mã tra cứu: {code}<br/>Mã truy cập: <b>{access}</b>").format(
+            code=grouped(record.lookup.code, sep="-"), access=grouped(record.lookup.access)
+        )
+        code = Table(
+            [[QrCode(record.lookup.url, 30 * mm)], [p(codes, "small")]], colWidths=[46 * mm]
+        )
+        code.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+        cells.append(code)
+        widths[-1] -= 46 * mm
+        widths.append(46 * mm)
+    if len(cells) == 1:
         return about
-    codes = _("Mã tra cứu: {code}<br/>Mã truy cập: <b>{access}</b>").format(
-        code=grouped(record.lookup.code, sep="-"), access=grouped(record.lookup.access)
-    )
-    code = Table([[QrCode(record.lookup.url, 30 * mm)], [p(codes, "small")]], colWidths=[46 * mm])
-    code.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
-    side = Table([[about, code]], colWidths=[134 * mm, 46 * mm])
+    side = Table([cells], colWidths=widths)
     side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    if record.lookup is None:
+        return [side]
     how = _(
         "Tra cứu tình trạng học bạ: quét mã QR hoặc mở {url}, rồi nhập mã truy cập in dưới mã QR."
     ).format(url=record.lookup.url)

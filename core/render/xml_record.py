@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,30 +114,7 @@ class StudentRecord:
     # The level's record as last issued (its XML), whose year sections this version carries
     # unchanged, signatures included (001 Điều 24.4: one record per level, extended yearly).
     previous: bytes = b""
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    number: int
-    national_id: str
-    full_name: str
-    marks: tuple[tuple[str, str], ...]  # (column, value): ("TX1", "7.5"), ("GK", "8.0")...
-    result: str
-
-
-@dataclass(frozen=True)
-class SubjectSheet:
-    """A class × subject result sheet of a term ("1", "2") or of the year ("CN")."""
-
-    school: SchoolInfo
-    year_name: str
-    class_name: str
-    subject_code: str
-    subject_name: str
-    period: str
-    teacher: str
-    rows: tuple[SheetRow, ...]
-    signers: tuple[ListedSigner, ...] = ()  # the subject teacher (Điều 24.5a)
+    photo: bytes = b""  # the cover's 3 × 4 photo, a JPEG (core.services.student_photos); b"": none
 
 
 def _school(parent: etree._Element, school: SchoolInfo) -> None:
@@ -157,7 +135,8 @@ def _three(parent: etree._Element, tag: str, values: tuple[str, str, str]) -> No
         add(element, key, value)
 
 
-def _signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> None:
+def add_signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> None:
+    """The document's signer list (001 Điều 4.1), inside its signed data."""
     element = add(parent, "danhsachky")
     for signer in signers:
         entry = add(element, "nguoiky")
@@ -166,9 +145,10 @@ def _signer_list(parent: etree._Element, signers: tuple[ListedSigner, ...]) -> N
         add(entry, "vantaychungthu", signer.fingerprint)
 
 
-def _document(
+def new_document(
     root_tag: str, data_tag: str, data_id: str = DATA_ID
 ) -> tuple[etree._Element, etree._Element]:
+    """A document's root and its signed data element (`data_id`), in our namespace."""
     root = etree.Element(q(root_tag), nsmap={None: NS})
     data = add(root, data_tag)
     data.set("Id", data_id)
@@ -191,7 +171,7 @@ def id_suffix(data: etree._Element) -> str:
 def build_record(record: StudentRecord) -> bytes:
     """The student's record, unsigned: this year's section, its empty signatures container,
     and the earlier years of `record.previous`, carried as they were signed."""
-    root, data = _document("hocba", "dulieuhocba", year_data_id(record.year_name))
+    root, data = new_document("hocba", "dulieuhocba", year_data_id(record.year_name))
     add(data, "madinhdanhhocba", record.record_code)
     add(data, "phienban", record.version)
     if record.replaces_version is not None:
@@ -213,6 +193,8 @@ def build_record(record: StudentRecord) -> bytes:
         ("noisinh", record.birthplace),
     ):
         add(student, tag, value)
+    if record.photo:  # signed with the rest: the picture a reader sees is the school's
+        add(student, "anh", b64encode(record.photo).decode())
     for tag, value in (
         ("namhoc", record.year_name),
         ("lop", record.class_name),
@@ -227,11 +209,11 @@ def build_record(record: StudentRecord) -> bytes:
         _secondary(data, record)
     if record.homeroom_comment:
         add(data, "nhanxetgvcn", record.homeroom_comment)
-    _signer_list(data, record.signers)
+    add_signer_list(data, record.signers)
     add(root, "danhsachchuky")
     if record.previous:
         _carry(root, parse_own(record.previous), record.year_name)
-    return _serialise(root)
+    return serialise(root)
 
 
 def _carry(root: etree._Element, previous: etree._Element, year_name: str) -> None:
@@ -279,33 +261,6 @@ def _secondary(data: etree._Element, record: StudentRecord) -> None:
         add(results, "danhhieu", record.title)
 
 
-def build_sheet(sheet: SubjectSheet) -> bytes:
-    """The class × subject sheet, unsigned, with an empty signatures container."""
-    root, data = _document("bangdiemmonhoc", "dulieubangdiem")
-    for tag, value in (
-        ("matruong", sheet.school.code),
-        ("tentruong", sheet.school.name),
-        ("namhoc", sheet.year_name),
-        ("lop", sheet.class_name),
-        ("mamonhoc", sheet.subject_code),
-        ("tenmonhoc", sheet.subject_name),
-        ("hocky", sheet.period),
-        ("giaovien", sheet.teacher),
-    ):
-        add(data, tag, value)
-    for row in sheet.rows:
-        student = add(data, "hocsinh")
-        add(student, "stt", row.number)
-        add(student, "madinhdanhcanhan", row.national_id)
-        add(student, "hovaten", row.full_name)
-        for column, value in row.marks:
-            add(student, "diem", value).set("cot", column)
-        add(student, "ketqua", row.result)
-    _signer_list(data, sheet.signers)
-    add(root, "danhsachchuky")
-    return _serialise(root)
-
-
 def build_pdf_signers(record: StudentRecord) -> bytes:
     """What the record's PDF states inside its signed content: which record it renders, the
     school, and the signer list (hocba.xsd, thongtinkypdf)."""
@@ -314,8 +269,8 @@ def build_pdf_signers(record: StudentRecord) -> bytes:
     add(root, "phienban", record.version)
     add(root, "matruong", record.school.code)
     add(root, "tentruong", record.school.name)
-    _signer_list(root, record.signers)
-    return _serialise(root)
+    add_signer_list(root, record.signers)
+    return serialise(root)
 
 
 _H = {"h": NS}
@@ -368,7 +323,8 @@ def validate(root: etree._Element) -> None:
         )
 
 
-def _serialise(root: etree._Element) -> bytes:
+def serialise(root: etree._Element) -> bytes:
+    """The document's bytes, once it validates against hocba.xsd."""
     validate(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -514,4 +470,5 @@ def record_from_data(data: etree._Element) -> StudentRecord:
         signers=signers_from_xml(data),
         lookup=lookup,
         primary=primary_from_xml(data),
+        photo=b64decode(t("h:hocsinh/h:anh")),
     )

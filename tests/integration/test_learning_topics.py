@@ -19,6 +19,7 @@ from core.errors import InvalidValue
 from core.importing import import_file
 from core.models import Mark, MarkKind, Role, SchoolClass, Staff, Student, Subject, Term
 from core.render import xml_record as fmt
+from core.render import xml_sheet
 from core.rules.catalog import SchoolLevel
 from core.rules.secondary import Verdict
 from core.services import gradebook, markentry, roster
@@ -333,13 +334,13 @@ async def test_a_topic_mark_has_a_history(upper) -> None:
 def test_the_record_format_carries_the_topic_column() -> None:
     """The term sheet's marks keep their column (hocba.xsd, CotDiem): CĐHT is one of them."""
     school = fmt.SchoolInfo("THPT-QT", "Trường THPT Quang Trung", "THPT", "Ninh Bình", "")
-    row = fmt.SheetRow(1, AN, "Nguyễn Văn An", (("TX1", "6.0"), ("CĐHT", "10.0")), "7.5")
+    row = xml_sheet.SheetRow(1, AN, "Nguyễn Văn An", (("TX1", "6.0"), ("CĐHT", "10.0")), "7.5")
     teacher = fmt.ListedSigner("gvbm", "Lê Thị Hoa", "ab" * 32)  # who signs it (Điều 24.5a)
-    sheet = fmt.SubjectSheet(
+    sheet = xml_sheet.SubjectSheet(
         school, "2025-2026", "10A", "TOAN", "Toán", "1", "Lê Thị Hoa", (row,), (teacher,)
     )
-    root = fmt.parse_own(fmt.build_sheet(sheet))
+    root = fmt.parse_own(xml_sheet.build_sheet(sheet))
     assert [e.get("cot") for e in root.iter(f"{{{fmt.NS}}}diem")] == ["TX1", "CĐHT"]
-    bad = fmt.SheetRow(1, AN, "Nguyễn Văn An", (("CĐ", "10.0"),), "7.5")
+    bad = xml_sheet.SheetRow(1, AN, "Nguyễn Văn An", (("CĐ", "10.0"),), "7.5")
     with pytest.raises(InvalidValue, match="định dạng"):
-        fmt.build_sheet(replace(sheet, rows=(bad,)))
+        xml_sheet.build_sheet(replace(sheet, rows=(bad,)))

@@ -97,6 +97,14 @@ async def _check_two_years(v1: IssuedRecord, v2: IssuedRecord, ca_file: Path, ru
     ).stdout
     for year in (FIRST_YEAR, NEXT_YEAR):
         assert f"NĂM HỌC {year}" in text
+    cover = subprocess.run(
+        [tool("pdftotext"), "-f", "1", "-l", "1", str(pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    history = cover[cover.index("QUÁ TRÌNH HỌC TẬP") :]  # the learning history: both years
+    assert history.index(FIRST_YEAR) < history.index(NEXT_YEAR)
 
     report = await verify_file(v2.xml, load_roots([ca_file]), "test", runtime.workers)
     assert report.ok, "\n".join(report.lines())

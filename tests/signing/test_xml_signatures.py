@@ -12,14 +12,15 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from core.errors import InvalidValue
 from core.models.records import SignatureRole
 from core.render import xml_record as fmt
+from core.render import xml_sheet
 from core.signing.trust import Trust, load_roots
 from core.signing.xmldsig import insert_signature_value, sign_xml, signed_info_bytes
 from tests.signing.conftest import SCHOOL, listed
 from tests.signing.oracles import report, signed_record, xmlsec_verify
 
 
-def _sheet(signers) -> fmt.SubjectSheet:
-    return fmt.SubjectSheet(
+def _sheet(signers) -> xml_sheet.SubjectSheet:
+    return xml_sheet.SubjectSheet(
         SCHOOL,
         "2025-2026",
         "6A",
@@ -28,7 +29,7 @@ def _sheet(signers) -> fmt.SubjectSheet:
         "1",
         "Phạm Quốc Bảo",
         (
-            fmt.SheetRow(
+            xml_sheet.SheetRow(
                 1,
                 "037213000001",
                 "Lê Thị Hồng Nhung",
@@ -84,7 +85,7 @@ def test_tampering_with_a_mark_or_a_signing_time_fails(record, signers, now, ca_
 
 @pytest.mark.xmlsec1
 def test_sheet_signed_by_the_subject_teacher(signers, now, ca_file, tmp_path):
-    xml = sign_xml(fmt.build_sheet(_sheet(signers)), signers["gvbm"], "chuky-gvbm", now)
+    xml = sign_xml(xml_sheet.build_sheet(_sheet(signers)), signers["gvbm"], "chuky-gvbm", now)
     path = tmp_path / "sheet.xml"
     path.write_bytes(xml)
     assert xmlsec_verify(path, ca_file, "chuky-gvbm")

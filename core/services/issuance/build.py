@@ -35,6 +35,7 @@ from core.models import (
     Term,
 )
 from core.render import xml_record as fmt
+from core.render import xml_sheet
 from core.rules.catalog import Assessment, SchoolLevel
 from core.services.access import Actor
 from core.services.certificates import listed_signers
@@ -45,6 +46,7 @@ from core.services.issuance.build_primary import sheet_row as primary_sheet_row
 from core.services.issuance.levels import LevelChain, level_chains, record_code
 from core.services.issuance.stand_in import acting, principal_of
 from core.services.results import ClassResults, SecondaryResult, class_results
+from core.services.student_photos import photos_of
 from core.signing.xmldsig import c14n
 
 PERIODS = ("1", "2", "CN")
@@ -154,6 +156,7 @@ def _record_data(
     comment: str,
     signers: tuple[fmt.ListedSigner, ...],
     year_fields: dict[str, object],
+    photo: bytes,
 ) -> fmt.StudentRecord:
     return fmt.StudentRecord(
         record_code=chain.code,
@@ -175,6 +178,7 @@ def _record_data(
         principal=names["principal"],
         homeroom_comment=comment,
         signers=signers,
+        photo=photo,
         **year_fields,  # type: ignore[arg-type]
     )
 
@@ -186,7 +190,7 @@ class SheetPlan:
     subject_id: int
     period: str
     teacher_id: int | None
-    sheet: fmt.SubjectSheet
+    sheet: xml_sheet.SubjectSheet
 
 
 @dataclass(frozen=True)
@@ -199,7 +203,7 @@ class ClassDocuments:
 
 def _sheet_rows(
     results, students: dict[str, Student], subject, period: str, cells
-) -> tuple[fmt.SheetRow, ...]:
+) -> tuple[xml_sheet.SheetRow, ...]:
     rows = []
     for row in results.rows:
         sid = students[row.national_id].id
@@ -210,7 +214,9 @@ def _sheet_rows(
         else:
             marks = tuple(cells[(sid, subject.id, int(period))])
             value = result.term1 if period == "1" else result.term2
-        rows.append(fmt.SheetRow(row.number, row.national_id, row.full_name, marks, _value(value)))
+        rows.append(
+            xml_sheet.SheetRow(row.number, row.national_id, row.full_name, marks, _value(value))
+        )
     return tuple(rows)
 
 
@@ -271,7 +277,7 @@ def _sheet_plans(
         if primary and teacher is None:
             continue
         for period in PRIMARY_PERIODS if primary else PERIODS:
-            sheet = fmt.SubjectSheet(
+            sheet = xml_sheet.SubjectSheet(
                 info,
                 year_name,
                 school_class.name,
@@ -316,7 +322,7 @@ async def build_class(
 ) -> ClassDocuments:
     """The record data of the class's students (or of one) and, for the whole class, the
     unsigned class × subject sheets. `data_only`: the records' data without their signer
-    list, their place in the level's record (levels.py) or sheets, to compare with what was
+    list, their place in the level's record (levels.py), photo or sheets, to compare with what was
     issued (core.services.issuance.drift): certificates expire and later years are added
     after issuance, the data must not change."""
     school = await school_of(school_class)
@@ -370,6 +376,7 @@ async def build_class(
     results = await class_results(actor, school_class)  # read (and audited) once all is known
     comments = await _homeroom_comments(school_class, [s.id for s in wanted.values()])
     fields = await _year_fields(results, school_class, teachers, homeroom, wanted)
+    photos = {} if data_only else await photos_of([s.id for s in wanted.values()])
     records = {}
     for national_id, year_fields in fields.items():
         student = students[national_id]
@@ -383,6 +390,7 @@ async def build_class(
             comments.get(student.id, ""),
             record_signers,
             year_fields,
+            photos.get(student.id, b""),
         )
     sheets = []
     if only_student is None and not data_only:
@@ -395,11 +403,11 @@ async def build_class(
 
 
 def render_documents(
-    records: Sequence[fmt.StudentRecord], sheets: Sequence[fmt.SubjectSheet]
+    records: Sequence[fmt.StudentRecord], sheets: Sequence[xml_sheet.SubjectSheet]
 ) -> tuple[list[tuple[bytes, str]], list[bytes]]:
     """Worker-pool task: each record's XML with its data hash, and each sheet's XML."""
     rendered = []
     for record in records:
         xml = fmt.build_record(record)
         rendered.append((xml, data_hash(xml)))
-    return rendered, [fmt.build_sheet(sheet) for sheet in sheets]
+    return rendered, [xml_sheet.build_sheet(sheet) for sheet in sheets]

@@ -16,7 +16,7 @@ from core.errors import InvalidValue
 from core.i18n import _
 from core.models import Comment, PrimaryAssessment, Subject, Term
 from core.render import xml_primary as tt27_fmt
-from core.render import xml_record as fmt
+from core.render import xml_sheet
 from core.rules import primary as tt27
 from core.services.calendar import POINT_COLUMNS, POINT_TERM
 from core.services.results import PrimaryResult
@@ -116,7 +116,7 @@ def sheet_row(
     subject: Subject,
     period: str,
     cells: dict[tt27.TestPoint, PrimaryAssessment],
-) -> fmt.SheetRow:
+) -> xml_sheet.SheetRow:
     """One student's line of a primary term sheet: the level at each of the term's points
     (M-GHK1, M-CHK1...) and the test score where there is a test (Đ-CHK1...), TT27 Điều 7;
     the result is the level at the term's end."""
@@ -141,4 +141,4 @@ def sheet_row(
             marks.append((f"Đ-{POINT_COLUMNS[point]}", str(found.score)))
     end = cells[points[-1]].level
     assert end is not None  # checked above
-    return fmt.SheetRow(number, national_id, full_name, tuple(marks), end.value)
+    return xml_sheet.SheetRow(number, national_id, full_name, tuple(marks), end.value)
