@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.bootstrap import BotApplication, attach, running
 from bot.config import Config
 from bot.fitting import FittingBot
+from bot.metrics import Metrics
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdateProcessor
 from bot.web import WEBHOOK_PATH, make_web_app, start_site, until_signal
@@ -59,10 +60,12 @@ def _bot(config: Config, runtime: Runtime) -> FittingBot:
     )
 
 
-def build_application(config: Config, runtime: Runtime) -> Application:
+def build_application(
+    config: Config, runtime: Runtime, metrics: Metrics | None = None
+) -> Application:
     """The PTB application with our persistence and the runtime: call it after the database is
     open (`bot.bootstrap.running`), because PTB reads the persisted conversations in
-    `initialize()`."""
+    `initialize()`. `metrics` counts and times the updates handled (bot.metrics)."""
     application = (
         ApplicationBuilder()
         .bot(_bot(config, runtime))
@@ -70,7 +73,7 @@ def build_application(config: Config, runtime: Runtime) -> Application:
         .context_types(CONTEXT_TYPES)
         # bot_data is not used: the runtime carries this process's settings
         .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(metrics=metrics))
         .build()
     )
     attach(application, runtime)
@@ -95,7 +98,8 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
     """Run until `stop` is set. Tests that drive the reminder and lock rounds themselves, on a
     chosen clock, pass `schedule_jobs=False` (the outbox delivery job always runs)."""
     async with running(config) as runtime:
-        application = build_application(config, runtime)
+        metrics = Metrics()
+        application = build_application(config, runtime, metrics)
         runner: web.AppRunner | None = None
         try:
             await application.initialize()
@@ -119,7 +123,8 @@ async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = Tr
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             secret = config.telegram.webhook_secret if webhook else None
-            runner = await start_site(make_web_app(runtime, config, application, secret), config)
+            app = make_web_app(runtime, config, application, secret, metrics)
+            runner = await start_site(app, config)
             log.info(
                 "serving (%s), web on %s:%s%s",
                 config.telegram.mode,

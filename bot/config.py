@@ -93,6 +93,8 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = field(default=8080, metadata={"between": (1, 65535)})
     public_url: str = ""  # where the portal is reached from outside; "": http://host:port
+    # /metrics asks for it (Authorization: Bearer); "": /metrics is off (config.example.toml)
+    metrics_token: str = field(default="", metadata=_SECRET)
 
     @property
     def portal_url(self) -> str:

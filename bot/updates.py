@@ -18,6 +18,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.metrics import Metrics
+
 MAX_CONCURRENT_UPDATES = 256
 
 
@@ -34,23 +36,34 @@ def _owner(update: object) -> int | None:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """One lock per person with updates in hand; locks are dropped when their queue empties."""
 
-    __slots__ = ("_locks", "_waiting")
+    __slots__ = ("_locks", "_metrics", "_waiting")
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, metrics: Metrics | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._metrics = metrics
+
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Its handlers, timed from the update's turn (bot.metrics)."""
+        if self._metrics is None:
+            await coroutine
+            return
+        with self._metrics.timer(update):
+            await coroutine
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         owner = _owner(update)
         if owner is None:
-            await coroutine
+            await self._handle(update, coroutine)
             return
         lock = self._locks.setdefault(owner, asyncio.Lock())
         self._waiting[owner] = self._waiting.get(owner, 0) + 1
         try:
             async with lock:  # asyncio locks are fair: this person's updates keep their order
-                await coroutine
+                await self._handle(update, coroutine)
         finally:
             self._waiting[owner] -= 1
             if not self._waiting[owner]:

@@ -1,6 +1,10 @@
-"""The aiohttp server beside the bot: /healthz, the verification portal (web.portal), and the
-Telegram webhook when enabled. `hocba serve` runs it with the bot; `hocba web` alone, on the
-same [web] host and port, for a deployment that serves the portal without Telegram.
+"""The aiohttp server beside the bot: /healthz, /readyz and /metrics for the operator, the
+verification portal (web.portal), and the Telegram webhook when enabled. `hocba serve` runs it
+with the bot; `hocba web` alone, on the same [web] host and port, for a deployment that serves
+the portal without Telegram.
+
+/metrics answers only the bearer of `[web] metrics_token` (none set: it is off): behind a
+reverse proxy every caller comes from this machine, so the address would protect nothing.
 
 Telegram signs each webhook call with the secret given to setWebhook (the
 X-Telegram-Bot-Api-Secret-Token header); a call without it is refused before it is parsed.
@@ -21,9 +25,11 @@ from telegram.ext import Application
 
 from bot.bootstrap import running
 from bot.config import Config
+from bot.metrics import Metrics
 from core.db import connection
 from core.runtime import Runtime
 from core.services.code_channels import channel_for
+from core.services.operations import readiness
 from core.services.verification import verify_for
 from core.signing.reports import FileReport
 from web import lookup, portal, recovery
@@ -43,6 +49,34 @@ async def healthz(_request: web.Request) -> web.Response:
         log.warning("health check: database does not answer: %s", exc)
         return web.json_response({"status": "error", "database": "down"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
+
+
+def _readyz(runtime: Runtime, application: Application | None):
+    async def readyz(_request: web.Request) -> web.Response:
+        """200 when the database, the worker processes and the scheduler (when this process
+        runs one) all answer; 503 naming the part that does not (core.services.operations)."""
+        scheduler = None
+        if application is not None and application.job_queue is not None:
+            scheduler = application.job_queue.scheduler.running
+        found = await readiness(runtime.workers, scheduler)
+        status = "ok" if found.ready else "not ready"
+        return web.json_response(
+            {"status": status, **found.checks}, status=200 if found.ready else 503
+        )
+
+    return readyz
+
+
+def _metrics(metrics: Metrics, token: str):
+    async def scrape(request: web.Request) -> web.Response:
+        if not token:
+            return web.Response(status=404, text="/metrics is off: set [web] metrics_token\n")
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
+        return web.Response(body=await metrics.exposition(), content_type="text/plain")
+
+    return scrape
 
 
 def _webhook(application: Application, secret: str):
@@ -71,11 +105,15 @@ def make_web_app(
     config: Config,
     application: Application | None = None,
     webhook_secret: str | None = None,
+    metrics: Metrics | None = None,
 ) -> web.Application:
-    """/healthz, the portal and the families' page; the webhook when the bot is served by one
+    """/healthz, /readyz, /metrics (`metrics`: the bot's counters; none: the state figures
+    alone), the portal and the families' page; the webhook when the bot is served by one
     (`application`)."""
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)  # uploads are read in chunks
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", _readyz(runtime, application))
+    app.router.add_get("/metrics", _metrics(metrics or Metrics(), config.web.metrics_token))
     portal.add_routes(app, functools.partial(_verify, runtime))
     lookup.add_routes(app)
     families = config.families
