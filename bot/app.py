@@ -156,4 +156,4 @@ async def _shutdown(application: Application, runner: web.AppRunner | None) -> N
 
 def run(config: Config) -> None:
     """Serve until SIGINT/SIGTERM."""
-    until_signal(functools.partial(serve, config))
+    until_signal(functools.partial(serve, config), config)

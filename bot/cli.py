@@ -357,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "web":
                 from bot.web import serve_web, until_signal
 
-                until_signal(functools.partial(serve_web, config))
+                until_signal(functools.partial(serve_web, config), config)
                 return 0
             if standalone := getattr(args, "standalone", None):  # opens the database itself
                 return asyncio.run(standalone(args, config))

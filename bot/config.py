@@ -26,11 +26,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_checks import check_families, check_paths, check_signing, check_web
 from bot.config_values import PARSERS, Invalid
+from core.logs import FORMATS
 from core.signing.backends import PEOPLE_BACKENDS
 
 ENV_PREFIX = "HOCBA_"
 SIGNING_BACKENDS = PEOPLE_BACKENDS  # how people sign: remote service, own token, demo key file
 TELEGRAM_MODES = ("polling", "webhook")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 
 TOKEN_HELP = (
@@ -137,6 +139,13 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    # how `hocba serve` and `hocba web` log (core.logs): "text" or "json", one object a line
+    format: str = "text"
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
 class StagingConfig:
     # A fixed clock for a rehearsal: every "now" of the bot and of `hocba` is this moment, on
     # the school's wall clock (core.clock.set_time); None = the real time.
@@ -188,6 +197,7 @@ class Config:
     trust: TrustConfig = field(default_factory=TrustConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     staging: StagingConfig = field(default_factory=StagingConfig)
     families: FamiliesConfig = field(default_factory=FamiliesConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
@@ -434,6 +444,11 @@ def _check(
             "đặt 1–256 ký tự A-Z a-z 0-9 _ -, ví dụ tạo bằng lệnh "
             'python3 -c "import secrets; print(secrets.token_urlsafe(32))".'
         )
+
+    if settings["log"]["format"] not in FORMATS:
+        bad("log", "format", 'cần "text" hoặc "json"')
+    if settings["log"]["level"] not in LEVELS:
+        bad("log", "level", "cần một trong " + ", ".join(f'"{name}"' for name in LEVELS))
 
     backends = ", ".join(f'"{name}"' for name in SIGNING_BACKENDS)
     if settings["signing"]["backend"] not in SIGNING_BACKENDS:

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.metrics import Metrics
+from core import logs
 
 MAX_CONCURRENT_UPDATES = 256
 
@@ -47,12 +48,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._metrics = metrics
 
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Its handlers, timed from the update's turn (bot.metrics)."""
-        if self._metrics is None:
-            await coroutine
-            return
-        with self._metrics.timer(update):
-            await coroutine
+        """Its handlers, logged under the update's reference (core.logs) and timed from the
+        update's turn (bot.metrics)."""
+        reference = f"u{update.update_id}" if isinstance(update, Update) else logs.NONE
+        with logs.bound(reference):
+            if self._metrics is None:
+                await coroutine
+                return
+            with self._metrics.timer(update):
+                await coroutine
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         owner = _owner(update)

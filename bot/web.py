@@ -16,6 +16,8 @@ import asyncio
 import functools
 import hmac
 import logging
+import re
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 
@@ -26,6 +28,7 @@ from telegram.ext import Application
 from bot.bootstrap import running
 from bot.config import Config
 from bot.metrics import Metrics
+from core import logs
 from core.db import connection
 from core.runtime import Runtime
 from core.services.code_channels import channel_for
@@ -39,6 +42,23 @@ WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few KB; files are fetched separately
 PORTAL_ACTOR = "web:xac-thuc"  # who read a record's status, in the audit log
+REQUEST_ID = "X-Request-Id"
+# aiohttp's default access line, with the request's reference (written after the handler, so
+# outside its context: the response header carries it there)
+ACCESS_LOG = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" ref=%{X-Request-Id}o'
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what a log line may carry from a caller
+
+
+@web.middleware
+async def _referenced(request: web.Request, handler) -> web.StreamResponse:
+    """Each request's lines logged under its reference (core.logs): the caller's X-Request-Id
+    (a reverse proxy's) when it is a sane one, else a new one; given back in the response."""
+    given = request.headers.get(REQUEST_ID, "")
+    reference = given if _SANE_ID.fullmatch(given) else f"w{secrets.token_hex(5)}"
+    with logs.bound(reference):
+        response = await handler(request)
+    response.headers[REQUEST_ID] = reference
+    return response
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -110,7 +130,8 @@ def make_web_app(
     """/healthz, /readyz, /metrics (`metrics`: the bot's counters; none: the state figures
     alone), the portal and the families' page; the webhook when the bot is served by one
     (`application`)."""
-    app = web.Application(client_max_size=MAX_UPDATE_BYTES)  # uploads are read in chunks
+    # uploads are read in chunks
+    app = web.Application(client_max_size=MAX_UPDATE_BYTES, middlewares=[_referenced])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz(runtime, application))
     app.router.add_get("/metrics", _metrics(metrics or Metrics(), config.web.metrics_token))
@@ -127,7 +148,7 @@ def make_web_app(
 
 async def start_site(app: web.Application, config: Config) -> web.AppRunner:
     """Listen on the configured [web] host and port; the runner, to clean up."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_format=ACCESS_LOG)
     await runner.setup()
     await web.TCPSite(runner, config.web.host, config.web.port).start()
     return runner
@@ -144,12 +165,10 @@ async def serve_web(config: Config, stop: asyncio.Event) -> None:
             await runner.cleanup()
 
 
-def until_signal(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """Run `serve(stop)` until SIGINT or SIGTERM sets `stop`, with the server's logging."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # the ORM's start and stop notes are noise, and before a start that cannot work (the
-    # database unreachable) they would stand above the one line that says why
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
+def until_signal(serve: Callable[[asyncio.Event], Awaitable[None]], config: Config) -> None:
+    """Run `serve(stop)` until SIGINT or SIGTERM sets `stop`, with the server's logging
+    ([log], core.logs)."""
+    logs.configure(config.log.format, config.log.level)
 
     async def main() -> None:
         stop = asyncio.Event()

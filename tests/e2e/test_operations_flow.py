@@ -1,9 +1,11 @@
-"""/readyz and /metrics of a running bot (issue 16, part 4): ready with its database, worker
-processes and scheduler; the metrics count the updates people sent and time them, and read the
-outbox from the database; only the bearer of the configured token reads them."""
+"""/readyz, /metrics and request references of a running bot (issue 16, part 4): ready with its
+database, worker processes and scheduler; the metrics count the updates people sent and time
+them, and read the outbox from the database; only the bearer of the configured token reads
+them; every web request gets a reference for its log lines, or keeps the proxy's."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +23,13 @@ async def _get(url: str, **headers: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
+async def _reference(url: str, given: str | None = None) -> str:
+    """The X-Request-Id the server answers with (core.logs: its lines' reference)."""
+    headers = {"X-Request-Id": given} if given is not None else {}
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        return response.headers["X-Request-Id"]
+
+
 async def test_readyz_and_metrics(telegram_server: FakeTelegramServer, tmp_path: Path) -> None:
     config = bot_config(telegram_server, tmp_path, HOCBA_WEB_METRICS_TOKEN=TOKEN)
     base = f"http://127.0.0.1:{config.web.port}"
@@ -34,6 +43,12 @@ async def test_readyz_and_metrics(telegram_server: FakeTelegramServer, tmp_path:
         status, body = await _get(f"{base}/readyz")
         assert status == 200, body
         assert body == ('{"status": "ok", "database": "ok", "workers": "ok", "scheduler": "ok"}')
+
+        made = {await _reference(f"{base}/healthz") for _ in range(3)}
+        assert len(made) == 3 and all(re.fullmatch("w[0-9a-f]{10}", ref) for ref in made)
+        assert await _reference(f"{base}/healthz", "proxy-7f3a.01") == "proxy-7f3a.01"
+        forged = await _reference(f"{base}/healthz", "x" * 65)  # not carried into the log
+        assert forged.startswith("w") and len(forged) == 11
 
         assert (await _get(f"{base}/metrics"))[0] == 401
         assert (await _get(f"{base}/metrics", Authorization="Bearer wrong"))[0] == 401

@@ -247,8 +247,8 @@ qqq = 1
         "zzz: khóa nằm ngoài mọi mục — mỗi khóa phải nằm dưới một mục như [telegram].",
         "[telegarm]: không có mục này — có phải ý bạn là [telegram]?",
         "[cache]: không có mục này — các mục hợp lệ: [school], [database], [storage], "
-        "[telegram], [web], [signing], [trust], [reminders], [workers], [staging], [families], "
-        "[backup], [demo].",
+        "[telegram], [web], [signing], [trust], [reminders], [workers], [log], [staging], "
+        "[families], [backup], [demo].",
         '[web] prot: không có khóa này — có phải ý bạn là "port"?',
         "[database] qqq: không có khóa này — các khóa hợp lệ trong [database]: url.",
     ]
@@ -641,3 +641,14 @@ def test_the_portal_address_in_qr_codes_is_one_a_phone_opens(tmp_path: Path) -> 
     assert load_config(environ={"HOCBA_WEB_PORT": "8090"}).web.portal_url == (
         "http://127.0.0.1:8090"  # unset: the served address, reachable inside the school only
     )
+
+
+def test_the_log_format_and_level_are_checked() -> None:
+    environ = {"HOCBA_LOG_FORMAT": "xml", "HOCBA_LOG_LEVEL": "LOUD"}
+    with pytest.raises(ConfigError) as refused:
+        load_config(None, environ=environ)
+    said = "\n".join(refused.value.problems)
+    assert 'HOCBA_LOG_FORMAT = "xml": cần "text" hoặc "json".' in said
+    assert 'HOCBA_LOG_LEVEL = "LOUD": cần một trong "DEBUG", "INFO", "WARNING", "ERROR".' in said
+    json_log = load_config(None, environ={"HOCBA_LOG_FORMAT": "json"}).log
+    assert (json_log.format, json_log.level) == ("json", "INFO")
