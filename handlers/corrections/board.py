@@ -119,6 +119,7 @@ async def history(update: Update, context: BotContext) -> None:
         raise InvalidValue(
             _(
                 "Cách dùng: /lichsu MÃ_ĐỊNH_DANH [MÔN] [CỘT], ví dụ /lichsu 037214000001 Toán CK; "
+                "tiểu học: /lichsu 001318000020 Toán CHK1 (hoặc Mức CHK1, Điểm CHK1); "
                 "/lichsu 037214000001 chủ nhiệm cho rèn luyện, ngày nghỉ, phẩm chất."
             )
         )

@@ -499,6 +499,24 @@ async def test_the_minutes_and_the_history_name_the_cells(school: School) -> Non
     homeroom_only = (await corrections.history_of(overseer, HA_ID, ["chủ", "nhiệm"])).text()
     assert "Ngoại ngữ 1" not in homeroom_only
 
+    # one column of the sheet: a point's level and score, or either alone
+    point = await corrections.history_of(overseer, HA_ID, ["Ngoại", "ngữ", "1", "chk1"])
+    assert {(line.kind.value, line.after) for line in point.lines} == {
+        ("level", "H"),
+        ("level", "T"),
+        ("score", "6"),
+        ("score", "9"),
+    }
+    assert "Mức đạt được cuối học kì I và Điểm kiểm tra định kì cuối học kì I" in point.text()
+    score = await corrections.history_of(overseer, HA_ID, ["Ngoại", "ngữ", "1", "Điểm", "CHK1"])
+    assert [(line.before, line.after) for line in score.lines] == [(None, "6"), ("6", "9")]
+    assert (
+        "(mã định danh 001318000020): Ngoại ngữ 1, Điểm kiểm tra định kì cuối học kì I"
+        in score.text()
+    )
+    level = await corrections.history_of(overseer, HA_ID, ["Toán", "mức", "GHK1"])
+    assert [(line.subject, line.after) for line in level.lines] == [("Toán", "H")]
+
 
 @pytest.mark.poppler
 async def test_the_minutes_pdf_shows_old_and_new_with_their_labels(

@@ -30,7 +30,6 @@ from core.models import (
     AuditEvent,
     CellKind,
     CorrectionRequest,
-    MarkKind,
     School,
     Staff,
     Student,
@@ -39,6 +38,7 @@ from core.models import (
 )
 from core.rules.primary import TestPoint
 from core.services.access import Actor
+from core.services.calendar import POINT_COLUMNS
 from core.services.corrections import homeroom, primary
 from core.services.corrections.cells import canonical, column_of, column_words, shown
 from core.services.corrections.views import OVERSEERS
@@ -116,7 +116,7 @@ class CellHistory:
     national_id: str
     lines: list[HistoryLine]
     subject: str | None = None
-    column: tuple[MarkKind, int] | None = None
+    column: str = ""  # the column asked for, in words («ĐĐGtx 1», «Mức đạt được cuối học kì I»)
     homeroom: bool = False  # only the homeroom teacher's data
 
     def text(self) -> str:
@@ -126,7 +126,7 @@ class CellHistory:
         if self.homeroom:
             narrowed.append(_("dữ liệu chủ nhiệm"))
         if self.column:
-            narrowed.append(column_words(*self.column))
+            narrowed.append(self.column)
         title = (
             _("<b>Lịch sử điểm của {name}</b> (mã định danh {id}): {what}")
             if narrowed
@@ -341,24 +341,62 @@ def _name_request(lines: list[HistoryLine], applied: AuditEvent, number: str | N
             return
 
 
-def _split_words(words: list[str]) -> tuple[str, str | None]:
-    """/lichsu's words after the ID: a subject name, then optionally a column (GK, CK, TXn)."""
+@dataclass(frozen=True)
+class _Asked:
+    """A column /lichsu was asked for: how the audit log's targets end (TX1, GK; a primary
+    point's end_1), the cell kind when it says one (a primary point holds a level and a
+    score), and the column in words."""
+
+    code: str
+    kind: CellKind | None
+    words: str
+
+
+_POINT_CODES = {code: point for point, code in POINT_COLUMNS.items()}  # GHK1, CHK1, GHK2, CN
+_PRIMARY_CELLS = {"muc": CellKind.LEVEL, "diem": CellKind.SCORE}  # «Mức CHK1», «Điểm CN»
+
+
+def _split_words(words: list[str]) -> tuple[str, _Asked | None]:
+    """/lichsu's words after the ID: a subject name, then optionally a column: a secondary
+    one (GK, CK, TXn) or a primary assessment point as the sheet heads it (GHK1, CHK1, GHK2,
+    CN), «Mức» or «Điểm» before it for the level or the score alone."""
     words = list(words)
-    column = None
-    if words and (
-        words[-1].upper() in {"GK", "CK", TOPIC_COLUMN} or words[-1].upper().startswith("TX")
-    ):
-        column = words.pop().upper()
-    return " ".join(words), column
+    if not words:
+        return "", None
+    last = words[-1].upper()
+    if last in _POINT_CODES:
+        words.pop()
+        kind = _PRIMARY_CELLS.get(fold(words[-1])) if words else None
+        if kind is not None:
+            words.pop()
+        return " ".join(words), _primary_column(_POINT_CODES[last], kind)
+    if last in {"GK", "CK", TOPIC_COLUMN} or last.startswith("TX"):
+        words.pop()
+        return " ".join(words), _asked_column(last)
+    return " ".join(words), None
 
 
-def _asked_column(code: str) -> tuple[MarkKind, int]:
+def _primary_column(point: TestPoint, kind: CellKind | None) -> _Asked:
+    index = primary.index_of(point)
+    if kind is None:
+        said = _("{level} và {score}").format(
+            level=primary.words(CellKind.LEVEL, index), score=primary.words(CellKind.SCORE, index)
+        )
+        return _Asked(point.value, None, said)
+    return _Asked(point.value, kind, primary.words(kind, index))
+
+
+def _asked_column(code: str) -> _Asked:
     try:
-        return parse_column(code)
+        kind, index = parse_column(code)
     except (KeyError, ValueError):
         raise InvalidValue(
-            _("Không có cột «{column}»: cột là TX1 đến TX4, GK hoặc CK.").format(column=code)
+            _(
+                "Không có cột «{column}»: cột là TX1 đến TX4, GK hoặc CK; ở tiểu học GHK1, "
+                "CHK1, GHK2 hoặc CN (thêm «Mức» hay «Điểm» phía trước để xem riêng)."
+            ).format(column=code)
         ) from None
+    return _Asked(code, CellKind(kind.value), column_words(kind, index))
 
 
 async def history_of(actor: Actor, national_id: str, words: list[str]) -> CellHistory:
@@ -368,10 +406,9 @@ async def history_of(actor: Actor, national_id: str, words: list[str]) -> CellHi
     student = await Student.get_or_none(national_id=national_id, school_id=actor.school_id)
     if student is None:
         raise NotFound(_("Không tìm thấy học sinh có mã định danh {id}.").format(id=national_id))
-    name, column = _split_words(words)
-    wanted = _asked_column(column) if column else None
+    name, asked = _split_words(words)
     subject = None
-    if fold(name) in _HOMEROOM_WORDS and column is None:
+    if fold(name) in _HOMEROOM_WORDS and asked is None:
         found = await history(actor, student.id, homeroom_only=True)
         return CellHistory(student.full_name, student.national_id, found, homeroom=True)
     if name:
@@ -379,10 +416,13 @@ async def history_of(actor: Actor, national_id: str, words: list[str]) -> CellHi
         subject = (await subjects_by_name(school)).get(fold(name))
         if subject is None:
             raise NotFound(_("Trường không có môn «{name}».").format(name=name))
+    found = await history(actor, student.id, subject.id if subject else None, asked and asked.code)
+    if asked is not None and asked.kind is not None:  # a primary point's level, or its score
+        found = [line for line in found if line.kind is asked.kind]
     return CellHistory(
         student.full_name,
         student.national_id,
-        await history(actor, student.id, subject.id if subject else None, column),
+        found,
         subject.name if subject else None,
-        wanted,
+        asked.words if asked else "",
     )
