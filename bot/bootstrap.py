@@ -31,6 +31,7 @@ from core import clock, formatting
 from core.db import DatabaseUnavailable, close_database, open_database
 from core.errors import NotFound
 from core.i18n import _
+from core.leader import Leadership
 from core.runtime import Runtime
 from core.services.backups.destinations import S3Settings
 from core.services.backups.making import BackupPlan
@@ -110,6 +111,7 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         batches=BatchRunner(signing, workers),
         portal=Portal(config.web.portal_url),
         backup=backup_plan(config),
+        leader=Leadership(config.database.url),
     )
 
 
@@ -191,7 +193,8 @@ def say_demo(config: Config) -> None:
 @asynccontextmanager
 async def running(config: Config) -> AsyncIterator[Runtime]:
     """Clock set, file store and database checked and open, the runtime built for the block;
-    everything closed after (the worker pool stopped, then the database)."""
+    everything closed after (the scheduler's lead given up, the worker pool stopped, then the
+    database)."""
     set_clock(config)
     check_storage(config.storage.dir)
     await open_configured_database(config)
@@ -202,6 +205,7 @@ async def running(config: Config) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         if runtime is not None:
+            await runtime.leader.close()
             runtime.workers.shutdown()
         await close_database()
 

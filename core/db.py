@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 from tortoise import Tortoise, connections
@@ -86,6 +86,14 @@ def _unavailable(url: str, exc: BaseException) -> str:
         "và [database] url (HOCBA_DATABASE_URL): địa chỉ, cổng, người dùng, mật khẩu, tên cơ sở "
         "dữ liệu."
     ).format(where=where, reason=reason)
+
+
+def postgres_dsn(url: str) -> tuple[str, str | None]:
+    """libpq's URL of a PostgreSQL database URL (without Tortoise's ?schema=), for a tool or a
+    connection of its own, and the schema named there, if any."""
+    parts = urlsplit(url)
+    schema = parse_qs(parts.query).get("schema", [None])[0]
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", "")), schema
 
 
 def _ensure_sqlite_dir(url: str) -> None:

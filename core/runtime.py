@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.leader import Leadership
 from core.services.backups.making import BackupPlan
 from core.services.issuance.runner import BatchRunner
 from core.services.lookup_codes import Portal
@@ -36,4 +37,5 @@ class Runtime:
     batches: BatchRunner
     portal: Portal  # where records' QR codes lead ([web] public_url)
     backup: BackupPlan  # what backups take, where they go, what is kept ([backup])
+    leader: Leadership  # whether this process runs the scheduled rounds (core.leader)
     trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)

@@ -11,6 +11,7 @@ from telegram.ext import Application, ContextTypes
 from core.models import School
 from core.runtime import Runtime
 from core.services.backups.making import back_up, check_overdue
+from jobs.leading import led
 
 log = logging.getLogger("hocba.jobs.backup")
 
@@ -38,7 +39,7 @@ def schedule(application: Application, runtime: Runtime) -> None:
         await run(runtime)
 
     application.job_queue.run_daily(
-        job,
+        led(runtime, job),
         time=runtime.backup.at.replace(tzinfo=runtime.zone),
         name="backup",
         job_kwargs={"misfire_grace_time": 3600},

@@ -14,6 +14,7 @@ from core.models import School
 from core.runtime import Runtime
 from core.services.cert_expiry import warn_expiring
 from core.signing.backends import SigningSettings
+from jobs.leading import led
 
 log = logging.getLogger("hocba.jobs.cert_expiry")
 RUN_AT = dt.time(7, 0)  # on the school's clock
@@ -37,7 +38,7 @@ def schedule(application: Application, runtime: Runtime) -> None:
         await run(runtime.signing, runtime.school_id)
 
     application.job_queue.run_daily(
-        job,
+        led(runtime, job),
         time=RUN_AT.replace(tzinfo=runtime.zone),
         name="cert_expiry",
         job_kwargs={"misfire_grace_time": 3600},  # a busy morning delays the warnings, never skips

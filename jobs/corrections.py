@@ -13,6 +13,7 @@ from core import clock
 from core.runtime import Runtime
 from core.services.corrections import expire_sessions
 from core.services.issuance.reissue import reissue_corrected
+from jobs.leading import led
 
 
 def schedule(application: Application, runtime: Runtime, *, interval: float = 60) -> None:
@@ -20,4 +21,6 @@ def schedule(application: Application, runtime: Runtime, *, interval: float = 60
         await expire_sessions(clock.now(), runtime.files, runtime.workers, runtime.signing)
         await reissue_corrected(runtime.workers, runtime.portal, clock.now())
 
-    application.job_queue.run_repeating(job, interval=interval, first=10, name="corrections")
+    application.job_queue.run_repeating(
+        led(runtime, job), interval=interval, first=10, name="corrections"
+    )

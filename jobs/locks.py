@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 from core import clock
 from core.runtime import Runtime
 from core.services.locks import apply_due_locks
+from jobs.leading import led
 
 log = logging.getLogger("hocba.jobs.locks")
 
@@ -28,4 +29,4 @@ def schedule(application: Application, runtime: Runtime, *, interval: float = 60
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await run(runtime.school_id)
 
-    application.job_queue.run_repeating(job, interval=interval, first=1, name="locks")
+    application.job_queue.run_repeating(led(runtime, job), interval=interval, first=1, name="locks")

@@ -18,6 +18,7 @@ from core.models import School
 from core.runtime import Runtime
 from core.services.reminders import QuietHours
 from core.services.rounds import run_due
+from jobs.leading import led
 
 log = logging.getLogger("hocba.jobs.reminders")
 
@@ -40,4 +41,6 @@ def schedule(application: Application, runtime: Runtime, *, interval: float = 30
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await run_all(runtime.quiet, runtime.school_id)
 
-    application.job_queue.run_repeating(job, interval=interval, first=5, name="reminders")
+    application.job_queue.run_repeating(
+        led(runtime, job), interval=interval, first=5, name="reminders"
+    )

@@ -12,8 +12,8 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from core.db import postgres_dsn
 from core.errors import HocbaError, InvalidValue
 from core.i18n import _
 from core.storage import write_atomically
@@ -25,13 +25,6 @@ def kind_of(url: str) -> str:
 
 def _sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite://").partition("?")[0])
-
-
-def _postgres(url: str) -> tuple[str, str | None]:
-    """libpq's URL (without Tortoise's ?schema=) and the schema named there, if any."""
-    parts = urlsplit(url)
-    schema = parse_qs(parts.query).get("schema", [None])[0]
-    return urlunsplit(("postgresql", parts.netloc, parts.path, "", "")), schema
 
 
 def _tool(name: str) -> str:
@@ -68,7 +61,7 @@ def snapshot(url: str, target: Path) -> None:
             copy.close()
             source.close()
         return
-    address, schema = _postgres(url)
+    address, schema = postgres_dsn(url)
     command = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
     command += [f"--schema={schema}"] if schema else []
     _run([*command, f"--file={target}", f"--dbname={address}"], "pg_dump")
@@ -100,7 +93,7 @@ def ensure_empty(url: str) -> None:
         if path.exists() and path.stat().st_size and _sqlite_tables(path):
             raise _not_empty(str(path))
         return
-    address, schema = _postgres(url)
+    address, schema = postgres_dsn(url)
     query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = " + (
         f"'{schema}'" if schema else "current_schema()"
     )
@@ -127,7 +120,7 @@ def restore(url: str, source: Path) -> None:
         with source.open("rb") as snapshot_file:
             write_atomically(snapshot_file, _sqlite_path(url))
         return
-    address, _schema = _postgres(url)  # objects return to the schema they were dumped from
+    address, _schema = postgres_dsn(url)  # objects return to the schema they were dumped from
     listing = subprocess.run(
         [_tool("pg_restore"), "--list", str(source)], capture_output=True, text=True, check=True
     ).stdout
