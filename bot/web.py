@@ -74,15 +74,17 @@ async def healthz(_request: web.Request) -> web.Response:
 def _readyz(runtime: Runtime, application: Application | None):
     async def readyz(_request: web.Request) -> web.Response:
         """200 when the database, the worker processes and the scheduler (when this process
-        runs one) all answer; 503 naming the part that does not (core.services.operations)."""
+        runs one) all answer; 503 naming the part that does not (core.services.operations).
+        `leader`: whether this process runs the scheduled rounds (core.leader)."""
         scheduler = None
         if application is not None and application.job_queue is not None:
             scheduler = application.job_queue.scheduler.running
-        found = await readiness(runtime.workers, scheduler)
-        status = "ok" if found.ready else "not ready"
-        return web.json_response(
-            {"status": status, **found.checks}, status=200 if found.ready else 503
-        )
+        found = await readiness(runtime.workers, scheduler, runtime.leader)
+        answer: dict[str, object] = {"status": "ok" if found.ready else "not ready"}
+        answer |= found.checks
+        if found.leads is not None:
+            answer["leader"] = found.leads
+        return web.json_response(answer, status=200 if found.ready else 503)
 
     return readyz
 

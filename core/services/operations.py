@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 
 from core.db import connection
+from core.leader import Leadership
 from core.models import BatchItem, IssuedRecord, Notification, RecordState, SigningBatch
 from core.models.outbox import DeliveryState
 from core.models.records import BATCH_OPEN
@@ -32,9 +33,12 @@ WAITING = (DeliveryState.PENDING, DeliveryState.SENDING)  # what the outbox stil
 
 @dataclass(frozen=True)
 class Readiness:
-    """Each part of the deployment checked: "ok", or why not."""
+    """Each part of the deployment checked: "ok", or why not; and whether this process leads
+    the scheduled rounds (core.leader; None: it runs no scheduler). A process that does not
+    lead is ready all the same: it serves people, the leader runs the rounds."""
 
     checks: dict[str, str]
+    leads: bool | None = None
 
     @property
     def ready(self) -> bool:
@@ -57,16 +61,20 @@ async def _database() -> None:
     await connection().execute_query("SELECT 1")
 
 
-async def readiness(workers: WorkerPool, scheduler_running: bool | None) -> Readiness:
+async def readiness(
+    workers: WorkerPool, scheduler_running: bool | None, leader: Leadership | None = None
+) -> Readiness:
     """The database answers a query; the worker pool runs a task (the interactive lane, what a
-    person waits for); the scheduler runs (None: this process has none, e.g. `hocba web`)."""
+    person waits for); the scheduler runs (None: this process has none, e.g. `hocba web`), and
+    whether `leader` says this process leads its rounds."""
     checks = {
         "database": await _check("database", _database()),
         "workers": await _check("workers", workers.run(os.getpid)),
     }
     if scheduler_running is not None:
         checks["scheduler"] = "ok" if scheduler_running else "stopped"
-    return Readiness(checks)
+    leads = await leader.leads() if leader is not None and scheduler_running else None
+    return Readiness(checks, leads)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ them; every web request gets a reference for its log lines, or keeps the proxy's
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -42,7 +43,13 @@ async def test_readyz_and_metrics(telegram_server: FakeTelegramServer, tmp_path:
 
         status, body = await _get(f"{base}/readyz")
         assert status == 200, body
-        assert body == ('{"status": "ok", "database": "ok", "workers": "ok", "scheduler": "ok"}')
+        assert json.loads(body) == {
+            "status": "ok",
+            "database": "ok",
+            "workers": "ok",
+            "scheduler": "ok",
+            "leader": True,  # SQLite: the one process leads
+        }
 
         made = {await _reference(f"{base}/healthz") for _ in range(3)}
         assert len(made) == 3 and all(re.fullmatch("w[0-9a-f]{10}", ref) for ref in made)

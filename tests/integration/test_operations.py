@@ -7,6 +7,7 @@ import datetime as dt
 
 from core import clock
 from core.db import close_database, open_database
+from core.leader import Leadership
 from core.models import Notification, School
 from core.models.outbox import DeliveryState
 from core.services.operations import readiness, state_figures
@@ -14,11 +15,13 @@ from core.workers import WorkerPool
 
 
 async def test_readiness_names_the_part_that_fails(secondary, db: str, workers: WorkerPool):
-    assert (await readiness(workers, scheduler_running=True)).checks == {
-        "database": "ok",
-        "workers": "ok",
-        "scheduler": "ok",
-    }
+    leader = Leadership(db)
+    try:
+        running = await readiness(workers, scheduler_running=True, leader=leader)
+    finally:
+        await leader.close()
+    assert running.checks == {"database": "ok", "workers": "ok", "scheduler": "ok"}
+    assert running.ready and running.leads is True
     stopped = await readiness(workers, scheduler_running=False)
     assert not stopped.ready and stopped.checks["scheduler"] == "stopped"
     assert "scheduler" not in (await readiness(workers, None)).checks  # `hocba web`: none
