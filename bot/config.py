@@ -97,6 +97,10 @@ class WebConfig:
     public_url: str = ""  # where the portal is reached from outside; "": http://host:port
     # /metrics asks for it (Authorization: Bearer); "": /metrics is off (config.example.toml)
     metrics_token: str = field(default="", metadata=_SECRET)
+    # the reverse proxies in front (addresses or networks) whose X-Forwarded-For is believed
+    trusted_proxies: tuple[str, ...] = field(
+        default=(), metadata={"may_be_empty": True, "example": '["127.0.0.1", "::1"]'}
+    )
 
     @property
     def portal_url(self) -> str:

@@ -15,6 +15,7 @@ files are the demo's only (core.signing.backends).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -126,6 +127,14 @@ def check_web(settings: dict[str, dict[str, Any]], label: Label, problems: list[
             f"{label('web', 'public_url')} = {_quote(url)}: cần địa chỉ của cổng tra cứu mà người "
             'ngoài trường mở được, ví dụ "https://hocba.thcs-abc.edu.vn" (không có ? hay #).'
         )
+    for proxy in settings["web"]["trusted_proxies"]:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(
+                f"{label('web', 'trusted_proxies')}: {_quote(proxy)} không phải địa chỉ IP hay "
+                'dải mạng; ví dụ ["127.0.0.1", "::1"] hoặc "10.0.0.0/8".'
+            )
 
 
 def check_paths(settings: dict[str, dict[str, Any]], label: Label, problems: list[str]) -> None:

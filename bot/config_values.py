@@ -47,9 +47,17 @@ def _paths(value: object, f: Field) -> tuple[Path, ...]:
 
 
 def _texts(value: object, f: Field) -> tuple[str, ...]:
-    if isinstance(value, list) and value and all(isinstance(i, str) and i.strip() for i in value):
+    """A list of texts; empty only where the field's metadata says `may_be_empty`."""
+    empty = f.metadata.get("may_be_empty", False)
+    if (
+        isinstance(value, list)
+        and (value or empty)
+        and all(isinstance(i, str) and i.strip() for i in value)
+    ):
         return tuple(item.strip() for item in value)
-    raise Invalid('cần một danh sách không rỗng, ví dụ ["var/backups", "s3://hocba/truong"]')
+    example = f.metadata.get("example", '["var/backups", "s3://hocba/truong"]')
+    kind = "một danh sách" if empty else "một danh sách không rỗng"
+    raise Invalid(f"cần {kind}, ví dụ {example}")
 
 
 def _flag(value: object, f: Field) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import ipaddress
 import logging
 import re
 import secrets
@@ -22,6 +23,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp_remotes import XForwardedFiltered
 from telegram import Update
 from telegram.ext import Application
 
@@ -59,6 +61,24 @@ async def _referenced(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     response.headers[REQUEST_ID] = reference
     return response
+
+
+def behind_proxies(proxies: tuple[str, ...]):
+    """The client's own address (request.remote) behind the trusted reverse proxies: the
+    right-most X-Forwarded-For entry that is not one of them (aiohttp_remotes), believed only
+    when the request itself comes from one of them, so a client that reaches the server
+    directly cannot pick the address its failures are counted under (core.services.doors)."""
+    trusted = [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
+    filtered = XForwardedFiltered(set(trusted))
+
+    @web.middleware
+    async def forwarded(request: web.Request, handler) -> web.StreamResponse:
+        peer = ipaddress.ip_address(request.remote or "0.0.0.0")
+        if any(peer in network for network in trusted):
+            return await filtered.middleware(request, handler)
+        return await handler(request)
+
+    return forwarded
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -132,8 +152,11 @@ def make_web_app(
     """/healthz, /readyz, /metrics (`metrics`: the bot's counters; none: the state figures
     alone), the portal and the families' page; the webhook when the bot is served by one
     (`application`)."""
+    middlewares = [_referenced]
+    if config.web.trusted_proxies:
+        middlewares.insert(0, behind_proxies(config.web.trusted_proxies))
     # uploads are read in chunks
-    app = web.Application(client_max_size=MAX_UPDATE_BYTES, middlewares=[_referenced])
+    app = web.Application(client_max_size=MAX_UPDATE_BYTES, middlewares=middlewares)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz(runtime, application))
     app.router.add_get("/metrics", _metrics(metrics or Metrics(), config.web.metrics_token))

@@ -74,7 +74,8 @@ async def _report(request: web.Request) -> FileReport:
 
 def client_of(request: web.Request) -> str:
     """Who is trying, for the doors that count failures (core.services.doors): the address the
-    request came from (behind a reverse proxy, configure it to pass the client's own)."""
+    request came from; behind a reverse proxy named in [web] trusted_proxies, the client's own
+    address the proxy passes (bot.web)."""
     return request.remote or "unknown"
 
 

@@ -652,3 +652,13 @@ def test_the_log_format_and_level_are_checked() -> None:
     assert 'HOCBA_LOG_LEVEL = "LOUD": cần một trong "DEBUG", "INFO", "WARNING", "ERROR".' in said
     json_log = load_config(None, environ={"HOCBA_LOG_FORMAT": "json"}).log
     assert (json_log.format, json_log.level) == ("json", "INFO")
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    given = {"HOCBA_WEB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1, proxy.local"}
+    with pytest.raises(ConfigError) as refused:
+        load_config(None, environ=given)
+    (problem,) = refused.value.problems
+    assert '"proxy.local" không phải địa chỉ IP hay dải mạng' in problem
+    fine = load_config(None, environ={"HOCBA_WEB_TRUSTED_PROXIES": "127.0.0.1,::1"})
+    assert fine.web.trusted_proxies == ("127.0.0.1", "::1")
