@@ -170,8 +170,9 @@ async def _student_for(actor: Actor, who: str) -> Student:
     or, for a homeroom teacher, a number in their class this year (as they call the roll).
     A student of another school is as unknown as one that does not exist."""
     who = who.strip()
-    homeroom = await _homeroom_class(actor)
-    if who.isdigit() and len(who) <= 3 and homeroom is not None:
+    by_number = who.isdigit() and len(who) <= 3
+    homeroom = await _homeroom_class(actor) if by_number else None
+    if homeroom is not None:
         enrolled = await Enrollment.get_or_none(school_class=homeroom, number=int(who))
         if enrolled is None:
             raise NotFound(
@@ -181,8 +182,9 @@ async def _student_for(actor: Actor, who: str) -> Student:
     student = await Student.get_or_none(national_id=who, school_id=actor.school_id)
     if student is None:
         raise NotFound(_("Trường không có học sinh nào có mã định danh {id}.").format(id=who))
-    if actor.has(*GIVERS):
+    if actor.has(*GIVERS):  # the office: no homeroom class to look up
         return student
+    homeroom = await _homeroom_class(actor)
     if homeroom is None or not await Enrollment.exists(school_class=homeroom, student=student):
         raise _not_theirs()
     return student

@@ -260,10 +260,11 @@ async def history(
     column: str | None = None,
     *,
     homeroom_only: bool = False,
+    cell_kind: CellKind | None = None,
 ) -> list[HistoryLine]:
-    """Every value the student's cells had (narrowed to a subject, a column, or the homeroom
-    teacher's data), oldest first, from the audit log; a change made under a correction
-    request names it."""
+    """Every value the student's cells had (narrowed to a subject, a column, a kind of cell
+    (a primary point's level or score), or the homeroom teacher's data), oldest first, from
+    the audit log; a change made under a correction request names it."""
     student = await Student.get_or_none(id=student_id, school_id=actor.school_id)
     if student is None:
         raise NotFound(_("Không tìm thấy học sinh này."))
@@ -322,6 +323,8 @@ async def history(
                 after=_audit_value(event.after),
             )
         )
+    if cell_kind is not None:
+        lines = [line for line in lines if line.kind is cell_kind]
     await audit.record(
         audit.Event(
             actor.label, "correction.history", f"student:{student_id}", after={"lines": len(lines)}
@@ -416,9 +419,13 @@ async def history_of(actor: Actor, national_id: str, words: list[str]) -> CellHi
         subject = (await subjects_by_name(school)).get(fold(name))
         if subject is None:
             raise NotFound(_("Trường không có môn «{name}».").format(name=name))
-    found = await history(actor, student.id, subject.id if subject else None, asked and asked.code)
-    if asked is not None and asked.kind is not None:  # a primary point's level, or its score
-        found = [line for line in found if line.kind is asked.kind]
+    found = await history(
+        actor,
+        student.id,
+        subject.id if subject else None,
+        asked and asked.code,
+        cell_kind=asked and asked.kind,
+    )
     return CellHistory(
         student.full_name,
         student.national_id,
