@@ -73,7 +73,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         # bot_data is not used: the runtime carries this process's settings
         .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
-        .concurrent_updates(PerUserUpdateProcessor(metrics=metrics))
+        .concurrent_updates(PerUserUpdateProcessor(metrics=metrics, doorbell=runtime.doorbell))
         .build()
     )
     attach(application, runtime)

@@ -38,6 +38,7 @@ from core.services.backups.making import BackupPlan
 from core.services.backups.retention import Keep
 from core.services.issuance import BatchRunner
 from core.services.lookup_codes import Portal
+from core.services.outbox import Doorbell
 from core.services.reminders import QuietHours
 from core.services.schools import find_school
 from core.signing.backends import KEY_FOLDER_CA, SigningSettings
@@ -99,6 +100,7 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
     configured one."""
     signing = signing_settings(config)
     workers = workers or WorkerPool(config.workers.processes)
+    doorbell = Doorbell()
     return Runtime(
         school_id=await served_school(config),
         files=FileStore(config.storage.dir),
@@ -108,10 +110,11 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
         zone=clock.zone(),
         workers=workers,
-        batches=BatchRunner(signing, workers),
+        batches=BatchRunner(signing, workers, doorbell=doorbell),
         portal=Portal(config.web.portal_url),
         backup=backup_plan(config),
         leader=Leadership(config.database.url),
+        doorbell=doorbell,
     )
 
 

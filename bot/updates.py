@@ -20,6 +20,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.metrics import Metrics
 from core import logs
+from core.services.outbox import Doorbell
 
 MAX_CONCURRENT_UPDATES = 256
 
@@ -35,28 +36,36 @@ def _owner(update: object) -> int | None:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """One lock per person with updates in hand; locks are dropped when their queue empties."""
+    """One lock per person with updates in hand; locks are dropped when their queue empties.
+    After each update the `doorbell` rings: what its handlers enqueued leaves at once."""
 
-    __slots__ = ("_locks", "_metrics", "_waiting")
+    __slots__ = ("_doorbell", "_locks", "_metrics", "_waiting")
 
     def __init__(
-        self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, metrics: Metrics | None = None
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        metrics: Metrics | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._metrics = metrics
+        self._doorbell = doorbell or Doorbell()
 
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Its handlers, logged under the update's reference (core.logs) and timed from the
         update's turn (bot.metrics)."""
         reference = f"u{update.update_id}" if isinstance(update, Update) else logs.NONE
         with logs.bound(reference):
-            if self._metrics is None:
-                await coroutine
-                return
-            with self._metrics.timer(update):
-                await coroutine
+            try:
+                if self._metrics is None:
+                    await coroutine
+                    return
+                with self._metrics.timer(update):
+                    await coroutine
+            finally:
+                self._doorbell.ring()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         owner = _owner(update)

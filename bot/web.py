@@ -35,6 +35,7 @@ from core.db import connection
 from core.runtime import Runtime
 from core.services.code_channels import channel_for
 from core.services.operations import readiness
+from core.services.outbox import Doorbell
 from core.services.verification import verify_for
 from core.signing.reports import FileReport
 from web import lookup, portal, recovery
@@ -61,6 +62,20 @@ async def _referenced(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     response.headers[REQUEST_ID] = reference
     return response
+
+
+def _ringing(doorbell: Doorbell):
+    """After each request, what it enqueued (a family's request told to the school) leaves at
+    once (core.services.outbox.doorbell)."""
+
+    @web.middleware
+    async def ring(request: web.Request, handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        finally:
+            doorbell.ring()
+
+    return ring
 
 
 def behind_proxies(proxies: tuple[str, ...]):
@@ -152,7 +167,7 @@ def make_web_app(
     """/healthz, /readyz, /metrics (`metrics`: the bot's counters; none: the state figures
     alone), the portal and the families' page; the webhook when the bot is served by one
     (`application`)."""
-    middlewares = [_referenced]
+    middlewares = [_referenced, _ringing(runtime.doorbell)]
     if config.web.trusted_proxies:
         middlewares.insert(0, behind_proxies(config.web.trusted_proxies))
     # uploads are read in chunks

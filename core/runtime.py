@@ -8,13 +8,14 @@ reads the configuration or keeps settings of its own, and a test builds one the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.leader import Leadership
 from core.services.backups.making import BackupPlan
 from core.services.issuance.runner import BatchRunner
 from core.services.lookup_codes import Portal
+from core.services.outbox import Doorbell
 from core.services.reminders import QuietHours
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
@@ -39,3 +40,5 @@ class Runtime:
     backup: BackupPlan  # what backups take, where they go, what is kept ([backup])
     leader: Leadership  # whether this process runs the scheduled rounds (core.leader)
     trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)
+    # rung where a change has committed, so its notifications leave at once (outbox.doorbell)
+    doorbell: Doorbell = field(default_factory=Doorbell)

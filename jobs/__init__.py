@@ -21,7 +21,7 @@ def schedule_all(
     *,
     scheduled: bool = True,
 ) -> None:
-    outbox.schedule(application)
+    outbox.schedule(application, doorbell=runtime.doorbell)
     signing.schedule(application, runtime)  # resuming batches is never left to a test
     if scheduled:
         reminders.schedule(application, runtime)

@@ -1,4 +1,5 @@
-"""Scheduled rounds run in one process only: the leader (core.leader).
+"""Scheduled rounds run in one process only: the leader (core.leader); after each, what the
+round enqueued is sent at once (the runtime's doorbell).
 
 The reminder, lock, correction, certificate and backup rounds are wrapped here. The outbox
 delivery and the resumption of signing batches are not: they claim their rows under a lease,
@@ -22,6 +23,9 @@ def led(runtime: Runtime, job: Job) -> Job:
 
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         if await runtime.leader.leads():
-            await job(context)
+            try:
+                await job(context)
+            finally:
+                runtime.doorbell.ring()
 
     return run

@@ -39,7 +39,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from core.models.outbox import DeliveryState, Failure, Notification
 from core.services import outbox
-from core.services.outbox import DEFAULT_POLICY, Policy
+from core.services.outbox import DEFAULT_POLICY, Doorbell, Policy
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,7 @@ async def deliver_due(
 def schedule(
     application: Application,
     *,
+    doorbell: Doorbell | None = None,
     interval: float = 2.0,
     pacer: Pacer | None = None,
     limit: int = 50,
@@ -244,6 +245,9 @@ def schedule(
     is named JOB_NAME (`job_queue.get_jobs_by_name(JOB_NAME)` finds the pending one); the
     database must be open before the application starts (post_init does that).
 
+    The `doorbell` (the runtime's) wakes an idle job at once when something was enqueued; rung
+    during a pass, the next pass starts as soon as this one ends.
+
     Each run is scheduled with no misfire grace limit: APScheduler silently drops a one-off
     job that starts more than a second late (a busy machine), and since each run schedules the
     next, one dropped run would stop delivery for good.
@@ -252,16 +256,31 @@ def schedule(
     if job_queue is None:
         raise RuntimeError('the outbox needs "python-telegram-bot[job-queue]"')
     pacer = pacer or Pacer()
+    passing = {"now": False, "rung": False}
 
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         delay = interval
+        passing["now"], passing["rung"] = True, False
         try:
             stats = await deliver_due(context.bot, pacer=pacer, limit=limit, policy=policy)
-            if stats.claimed:
+            if stats.claimed or passing["rung"]:
                 delay = 0.0
             elif stats.deferred:
                 delay = min(interval, pacer.per_chat_interval)
         finally:
+            passing["now"] = False
             job_queue.run_once(run, delay, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
 
+    def wake() -> None:
+        if passing["now"]:
+            passing["rung"] = True
+            return
+        waiting = job_queue.get_jobs_by_name(JOB_NAME)
+        if waiting:  # none after shutdown began
+            for job in waiting:
+                job.schedule_removal()
+            job_queue.run_once(run, 0.0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
+
+    if doorbell is not None:
+        doorbell.answer_with(wake)
     return job_queue.run_once(run, 0.0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)

@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from core.leader import Leadership, lock_key
+from core.services.outbox import Doorbell
 from jobs.leading import led
 from tests.conftest import POSTGRES_URL
 
@@ -67,7 +68,8 @@ async def test_a_round_runs_only_in_the_leader() -> None:
     try:
         assert await leading.leads()
         for name, leader in (("leader", leading), ("other", waiting)):
-            await led(SimpleNamespace(leader=leader), round_of(name))(None)  # type: ignore[arg-type]
+            runtime = SimpleNamespace(leader=leader, doorbell=Doorbell())
+            await led(runtime, round_of(name))(None)  # type: ignore[arg-type]
         assert ran == ["leader"]
     finally:
         await leading.close()

@@ -21,7 +21,7 @@ from core.models import AuditEvent, Notification, Role
 from core.models.outbox import DeliveryState, Failure
 from core.services import outbox
 from core.services.outbox import ALERT_KIND, Attachment
-from jobs.outbox import Pacer, deliver_due, schedule
+from jobs.outbox import JOB_NAME, Pacer, deliver_due, schedule
 from tests.outbox.conftest import NOW
 from tests.telegram_fake import FakeTelegramServer, application_builder, running_polling
 from tests.telegram_fake.server import ApiError
@@ -244,3 +244,40 @@ async def test_the_job_delivers_every_message_once_within_telegrams_limits(
     assert max(server.max_send_rate_per_chat().values()) == 1
     assert await Notification.filter(state=DeliveryState.SENT).count() == 60
     assert await Notification.filter(kind=ALERT_KIND).count() == 0
+
+
+async def test_the_doorbell_wakes_an_idle_job_for_what_was_enqueued(
+    telegram_server, make_staff
+) -> None:
+    """Idle, the job would look again in an hour; a ring after a committed enqueue sends the
+    message now, and a ring with nothing new enqueued leaves the job asleep."""
+    server = telegram_server
+    user = server.user(3100)
+    member = await make_staff(telegram_user_id=user.id)
+    doorbell = outbox.Doorbell()
+    app = _build(server)
+    schedule(app, doorbell=doorbell, interval=3600, pacer=Pacer())
+
+    def next_pass() -> dt.datetime | None:
+        pending = app.job_queue.get_jobs_by_name(JOB_NAME)  # none while a pass runs
+        return pending[0].next_t if pending else None
+
+    async def asleep() -> dt.datetime:
+        """Once the job's pass has ended and the next is half an hour away or more."""
+        for _ in range(200):
+            later = next_pass()
+            if later and later > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30):
+                return later
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the job never went idle")
+
+    async with running_polling(app):
+        asleep_until = await asleep()
+        doorbell.ring()
+        assert next_pass() == asleep_until
+
+        await outbox.notify_staff(member, "t", "ngay bây giờ", dedupe_key="now")
+        doorbell.ring()
+        await server.wait_until(lambda: user.messages(), timeout=10, what="the message")
+        await asleep()
+    assert [m.text for m in user.messages()] == ["ngay bây giờ"]

@@ -37,6 +37,7 @@ from core.services.issuance.chunks import Progress
 from core.services.issuance.local import sign_with_key
 from core.services.issuance.remote import complete_remote, prepare_remote
 from core.services.locks import ensure_before_final
+from core.services.outbox import Doorbell
 from core.signing.backends import SigningSettings, signer_code
 from core.signing.csc import APPROVAL_WAIT, CscClient, RemoteRefused
 from core.workers import WorkerPool
@@ -49,11 +50,13 @@ RESUME_AFTER = dt.timedelta(seconds=30)  # a batch younger than this is its star
 @dataclass
 class BatchRunner:
     """Runs batches with the configured keys and the worker pool; keeps a reference to each
-    background run (asyncio keeps only weak ones)."""
+    background run (asyncio keeps only weak ones). Rings the `doorbell` when a run ends, so
+    the signer's result leaves at once."""
 
     settings: SigningSettings
     workers: WorkerPool
     approval_wait: float = APPROVAL_WAIT
+    doorbell: Doorbell = field(default_factory=Doorbell)
     _tasks: dict[int, asyncio.Task[SigningBatch | None]] = field(default_factory=dict)
 
     def start(
@@ -87,6 +90,17 @@ class BatchRunner:
         approved: Callable[[], Awaitable[object]] | None = None,
     ) -> SigningBatch | None:
         """Claim and run one batch to its end; None when another runner has it or it ended."""
+        try:
+            return await self._run(batch_id, progress, approved)
+        finally:
+            self.doorbell.ring()
+
+    async def _run(
+        self,
+        batch_id: int,
+        progress: Progress | None,
+        approved: Callable[[], Awaitable[object]] | None,
+    ) -> SigningBatch | None:
         batch = await claim(batch_id)
         if batch is None:
             return None

@@ -32,6 +32,7 @@ from core.services.outbox.claims import (
     mark_sent,
     recipient_chat,
 )
+from core.services.outbox.doorbell import Doorbell
 from core.services.outbox.enqueue import (
     CALLBACK_DATA_MAX_BYTES,
     Attachment,
@@ -63,6 +64,7 @@ __all__ = [
     "Button",
     "Claim",
     "Delivery",
+    "Doorbell",
     "Keyboard",
     "Policy",
     "Reach",

@@ -18,6 +18,7 @@ from core import clock
 from core.i18n import use_language
 from core.models import Staff
 from core.models.outbox import DeliveryState, Notification
+from core.services.outbox import doorbell
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram refuses longer callback_data with 400
 
@@ -90,7 +91,7 @@ async def enqueue(
     if not text.strip():
         raise ValueError("a notification needs a text")
     waiting = staff is not None and staff.telegram_user_id is None
-    notification, _created = await Notification.get_or_create(
+    notification, created = await Notification.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
             "school_id": school_id,
@@ -108,6 +109,8 @@ async def enqueue(
             "next_attempt_at": _now(now),
         },
     )
+    if created:
+        doorbell.count_one()
     return notification
 
 
