@@ -31,9 +31,9 @@ from bot.fitting import FittingBot
 from bot.metrics import Metrics
 from bot.persistence import DatabasePersistence
 from bot.updates import PerUserUpdateProcessor
-from bot.web import WEBHOOK_PATH, make_web_app, start_site, until_signal
+from bot.web import WEBHOOK_PATH, make_web_app, serve_web, start_site, until_signal
 from core.i18n import _, use_language
-from core.runtime import Runtime
+from core.runtime import Role, Runtime
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES
 from jobs import schedule_all
@@ -63,21 +63,27 @@ def _bot(config: Config, runtime: Runtime) -> FittingBot:
 def build_application(
     config: Config, runtime: Runtime, metrics: Metrics | None = None
 ) -> Application:
-    """The PTB application with our persistence and the runtime: call it after the database is
-    open (`bot.bootstrap.running`), because PTB reads the persisted conversations in
-    `initialize()`. `metrics` counts and times the updates handled (bot.metrics)."""
-    application = (
+    """The PTB application of a process in `runtime.role`: call it after the database is open
+    (`bot.bootstrap.running`), because PTB reads the persisted conversations in
+    `initialize()`. `metrics` counts and times the updates handled (bot.metrics).
+
+    A worker's application takes no updates: it has the bot (to send) and the JobQueue, no
+    handlers and no persistence, so it never writes conversations the bot process owns."""
+    builder = (
         ApplicationBuilder()
         .bot(_bot(config, runtime))
         .application_class(BotApplication)
         .context_types(CONTEXT_TYPES)
-        # bot_data is not used: the runtime carries this process's settings
-        .persistence(DatabasePersistence(store_data=PersistenceInput(bot_data=False)))
-        .concurrent_updates(PerUserUpdateProcessor(metrics=metrics, doorbell=runtime.doorbell))
-        .build()
     )
+    if runtime.role.takes_updates:
+        builder = builder.persistence(
+            # bot_data is not used: the runtime carries this process's settings
+            DatabasePersistence(store_data=PersistenceInput(bot_data=False))
+        ).concurrent_updates(PerUserUpdateProcessor(metrics=metrics, doorbell=runtime.doorbell))
+    application = builder.build()
     attach(application, runtime)
-    register_all(application)
+    if runtime.role.takes_updates:
+        register_all(application)
     return application
 
 
@@ -94,48 +100,68 @@ def _commands() -> list[BotCommand]:
     ]
 
 
-async def serve(config: Config, stop: asyncio.Event, *, schedule_jobs: bool = True) -> None:
-    """Run until `stop` is set. Tests that drive the reminder and lock rounds themselves, on a
-    chosen clock, pass `schedule_jobs=False` (the outbox delivery job always runs)."""
-    async with running(config) as runtime:
+async def serve(
+    config: Config, stop: asyncio.Event, *, role: Role = Role.ALL, schedule_jobs: bool = True
+) -> None:
+    """Run until `stop` is set, doing what `role` does (core.runtime.Role); the portal alone
+    (WEB) is bot.web.serve_web. Every role listens on [web] port for /healthz, /readyz and
+    /metrics; the bot role (and ALL) takes the webhook there, ALL serves the portal too.
+    Tests that drive the reminder and lock rounds themselves, on a chosen clock, pass
+    `schedule_jobs=False` (the outbox delivery job always runs)."""
+    async with running(config, role) as runtime:
         metrics = Metrics()
         application = build_application(config, runtime, metrics)
         runner: web.AppRunner | None = None
         try:
             await application.initialize()
-            for language in ("vi", "en"):
-                with use_language(language):
-                    await application.bot.set_my_commands(
-                        _commands(), language_code=None if language == "vi" else language
-                    )
+            if role.takes_updates:
+                await _set_commands(application)
             await application.start()
             # workers started now, in a thread, so nobody's first grade sheet waits for them
             warming = asyncio.create_task(asyncio.to_thread(runtime.workers.start))
-            schedule_all(application, runtime, scheduled=schedule_jobs)
-            webhook = config.telegram.mode == "webhook"
-            if webhook:
-                await application.bot.set_webhook(
-                    config.telegram.webhook_url,
-                    secret_token=config.telegram.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await application.bot.delete_webhook()
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            secret = config.telegram.webhook_secret if webhook else None
-            app = make_web_app(runtime, config, application, secret, metrics)
+            if role.works:
+                schedule_all(application, runtime, scheduled=schedule_jobs)
+            secret = await _take_updates(application, config) if role.takes_updates else None
+            app = make_web_app(
+                runtime, config, application, secret, metrics, portal=role is Role.ALL
+            )
             runner = await start_site(app, config)
             log.info(
-                "serving (%s), web on %s:%s%s",
+                "serving as %s (%s), web on %s:%s%s",
+                role.value,
                 config.telegram.mode,
                 config.web.host,
                 config.web.port,
-                WEBHOOK_PATH if webhook else "",
+                WEBHOOK_PATH if secret else "",
             )
             await stop.wait()
             await warming
         finally:
             await _shutdown(application, runner)
+
+
+async def _set_commands(application: Application) -> None:
+    """The bot's command menu, in each language it speaks."""
+    for language in ("vi", "en"):
+        with use_language(language):
+            await application.bot.set_my_commands(
+                _commands(), language_code=None if language == "vi" else language
+            )
+
+
+async def _take_updates(application: Application, config: Config) -> str | None:
+    """Start taking Telegram's updates: the webhook (its secret returned, for the route) or
+    polling (None)."""
+    if config.telegram.mode == "webhook":
+        await application.bot.set_webhook(
+            config.telegram.webhook_url,
+            secret_token=config.telegram.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return config.telegram.webhook_secret
+    await application.bot.delete_webhook()
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    return None
 
 
 async def _shutdown(application: Application, runner: web.AppRunner | None) -> None:
@@ -154,6 +180,9 @@ async def _shutdown(application: Application, runner: web.AppRunner | None) -> N
             log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
 
-def run(config: Config) -> None:
-    """Serve until SIGINT/SIGTERM."""
-    until_signal(functools.partial(serve, config), config)
+def run(config: Config, role: Role = Role.ALL) -> None:
+    """Serve in `role` until SIGINT/SIGTERM."""
+    if role is Role.WEB:
+        until_signal(functools.partial(serve_web, config), config)
+        return
+    until_signal(functools.partial(serve, config, role=role), config)

@@ -32,7 +32,7 @@ from core.db import DatabaseUnavailable, close_database, open_database
 from core.errors import NotFound
 from core.i18n import _
 from core.leader import Leadership
-from core.runtime import Runtime
+from core.runtime import Role, Runtime
 from core.services.backups.destinations import S3Settings
 from core.services.backups.making import BackupPlan
 from core.services.backups.retention import Keep
@@ -95,9 +95,11 @@ async def served_school(config: Config) -> int | None:
         return None
 
 
-async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Runtime:
-    """The runtime, once the database is open; `workers`: a pool to share (tests), else the
-    configured one."""
+async def build_runtime(
+    config: Config, workers: WorkerPool | None = None, role: Role = Role.ALL
+) -> Runtime:
+    """The runtime of a process in `role`, once the database is open; `workers`: a pool to
+    share (tests), else the configured one."""
     signing = signing_settings(config)
     workers = workers or WorkerPool(config.workers.processes)
     doorbell = Doorbell()
@@ -110,11 +112,12 @@ async def build_runtime(config: Config, workers: WorkerPool | None = None) -> Ru
         quiet=QuietHours(config.reminders.quiet_start, config.reminders.quiet_end),
         zone=clock.zone(),
         workers=workers,
-        batches=BatchRunner(signing, workers, doorbell=doorbell),
+        batches=BatchRunner(signing, workers, doorbell=doorbell, hands_off=role is Role.BOT),
         portal=Portal(config.web.portal_url),
         backup=backup_plan(config),
         leader=Leadership(config.database.url),
         doorbell=doorbell,
+        role=role,
     )
 
 
@@ -193,18 +196,34 @@ def say_demo(config: Config) -> None:
         )
 
 
+def check_role(config: Config, role: Role) -> None:
+    """A bot or worker process of a split deployment needs PostgreSQL: SQLite serves one
+    process doing everything (ALL), beside which a portal alone (WEB, `hocba web`) may run."""
+    if role in (Role.BOT, Role.WORKER) and config.database.url.startswith("sqlite"):
+        raise ConfigError(
+            [
+                _(
+                    "«--role {role}» chia việc cho nhiều tiến trình, cần cơ sở dữ liệu PostgreSQL "
+                    "([database] url). Với SQLite, chạy «hocba serve» không kèm --role: một "
+                    "tiến trình làm mọi việc."
+                ).format(role=role.value)
+            ]
+        )
+
+
 @asynccontextmanager
-async def running(config: Config) -> AsyncIterator[Runtime]:
-    """Clock set, file store and database checked and open, the runtime built for the block;
-    everything closed after (the scheduler's lead given up, the worker pool stopped, then the
-    database)."""
+async def running(config: Config, role: Role = Role.ALL) -> AsyncIterator[Runtime]:
+    """Clock set, file store and database checked and open, the runtime of a process in `role`
+    built for the block; everything closed after (the scheduler's lead given up, the worker
+    pool stopped, then the database)."""
+    check_role(config, role)
     set_clock(config)
     check_storage(config.storage.dir)
     await open_configured_database(config)
     say_demo(config)
     runtime: Runtime | None = None
     try:
-        runtime = await build_runtime(config)
+        runtime = await build_runtime(config, role=role)
         yield runtime
     finally:
         if runtime is not None:

@@ -35,7 +35,7 @@ from core.i18n import _, use_language
 from core.importing import import_file, read_import_file
 from core.models import School, SchoolClass, SchoolYear
 from core.rules.catalog import SchoolLevel
-from core.runtime import Runtime
+from core.runtime import Role, Runtime
 from core.services.access import Actor
 from core.services.corrections import set_routing
 from core.services.results import class_results
@@ -330,6 +330,16 @@ def _parser() -> argparse.ArgumentParser:
     routing.set_defaults(run=cmd_corrections_routing)
 
     serve = commands.add_parser("serve", help=_("chạy bot Telegram (kèm cổng web)"))
+    serve.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ALL.value,
+        help=_(
+            "việc của tiến trình này (mặc định all: mọi việc). Với PostgreSQL có thể chia: một "
+            "tiến trình bot (nhận tin Telegram), một hay nhiều worker (gửi tin, ký, việc định "
+            "kỳ), một hay nhiều web (cổng tra cứu)"
+        ),
+    )
     serve.set_defaults(run=None)
     portal = commands.add_parser(
         "web", help=_("chỉ chạy cổng web (xác thực học bạ), không cần bot Telegram")
@@ -351,8 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "serve":
                 from bot.app import run  # the bot stack is loaded only to serve
 
-                config.require_token()
-                run(config)
+                role = Role(args.role)
+                if role is not Role.WEB:
+                    config.require_token()
+                run(config, role)
                 return 0
             if args.command == "web":
                 from bot.web import serve_web, until_signal

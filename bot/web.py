@@ -32,13 +32,14 @@ from bot.config import Config
 from bot.metrics import Metrics
 from core import logs
 from core.db import connection
-from core.runtime import Runtime
+from core.runtime import Role, Runtime
 from core.services.code_channels import channel_for
 from core.services.operations import readiness
 from core.services.outbox import Doorbell
 from core.services.verification import verify_for
 from core.signing.reports import FileReport
-from web import lookup, portal, recovery
+from web import lookup, recovery
+from web import portal as portal_pages
 
 log = logging.getLogger("hocba.web")
 WEBHOOK_PATH = "/telegram"
@@ -114,7 +115,9 @@ def _readyz(runtime: Runtime, application: Application | None):
         scheduler = None
         if application is not None and application.job_queue is not None:
             scheduler = application.job_queue.scheduler.running
-        found = await readiness(runtime.workers, scheduler, runtime.leader)
+        # only a process that runs the jobs asks for the lead (asking takes it when free)
+        leader = runtime.leader if runtime.role.works else None
+        found = await readiness(runtime.workers, scheduler, leader)
         answer: dict[str, object] = {"status": "ok" if found.ready else "not ready"}
         answer |= found.checks
         if found.leads is not None:
@@ -163,9 +166,12 @@ def make_web_app(
     application: Application | None = None,
     webhook_secret: str | None = None,
     metrics: Metrics | None = None,
+    *,
+    portal: bool = True,
 ) -> web.Application:
     """/healthz, /readyz, /metrics (`metrics`: the bot's counters; none: the state figures
-    alone), the portal and the families' page; the webhook when the bot is served by one
+    alone); the portal and the families' page unless `portal` is False (the bot and worker
+    processes of a split deployment); the webhook when the bot is served by one
     (`application`)."""
     middlewares = [_referenced, _ringing(runtime.doorbell)]
     if config.web.trusted_proxies:
@@ -175,15 +181,21 @@ def make_web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz(runtime, application))
     app.router.add_get("/metrics", _metrics(metrics or Metrics(), config.web.metrics_token))
-    portal.add_routes(app, functools.partial(_verify, runtime))
+    if portal:
+        _add_portal(app, runtime, config)
+    if application is not None and webhook_secret:
+        app.router.add_post(WEBHOOK_PATH, _webhook(application, webhook_secret))
+    return app
+
+
+def _add_portal(app: web.Application, runtime: Runtime, config: Config) -> None:
+    """The verification portal, the lookup page and the families' page."""
+    portal_pages.add_routes(app, functools.partial(_verify, runtime))
     lookup.add_routes(app)
     families = config.families
     channel = channel_for(families.code_channel, families.sms_url, families.sms_token)
     recovery.add_routes(app, recovery.FamilyDoor(channel, runtime.school_id))
     log.info("/lay-lai-hoc-ba: one-time codes go by %s", channel.label())
-    if application is not None and webhook_secret:
-        app.router.add_post(WEBHOOK_PATH, _webhook(application, webhook_secret))
-    return app
 
 
 async def start_site(app: web.Application, config: Config) -> web.AppRunner:
@@ -195,10 +207,11 @@ async def start_site(app: web.Application, config: Config) -> web.AppRunner:
 
 
 async def serve_web(config: Config, stop: asyncio.Event) -> None:
-    """`hocba web`: the portal alone (no Telegram token needed), until `stop` is set."""
-    async with running(config) as runtime:
+    """`hocba web` (`hocba serve --role web`): the portal alone (no Telegram token needed),
+    until `stop` is set."""
+    async with running(config, Role.WEB) as runtime:
         runner = await start_site(make_web_app(runtime, config), config)
-        log.info("web portal on %s:%s%s", config.web.host, config.web.port, portal.PAGE)
+        log.info("web portal on %s:%s%s", config.web.host, config.web.port, portal_pages.PAGE)
         try:
             await stop.wait()
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from core.leader import Leadership
@@ -20,6 +21,33 @@ from core.services.reminders import QuietHours
 from core.signing.backends import SigningSettings
 from core.storage import FileStore
 from core.workers import WorkerPool
+
+
+class Role(StrEnum):
+    """What one `hocba serve` process does (`--role`). ALL is the embedded default and
+    SQLite's only way; on PostgreSQL a deployment splits the work:
+
+    - BOT, exactly one: takes Telegram's updates (polling, or the webhook on its own port)
+      and answers them; conversations live in the database; signing batches it starts are
+      handed to the workers;
+    - WORKER, one or more: the outbox (sent by the scheduler's leader alone, so one process
+      owns the token's sending rate), signing batches, and the scheduled rounds (the leader's);
+    - WEB, one or more behind the reverse proxy: the portal and the families' page.
+    """
+
+    ALL = "all"
+    BOT = "bot"
+    WORKER = "worker"
+    WEB = "web"
+
+    @property
+    def takes_updates(self) -> bool:
+        return self in (Role.ALL, Role.BOT)
+
+    @property
+    def works(self) -> bool:
+        """Runs the jobs: the outbox, signing batches, the scheduled rounds."""
+        return self in (Role.ALL, Role.WORKER)
 
 
 @dataclass(frozen=True)
@@ -42,3 +70,4 @@ class Runtime:
     trust_crls: tuple[Path, ...] = ()  # revocation lists the verifier checks ([trust] crls)
     # rung where a change has committed, so its notifications leave at once (outbox.doorbell)
     doorbell: Doorbell = field(default_factory=Doorbell)
+    role: Role = Role.ALL

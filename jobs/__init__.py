@@ -21,7 +21,7 @@ def schedule_all(
     *,
     scheduled: bool = True,
 ) -> None:
-    outbox.schedule(application, doorbell=runtime.doorbell)
+    outbox.schedule(application, doorbell=runtime.doorbell, leads=runtime.leader.leads)
     signing.schedule(application, runtime)  # resuming batches is never left to a test
     if scheduled:
         reminders.schedule(application, runtime)

@@ -2,9 +2,9 @@
 round enqueued is sent at once (the runtime's doorbell).
 
 The reminder, lock, correction, certificate and backup rounds are wrapped here. The outbox
-delivery and the resumption of signing batches are not: they claim their rows under a lease,
-so any process may run them, and every process does, so a leader's restart delays nobody's
-message or signing result.
+delivery asks the leader too, itself (jobs.outbox: one process owns the token's sending rate),
+and the other processes take over within its idle interval when the leader goes. Signing
+batches are not led: they are claimed under a lease, so every process runs them.
 """
 
 from __future__ import annotations

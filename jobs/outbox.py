@@ -27,7 +27,7 @@ import hashlib
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,6 +232,7 @@ def schedule(
     application: Application,
     *,
     doorbell: Doorbell | None = None,
+    leads: Callable[[], Awaitable[bool]] | None = None,
     interval: float = 2.0,
     pacer: Pacer | None = None,
     limit: int = 50,
@@ -244,6 +245,10 @@ def schedule(
     A plain repeating job would start a second pass over a long one still running. Every run
     is named JOB_NAME (`job_queue.get_jobs_by_name(JOB_NAME)` finds the pending one); the
     database must be open before the application starts (post_init does that).
+
+    With `leads` (the scheduler's leadership, core.leader) only the leading process sends:
+    one process owns the bot token's sending rate however many workers run; the others look
+    again each `interval` and take over within it when the leader goes.
 
     The `doorbell` (the runtime's) wakes an idle job at once when something was enqueued; rung
     during a pass, the next pass starts as soon as this one ends.
@@ -262,6 +267,8 @@ def schedule(
         delay = interval
         passing["now"], passing["rung"] = True, False
         try:
+            if leads is not None and not await leads():
+                return
             stats = await deliver_due(context.bot, pacer=pacer, limit=limit, policy=policy)
             if stats.claimed or passing["rung"]:
                 delay = 0.0

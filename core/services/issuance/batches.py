@@ -18,6 +18,7 @@ the notification's key names the batch and its final state, so the signer is tol
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -213,9 +214,10 @@ async def batch_progress(actor: Actor, batch_id: int) -> SigningBatch:
 
 async def claim(batch_id: int, now: dt.datetime | None = None) -> SigningBatch | None:
     """Take the batch to run it: only an open batch whose lease is free or expired; counts
-    the attempt. None when it has ended or someone else is running it."""
+    the attempt. None when it has ended or someone else is running it. The lease's token
+    starts with the runner's process id: who runs a batch is seen in the database."""
     now = now or clock.now()
-    token = secrets.token_hex(16)
+    token = f"{os.getpid()}-{secrets.token_hex(10)}"
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     taken = await SigningBatch.filter(free, id=batch_id, state__in=OPEN).update(
         lease_token=token, lease_until=now + LEASE, attempts=F("attempts") + 1
@@ -247,11 +249,11 @@ async def release(batch: SigningBatch) -> None:
 
 
 async def abandoned(now: dt.datetime, older_than: dt.timedelta) -> list[int]:
-    """Open batches nobody runs: lease free or expired, created more than `older_than` ago
+    """Open batches nobody runs: lease free or expired, created `older_than` ago or earlier
     (a batch just started from the bot is about to be run by its own task)."""
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     return await SigningBatch.filter(
-        free, state__in=OPEN, created_at__lt=now - older_than
+        free, state__in=OPEN, created_at__lte=now - older_than
     ).values_list("id", flat=True)
 
 

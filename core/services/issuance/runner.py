@@ -51,12 +51,15 @@ RESUME_AFTER = dt.timedelta(seconds=30)  # a batch younger than this is its star
 class BatchRunner:
     """Runs batches with the configured keys and the worker pool; keeps a reference to each
     background run (asyncio keeps only weak ones). Rings the `doorbell` when a run ends, so
-    the signer's result leaves at once."""
+    the signer's result leaves at once. `hands_off`: batches started here are left to the
+    worker processes (`hocba serve --role bot`), which take them at once (`resume(fresh=True)`).
+    """
 
     settings: SigningSettings
     workers: WorkerPool
     approval_wait: float = APPROVAL_WAIT
     doorbell: Doorbell = field(default_factory=Doorbell)
+    hands_off: bool = False
     _tasks: dict[int, asyncio.Task[SigningBatch | None]] = field(default_factory=dict)
 
     def start(
@@ -64,8 +67,11 @@ class BatchRunner:
         batch_id: int,
         progress: Progress | None = None,
         approved: Callable[[], Awaitable[object]] | None = None,
-    ) -> asyncio.Task[SigningBatch | None]:
-        """Run the batch in the background (unless this process already does)."""
+    ) -> asyncio.Task[SigningBatch | None] | None:
+        """Run the batch in the background (unless this process already does, or hands its
+        batches off: then None, and a worker runs it, the signer told of its end)."""
+        if self.hands_off:
+            return None
         if batch_id not in self._tasks:
             task = asyncio.create_task(self._background(batch_id, progress, approved))
             self._tasks[batch_id] = task
@@ -156,10 +162,12 @@ class BatchRunner:
                 batch = await prepare_remote(batch, credential, self.workers)
             return await complete_remote(batch, client, self.approval_wait, self.workers, approved)
 
-    async def resume(self) -> list[int]:
-        """Start every open batch nobody runs; returns their ids."""
+    async def resume(self, *, fresh: bool = False) -> list[int]:
+        """Start every open batch nobody runs; returns their ids. `fresh`: a worker's, also the
+        batches just handed off (otherwise a batch younger than RESUME_AFTER is its starter's)."""
         started = []
-        for batch_id in await abandoned(clock.now(), RESUME_AFTER):
+        older_than = dt.timedelta(0) if fresh else RESUME_AFTER
+        for batch_id in await abandoned(clock.now(), older_than):
             if batch_id not in self._tasks:
                 self.start(batch_id)
                 started.append(batch_id)
