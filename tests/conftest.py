@@ -90,6 +90,7 @@ TOOLS: dict[str, Callable[[], str | None]] = {
     "pgtools": _commands("postgresql-client", "pg_dump", "pg_restore", "psql"),
     "softhsm2": softhsm.missing,
     "chromium": _commands("chromium chromium-driver", "chromium", "chromedriver"),
+    "nginx": _commands("nginx", "nginx"),
 }
 # Fixtures that need a tool: a test using one gets the tool's marker at collection.
 FIXTURE_MARKERS = {"softhsm_token": "softhsm2"}

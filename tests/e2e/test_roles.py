@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
-import signal
-import sys
-import urllib.request
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pytest
 
@@ -37,70 +31,16 @@ from demo.school import COMPLETE_CLASS, SECONDARY, create_demo
 from demo.signing import demo_signing
 from tests.conftest import POSTGRES_URL, _postgres
 from tests.e2e.bot_harness import is_listing
+from tests.e2e.processes import HOCBA, Processes
 from tests.portal import PORTAL
 from tests.signing.conftest import ISSUING_2025_2026
 from tests.telegram_fake import FakeTelegramServer
-from tests.telegram_fake.fixtures import free_port
 from tests.telegram_fake.user import FakeUser
 from web.portal import PAGE as PORTAL_PAGE
 
 SCHEMA = f"hocba_roles_{os.getpid()}"
 URL = f"{POSTGRES_URL}?schema={SCHEMA}"
 HOMEROOM_USER, PRINCIPAL_USER = 7102, 7103
-
-
-@dataclass
-class Process:
-    role: str
-    port: int
-    handle: asyncio.subprocess.Process
-    log: Path  # its standard error: the log
-
-    def get(self, path: str) -> tuple[int, str]:
-        """GET a page of this process's web listener: (status, body)."""
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-                return r.status, r.read().decode()
-        except HTTPError as error:
-            return error.code, error.read().decode()
-
-    async def readyz(self) -> dict[str, object]:
-        return json.loads((await asyncio.to_thread(self.get, "/readyz"))[1])
-
-
-@dataclass
-class Deployment:
-    server: FakeTelegramServer
-    environ: dict[str, str]
-    logs: Path
-    processes: list[Process]
-
-    async def start(self, role: str) -> Process:
-        port = free_port()
-        log = self.logs / f"{role}-{len(self.processes)}.log"
-        handle = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--role",
-            role,
-            env={**self.environ, "HOCBA_WEB_PORT": str(port)},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log.open("wb"),
-        )
-        process = Process(role, port, handle, log)
-        self.processes.append(process)
-        for _ in range(300):  # up when its health check answers
-            if handle.returncode is not None:
-                raise AssertionError(f"--role {role} exited: {log.read_text()}")
-            try:
-                if (await asyncio.to_thread(process.get, "/healthz"))[0] == 200:
-                    return process
-            except OSError:
-                pass
-            await asyncio.sleep(0.1)
-        raise TimeoutError(f"--role {role} never answered /healthz")
 
 
 def _environ(server: FakeTelegramServer, tmp_path: Path) -> dict[str, str]:
@@ -139,22 +79,18 @@ async def _seed(config: Config, workers: WorkerPool) -> None:
 @pytest.fixture
 async def deployment(
     telegram_server: FakeTelegramServer, tmp_path: Path, workers: WorkerPool
-) -> AsyncIterator[Deployment]:
+) -> AsyncIterator[Processes]:
     await _postgres(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};")
     clock.set_time(ISSUING_2025_2026)
     environ = _environ(telegram_server, tmp_path)
     config = load_config(None, environ=environ)
-    running = Deployment(telegram_server, environ, tmp_path, [])
+    processes = Processes(environ, tmp_path)
     try:
         async with database(URL, from_models=True):
             await _seed(config, workers)
-            yield running
+            yield processes
     finally:
-        for process in running.processes:
-            if process.handle.returncode is None:
-                process.handle.send_signal(signal.SIGTERM)
-        for process in running.processes:
-            await asyncio.wait_for(process.handle.wait(), 30)
+        await processes.stop()
         await _postgres(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
 
@@ -182,22 +118,22 @@ async def _claimed(role: SignatureRole) -> SigningBatch:
 
 @pytest.mark.postgres
 async def test_a_split_deployment_signs_once_and_survives_a_killed_worker(
-    deployment: Deployment,
+    deployment: Processes, telegram_server: FakeTelegramServer
 ) -> None:
-    server = deployment.server
-    bot = await deployment.start("bot")
-    first = await deployment.start("worker")
-    web = await deployment.start("web")
-    second = await deployment.start("worker")
+    server = telegram_server
+    bot, first, web, second = [
+        await deployment.start(["serve", "--role", role])
+        for role in ("bot", "worker", "web", "worker")
+    ]
 
     # one leader among the workers; the bot never asks to lead
     assert (await first.readyz())["leader"] is True
     assert (await second.readyz())["leader"] is False
     assert "leader" not in await bot.readyz()
     # the portal on the web process only; every process answers its health check
-    assert (await asyncio.to_thread(web.get, PORTAL_PAGE))[0] == 200
+    assert (await web.get(PORTAL_PAGE))[0] == 200
     for process in (bot, first, second):
-        assert (await asyncio.to_thread(process.get, PORTAL_PAGE))[0] == 404
+        assert (await process.get(PORTAL_PAGE))[0] == 404
 
     # the homeroom teacher signs 6A from the bot; a worker runs the batch, one result
     homeroom = server.user(HOMEROOM_USER)
@@ -235,9 +171,7 @@ async def test_bot_and_worker_roles_need_postgresql(tmp_path: Path) -> None:
     environ.pop("HOCBA_CONFIG", None)
     for role in ("bot", "worker"):
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
+            *HOCBA,
             "serve",
             "--role",
             role,
