@@ -121,6 +121,7 @@ async def serve(
             warming = asyncio.create_task(asyncio.to_thread(runtime.workers.start))
             if role.works:
                 schedule_all(application, runtime, scheduled=schedule_jobs)
+                await runtime.doorbell.listen()  # the other processes' rings
             secret = await _take_updates(application, config) if role.takes_updates else None
             app = make_web_app(
                 runtime, config, application, secret, metrics, portal=role is Role.ALL

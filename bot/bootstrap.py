@@ -102,7 +102,7 @@ async def build_runtime(
     share (tests), else the configured one."""
     signing = signing_settings(config)
     workers = workers or WorkerPool(config.workers.processes)
-    doorbell = Doorbell()
+    doorbell = Doorbell(config.database.url)
     return Runtime(
         school_id=await served_school(config),
         files=FileStore(config.storage.dir),
@@ -227,6 +227,7 @@ async def running(config: Config, role: Role = Role.ALL) -> AsyncIterator[Runtim
         yield runtime
     finally:
         if runtime is not None:
+            await runtime.doorbell.close()
             await runtime.leader.close()
             runtime.workers.shutdown()
         await close_database()

@@ -65,7 +65,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 with self._metrics.timer(update):
                     await coroutine
             finally:
-                self._doorbell.ring()
+                await self._doorbell.ring()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         owner = _owner(update)

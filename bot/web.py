@@ -74,7 +74,7 @@ def _ringing(doorbell: Doorbell):
         try:
             return await handler(request)
         finally:
-            doorbell.ring()
+            await doorbell.ring()
 
     return ring
 

@@ -141,7 +141,7 @@ async def _start(
             )
         )
 
-    runtime.batches.start(started.id, progress, approved)
+    await runtime.batches.start(started.id, progress, approved)
 
 
 def register(application: Application) -> None:

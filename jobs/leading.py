@@ -26,6 +26,6 @@ def led(runtime: Runtime, job: Job) -> Job:
             try:
                 await job(context)
             finally:
-                runtime.doorbell.ring()
+                await runtime.doorbell.ring()
 
     return run

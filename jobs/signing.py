@@ -14,6 +14,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from core.runtime import Role, Runtime
+from core.services.outbox.doorbell import BATCH
 
 log = logging.getLogger("hocba.jobs.signing")
 INTERVAL = 60  # seconds
@@ -35,4 +36,7 @@ def schedule(application: Application, runtime: Runtime, *, interval: float | No
     async def job(_context: ContextTypes.DEFAULT_TYPE) -> None:
         await run(runtime)
 
-    application.job_queue.run_repeating(job, interval=interval, first=5, name="signing.resume")
+    job_queue = application.job_queue
+    job_queue.run_repeating(job, interval=interval, first=5, name="signing.resume")
+    # a batch handed over by the bot (core.services.outbox.doorbell): taken at once
+    runtime.doorbell.answer_with(lambda: job_queue.run_once(job, 0), BATCH)

@@ -273,11 +273,11 @@ async def test_the_doorbell_wakes_an_idle_job_for_what_was_enqueued(
 
     async with running_polling(app):
         asleep_until = await asleep()
-        doorbell.ring()
+        await doorbell.ring()
         assert next_pass() == asleep_until
 
         await outbox.notify_staff(member, "t", "ngay bây giờ", dedupe_key="now")
-        doorbell.ring()
+        await doorbell.ring()
         await server.wait_until(lambda: user.messages(), timeout=10, what="the message")
         await asleep()
     assert [m.text for m in user.messages()] == ["ngay bây giờ"]

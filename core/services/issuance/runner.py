@@ -62,7 +62,7 @@ class BatchRunner:
     hands_off: bool = False
     _tasks: dict[int, asyncio.Task[SigningBatch | None]] = field(default_factory=dict)
 
-    def start(
+    async def start(
         self,
         batch_id: int,
         progress: Progress | None = None,
@@ -71,6 +71,7 @@ class BatchRunner:
         """Run the batch in the background (unless this process already does, or hands its
         batches off: then None, and a worker runs it, the signer told of its end)."""
         if self.hands_off:
+            await self.doorbell.ring_for_batch()
             return None
         if batch_id not in self._tasks:
             task = asyncio.create_task(self._background(batch_id, progress, approved))
@@ -99,7 +100,7 @@ class BatchRunner:
         try:
             return await self._run(batch_id, progress, approved)
         finally:
-            self.doorbell.ring()
+            await self.doorbell.ring()
 
     async def _run(
         self,
@@ -169,7 +170,7 @@ class BatchRunner:
         older_than = dt.timedelta(0) if fresh else RESUME_AFTER
         for batch_id in await abandoned(clock.now(), older_than):
             if batch_id not in self._tasks:
-                self.start(batch_id)
+                await self.start(batch_id)
                 started.append(batch_id)
         return started
 
