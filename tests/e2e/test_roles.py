@@ -22,7 +22,16 @@ from bot.cli_signing import issue_class
 from bot.config import Config, load_config
 from core import clock
 from core.db import database
-from core.models import BatchState, Role, School, SignatureRole, SigningBatch, Staff
+from core.models import (
+    BatchState,
+    IssuedRecord,
+    RecordState,
+    Role,
+    School,
+    SignatureRole,
+    SigningBatch,
+    Staff,
+)
 from core.services import issuance
 from core.services.access import Actor
 from core.services.schools import find_class, latest_year
@@ -40,7 +49,7 @@ from web.portal import PAGE as PORTAL_PAGE
 
 SCHEMA = f"hocba_roles_{os.getpid()}"
 URL = f"{POSTGRES_URL}?schema={SCHEMA}"
-HOMEROOM_USER, PRINCIPAL_USER = 7102, 7103
+HOMEROOM_USER, PRINCIPAL_USER, CLERK_USER = 7102, 7103, 7104
 
 
 def _environ(server: FakeTelegramServer, tmp_path: Path) -> dict[str, str]:
@@ -74,6 +83,9 @@ async def _seed(config: Config, workers: WorkerPool) -> None:
     principal = await Staff.get(school=school, roles__role=Role.PRINCIPAL)
     principal.telegram_user_id = PRINCIPAL_USER
     await principal.save(update_fields=["telegram_user_id"])
+    clerk = await Staff.get(school=school, roles__role=Role.CLERK)
+    clerk.telegram_user_id = CLERK_USER
+    await clerk.save(update_fields=["telegram_user_id"])
 
 
 @pytest.fixture
@@ -156,12 +168,22 @@ async def test_a_split_deployment_signs_once_and_survives_a_killed_worker(
     assert finished.lease_token is None and finished.attempts == 2
     assert (await survivor.readyz())["leader"] is True  # the lead moved if the leader died
 
+    # the clerk seals: the records are issued by the surviving worker
+    clerk = server.user(CLERK_USER)
+    await _press_sign(clerk)
+    await clerk.wait_for_message(lambda m: m.text.startswith("✅"), timeout=60)
+    records = await IssuedRecord.filter(school_class__name=COMPLETE_CLASS)
+    assert len(records) == 40
+    assert all(r.state is RecordState.ISSUED and r.xml_sha256 and r.pdf for r in records)
+
     # every signer heard of the end once, whoever sent it
     await asyncio.sleep(3)  # a duplicate, if any, would come within the outbox's idle look
     (told,) = _results(homeroom)
     assert "Lớp 6A: đã ký 40 tài liệu" in told
     (told,) = _results(principal)
     assert "đã ký 40 tài liệu (Hiệu trưởng)" in told
+    (told,) = _results(clerk)
+    assert "phát hành" in told
 
 
 async def test_bot_and_worker_roles_need_postgresql(tmp_path: Path) -> None:
