@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.bootstrap import build_runtime
 from bot.cli_signing import issue_class
@@ -97,12 +98,16 @@ async def deployment(
     environ = _environ(telegram_server, tmp_path)
     config = load_config(None, environ=environ)
     processes = Processes(environ, tmp_path)
+    # Tortoise caches INSERT statements per connection name, not per engine: an earlier test's
+    # SQLite ones would reach PostgreSQL here (tests/conftest.py clears it the same way)
+    EXECUTOR_CACHE.clear()
     try:
         async with database(URL, from_models=True):
             await _seed(config, workers)
             yield processes
     finally:
         await processes.stop()
+        EXECUTOR_CACHE.clear()
         await _postgres(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
 
