@@ -276,7 +276,10 @@ def schedule(
                 delay = min(interval, pacer.per_chat_interval)
         finally:
             passing["now"] = False
-            job_queue.run_once(run, delay, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
+            next_pass(delay)
+
+    def next_pass(delay: float) -> Job:
+        return job_queue.run_once(run, delay, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
 
     def wake() -> None:
         if passing["now"]:
@@ -286,8 +289,8 @@ def schedule(
         if waiting:  # none after shutdown began
             for job in waiting:
                 job.schedule_removal()
-            job_queue.run_once(run, 0.0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
+            next_pass(0.0)
 
     if doorbell is not None:
         doorbell.answer_with(wake)
-    return job_queue.run_once(run, 0.0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
+    return next_pass(0.0)
